@@ -1,0 +1,12 @@
+#![doc = include_str!("../README.md")]
+
+pub mod bucket;
+pub mod error;
+pub mod model;
+pub mod series;
+pub mod time;
+
+pub use bucket::{Bucket, BucketWidth, Bucketing};
+pub use error::{Error, Result};
+pub use series::{CounterSeries, PowerSeries, QuantitySeries};
+pub use time::Timestamp;
