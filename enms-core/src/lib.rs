@@ -1,8 +1,10 @@
 #![doc = include_str!("../README.md")]
 
 pub mod bucket;
+pub mod counter;
 pub mod error;
 pub mod model;
+pub mod rollup;
 pub mod series;
 pub mod time;
 
