@@ -26,8 +26,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::time::{
-    local_to_utc, parse_tz, to_datetime, Timestamp, MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MINUTE,
-    MICROS_PER_SECOND,
+    local_to_utc, parse_tz, to_datetime, Timestamp, MICROS_PER_DAY, MICROS_PER_HOUR,
+    MICROS_PER_MINUTE, MICROS_PER_SECOND,
 };
 
 /// TimescaleDB's default origin for widths without months: 2000-01-03 00:00:00 UTC, a Monday.
@@ -61,7 +61,10 @@ impl BucketWidth {
     /// A fixed width in microseconds (must be > 0).
     pub fn micros(us: i64) -> Result<Self> {
         if us <= 0 {
-            return Err(Error::invalid("width", format!("a bucket width must be positive, got {us} us")));
+            return Err(Error::invalid(
+                "width",
+                format!("a bucket width must be positive, got {us} us"),
+            ));
         }
         Ok(BucketWidth::Micros(us))
     }
@@ -84,10 +87,14 @@ impl BucketWidth {
 
     fn validate(&self) -> Result<()> {
         match self {
-            BucketWidth::Micros(us) if *us <= 0 => {
-                Err(Error::invalid("width", format!("a bucket width must be positive, got {us} us")))
-            }
-            BucketWidth::Months(0) => Err(Error::invalid("width", "a bucket width must be positive, got 0 months")),
+            BucketWidth::Micros(us) if *us <= 0 => Err(Error::invalid(
+                "width",
+                format!("a bucket width must be positive, got {us} us"),
+            )),
+            BucketWidth::Months(0) => Err(Error::invalid(
+                "width",
+                "a bucket width must be positive, got 0 months",
+            )),
             _ => Ok(()),
         }
     }
@@ -98,9 +105,12 @@ impl fmt::Display for BucketWidth {
         match *self {
             BucketWidth::Months(m) => write!(f, "{m}mo"),
             BucketWidth::Micros(us) => {
-                for (unit, size) in
-                    [("w", 7 * MICROS_PER_DAY), ("d", MICROS_PER_DAY), ("h", MICROS_PER_HOUR), ("m", MICROS_PER_MINUTE)]
-                {
+                for (unit, size) in [
+                    ("w", 7 * MICROS_PER_DAY),
+                    ("d", MICROS_PER_DAY),
+                    ("h", MICROS_PER_HOUR),
+                    ("m", MICROS_PER_MINUTE),
+                ] {
                     if us % size == 0 {
                         return write!(f, "{}{unit}", us / size);
                     }
@@ -122,10 +132,19 @@ impl FromStr for BucketWidth {
     /// plain number of seconds.
     fn from_str(s: &str) -> Result<Self> {
         let text = s.trim();
-        let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+        let split = text
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len());
         let (num, unit) = text.split_at(split);
-        let bad = |reason: &str| Error::invalid("width", format!("cannot parse bucket width `{s}`: {reason}"));
-        let n: i64 = num.parse().map_err(|_| bad("expected a number followed by a unit such as 15m, 1h, 1d"))?;
+        let bad = |reason: &str| {
+            Error::invalid(
+                "width",
+                format!("cannot parse bucket width `{s}`: {reason}"),
+            )
+        };
+        let n: i64 = num
+            .parse()
+            .map_err(|_| bad("expected a number followed by a unit such as 15m, 1h, 1d"))?;
         let unit = unit.trim().to_ascii_lowercase();
         let size = match unit.as_str() {
             "" | "s" | "sec" | "secs" | "second" | "seconds" => MICROS_PER_SECOND,
@@ -142,14 +161,18 @@ impl FromStr for BucketWidth {
                 return Ok(w);
             }
             "y" | "year" | "years" => {
-                let m = u32::try_from(n.saturating_mul(12)).map_err(|_| bad("year count out of range"))?;
+                let m = u32::try_from(n.saturating_mul(12))
+                    .map_err(|_| bad("year count out of range"))?;
                 let w = BucketWidth::Months(m);
                 w.validate()?;
                 return Ok(w);
             }
             other => return Err(bad(&format!("unknown unit `{other}`"))),
         };
-        BucketWidth::micros(n.checked_mul(size).ok_or_else(|| bad("width out of range"))?)
+        BucketWidth::micros(
+            n.checked_mul(size)
+                .ok_or_else(|| bad("width out of range"))?,
+        )
     }
 }
 
@@ -178,14 +201,20 @@ fn default_origin(width: BucketWidth) -> NaiveDateTime {
         BucketWidth::Months(_) => NaiveDate::from_ymd_opt(2000, 1, 1),
         BucketWidth::Micros(_) => NaiveDate::from_ymd_opt(2000, 1, 3),
     };
-    date.and_then(|d| d.and_hms_opt(0, 0, 0)).unwrap_or_default()
+    date.and_then(|d| d.and_hms_opt(0, 0, 0))
+        .unwrap_or_default()
 }
 
 impl Bucketing {
     /// UTC buckets of `width` with TimescaleDB's default origin.
     pub fn new(width: BucketWidth) -> Result<Self> {
         width.validate()?;
-        Ok(Bucketing { width, timezone: None, tz: None, origin: default_origin(width) })
+        Ok(Bucketing {
+            width,
+            timezone: None,
+            tz: None,
+            origin: default_origin(width),
+        })
     }
 
     /// UTC buckets of a width given as text (`15m`, `1h`, `1d`, ...).
@@ -219,7 +248,12 @@ impl Bucketing {
 
     fn tz(&self) -> Option<Tz> {
         // `tz` is skipped by serde; recover it from the name after deserialisation.
-        self.tz.or_else(|| self.timezone.as_deref().and_then(|n| n.parse::<Tz>().ok()).filter(|t| *t != Tz::UTC))
+        self.tz.or_else(|| {
+            self.timezone
+                .as_deref()
+                .and_then(|n| n.parse::<Tz>().ok())
+                .filter(|t| *t != Tz::UTC)
+        })
     }
 
     /// The bucket containing `ts`.
@@ -228,9 +262,14 @@ impl Bucketing {
             (BucketWidth::Micros(w), None) => {
                 let origin = self.origin.and_utc().timestamp_micros();
                 let start = origin + (ts - origin).div_euclid(w) * w;
-                Ok(Bucket { start, end: start + w })
+                Ok(Bucket {
+                    start,
+                    end: start + w,
+                })
             }
-            (BucketWidth::Micros(w), Some(tz)) if !self.width.is_calendar() => self.local_slot(ts, w, tz),
+            (BucketWidth::Micros(w), Some(tz)) if !self.width.is_calendar() => {
+                self.local_slot(ts, w, tz)
+            }
             (width, tz) => self.calendar_bucket(ts, width, tz),
         }
     }
@@ -260,7 +299,11 @@ impl Bucketing {
     fn local_slot(&self, ts: Timestamp, w: i64, tz: Tz) -> Result<Bucket> {
         let offset = |t: Timestamp| -> Result<i64> {
             let dt = to_datetime(t)?;
-            Ok(tz.offset_from_utc_datetime(&dt.naive_utc()).fix().local_minus_utc() as i64 * MICROS_PER_SECOND)
+            Ok(tz
+                .offset_from_utc_datetime(&dt.naive_utc())
+                .fix()
+                .local_minus_utc() as i64
+                * MICROS_PER_SECOND)
         };
         let off = offset(ts)?;
         let origin = self.origin.and_utc().timestamp_micros();
@@ -337,8 +380,14 @@ impl Bucketing {
             }
         };
         Ok(match tz {
-            Some(tz) => Bucket { start: local_to_utc(label, tz, None), end: local_to_utc(next, tz, None) },
-            None => Bucket { start: label.and_utc().timestamp_micros(), end: next.and_utc().timestamp_micros() },
+            Some(tz) => Bucket {
+                start: local_to_utc(label, tz, None),
+                end: local_to_utc(next, tz, None),
+            },
+            None => Bucket {
+                start: label.and_utc().timestamp_micros(),
+                end: next.and_utc().timestamp_micros(),
+            },
         })
     }
 }
@@ -347,7 +396,10 @@ impl Bucketing {
 /// microseconds.
 pub fn time_bucket(width_us: i64, ts: Timestamp) -> Result<Timestamp> {
     if width_us <= 0 {
-        return Err(Error::invalid("width", format!("a bucket width must be positive, got {width_us} us")));
+        return Err(Error::invalid(
+            "width",
+            format!("a bucket width must be positive, got {width_us} us"),
+        ));
     }
     Ok(DEFAULT_ORIGIN_US + (ts - DEFAULT_ORIGIN_US).div_euclid(width_us) * width_us)
 }
@@ -359,15 +411,36 @@ mod tests {
 
     #[test]
     fn parses_widths() {
-        assert_eq!("15m".parse::<BucketWidth>().unwrap(), BucketWidth::QUARTER_HOUR);
-        assert_eq!("15 minutes".parse::<BucketWidth>().unwrap(), BucketWidth::QUARTER_HOUR);
+        assert_eq!(
+            "15m".parse::<BucketWidth>().unwrap(),
+            BucketWidth::QUARTER_HOUR
+        );
+        assert_eq!(
+            "15 minutes".parse::<BucketWidth>().unwrap(),
+            BucketWidth::QUARTER_HOUR
+        );
         assert_eq!("1h".parse::<BucketWidth>().unwrap(), BucketWidth::HOUR);
         assert_eq!("1d".parse::<BucketWidth>().unwrap(), BucketWidth::DAY);
-        assert_eq!("1mo".parse::<BucketWidth>().unwrap(), BucketWidth::Months(1));
-        assert_eq!("900".parse::<BucketWidth>().unwrap(), BucketWidth::QUARTER_HOUR);
-        assert!(matches!("0m".parse::<BucketWidth>(), Err(Error::InvalidParameter { .. })));
-        assert!(matches!("5 fortnights".parse::<BucketWidth>(), Err(Error::InvalidParameter { .. })));
-        assert!(matches!(Bucketing::new(BucketWidth::Micros(0)), Err(Error::InvalidParameter { .. })));
+        assert_eq!(
+            "1mo".parse::<BucketWidth>().unwrap(),
+            BucketWidth::Months(1)
+        );
+        assert_eq!(
+            "900".parse::<BucketWidth>().unwrap(),
+            BucketWidth::QUARTER_HOUR
+        );
+        assert!(matches!(
+            "0m".parse::<BucketWidth>(),
+            Err(Error::InvalidParameter { .. })
+        ));
+        assert!(matches!(
+            "5 fortnights".parse::<BucketWidth>(),
+            Err(Error::InvalidParameter { .. })
+        ));
+        assert!(matches!(
+            Bucketing::new(BucketWidth::Micros(0)),
+            Err(Error::InvalidParameter { .. })
+        ));
         assert_eq!(BucketWidth::QUARTER_HOUR.to_string(), "15m");
         assert_eq!(BucketWidth::Micros(7 * MICROS_PER_DAY).to_string(), "1w");
     }
@@ -376,57 +449,123 @@ mod tests {
     fn utc_matches_timescaledb() {
         // SELECT time_bucket('1 week', '2025-01-08 12:00Z') -> 2025-01-06 (Monday)
         let b = Bucketing::parse("1w").unwrap();
-        assert_eq!(f(b.label(p("2025-01-08T12:00:00Z").unwrap()).unwrap()), "2025-01-06T00:00:00Z");
+        assert_eq!(
+            f(b.label(p("2025-01-08T12:00:00Z").unwrap()).unwrap()),
+            "2025-01-06T00:00:00Z"
+        );
         // time_bucket('15 minutes', '2025-01-06 10:14:59.999Z') -> 10:00
         let q = Bucketing::parse("15m").unwrap();
-        assert_eq!(f(q.label(p("2025-01-06T10:14:59.999Z").unwrap()).unwrap()), "2025-01-06T10:00:00Z");
-        assert_eq!(f(q.label(p("2025-01-06T10:15:00Z").unwrap()).unwrap()), "2025-01-06T10:15:00Z");
+        assert_eq!(
+            f(q.label(p("2025-01-06T10:14:59.999Z").unwrap()).unwrap()),
+            "2025-01-06T10:00:00Z"
+        );
+        assert_eq!(
+            f(q.label(p("2025-01-06T10:15:00Z").unwrap()).unwrap()),
+            "2025-01-06T10:15:00Z"
+        );
         // Before the origin: floor, not truncation.
-        assert_eq!(f(q.label(p("1999-12-31T23:59:59Z").unwrap()).unwrap()), "1999-12-31T23:45:00Z");
+        assert_eq!(
+            f(q.label(p("1999-12-31T23:59:59Z").unwrap()).unwrap()),
+            "1999-12-31T23:45:00Z"
+        );
         // time_bucket('7 days', ...) and time_bucket(3 days): origin-aligned, not epoch-aligned.
         let d3 = Bucketing::parse("3d").unwrap();
-        assert_eq!(f(d3.label(p("2000-01-04T00:00:00Z").unwrap()).unwrap()), "2000-01-03T00:00:00Z");
-        assert_eq!(f(d3.label(p("2000-01-06T00:00:00Z").unwrap()).unwrap()), "2000-01-06T00:00:00Z");
-        assert_eq!(time_bucket(15 * MICROS_PER_MINUTE, p("2025-01-06T10:20:00Z").unwrap()).unwrap(), p("2025-01-06T10:15:00Z").unwrap());
+        assert_eq!(
+            f(d3.label(p("2000-01-04T00:00:00Z").unwrap()).unwrap()),
+            "2000-01-03T00:00:00Z"
+        );
+        assert_eq!(
+            f(d3.label(p("2000-01-06T00:00:00Z").unwrap()).unwrap()),
+            "2000-01-06T00:00:00Z"
+        );
+        assert_eq!(
+            time_bucket(15 * MICROS_PER_MINUTE, p("2025-01-06T10:20:00Z").unwrap()).unwrap(),
+            p("2025-01-06T10:15:00Z").unwrap()
+        );
     }
 
     #[test]
     fn months_follow_the_calendar() {
         let m = Bucketing::parse("1mo").unwrap();
         let b = m.bucket(p("2024-02-29T23:00:00Z").unwrap()).unwrap();
-        assert_eq!((f(b.start), f(b.end)), ("2024-02-01T00:00:00Z".into(), "2024-03-01T00:00:00Z".into()));
+        assert_eq!(
+            (f(b.start), f(b.end)),
+            ("2024-02-01T00:00:00Z".into(), "2024-03-01T00:00:00Z".into())
+        );
         let q = Bucketing::parse("3mo").unwrap();
-        assert_eq!(f(q.label(p("2025-05-15T00:00:00Z").unwrap()).unwrap()), "2025-04-01T00:00:00Z");
-        let local = Bucketing::parse("1mo").unwrap().with_timezone("Europe/Berlin").unwrap();
+        assert_eq!(
+            f(q.label(p("2025-05-15T00:00:00Z").unwrap()).unwrap()),
+            "2025-04-01T00:00:00Z"
+        );
+        let local = Bucketing::parse("1mo")
+            .unwrap()
+            .with_timezone("Europe/Berlin")
+            .unwrap();
         let b = local.bucket(p("2025-03-31T22:30:00Z").unwrap()).unwrap(); // 00:30 local on April 1st
-        assert_eq!((f(b.start), f(b.end)), ("2025-03-31T22:00:00Z".into(), "2025-04-30T22:00:00Z".into()));
+        assert_eq!(
+            (f(b.start), f(b.end)),
+            ("2025-03-31T22:00:00Z".into(), "2025-04-30T22:00:00Z".into())
+        );
     }
 
     #[test]
     fn local_days_have_23_or_25_hours() {
-        let d = Bucketing::parse("1d").unwrap().with_timezone("Europe/Berlin").unwrap();
+        let d = Bucketing::parse("1d")
+            .unwrap()
+            .with_timezone("Europe/Berlin")
+            .unwrap();
         let spring = d.bucket(p("2025-03-30T12:00:00Z").unwrap()).unwrap();
         assert_eq!(spring.end - spring.start, 23 * MICROS_PER_HOUR);
         assert_eq!(f(spring.start), "2025-03-29T23:00:00Z");
         let autumn = d.bucket(p("2025-10-26T12:00:00Z").unwrap()).unwrap();
         assert_eq!(autumn.end - autumn.start, 25 * MICROS_PER_HOUR);
-        let h = Bucketing::parse("1h").unwrap().with_timezone("Europe/Berlin").unwrap();
-        assert_eq!(h.buckets_between(spring.start, spring.end).unwrap().len(), 23);
-        assert_eq!(h.buckets_between(autumn.start, autumn.end).unwrap().len(), 25);
-        let q = Bucketing::parse("15m").unwrap().with_timezone("Europe/Berlin").unwrap();
-        assert_eq!(q.buckets_between(autumn.start, autumn.end).unwrap().len(), 100);
+        let h = Bucketing::parse("1h")
+            .unwrap()
+            .with_timezone("Europe/Berlin")
+            .unwrap();
+        assert_eq!(
+            h.buckets_between(spring.start, spring.end).unwrap().len(),
+            23
+        );
+        assert_eq!(
+            h.buckets_between(autumn.start, autumn.end).unwrap().len(),
+            25
+        );
+        let q = Bucketing::parse("15m")
+            .unwrap()
+            .with_timezone("Europe/Berlin")
+            .unwrap();
+        assert_eq!(
+            q.buckets_between(autumn.start, autumn.end).unwrap().len(),
+            100
+        );
         // India is UTC+05:30: local hours start at :30 UTC.
-        let ist = Bucketing::parse("1h").unwrap().with_timezone("Asia/Kolkata").unwrap();
-        assert_eq!(f(ist.label(p("2025-01-06T10:45:00Z").unwrap()).unwrap()), "2025-01-06T10:30:00Z");
+        let ist = Bucketing::parse("1h")
+            .unwrap()
+            .with_timezone("Asia/Kolkata")
+            .unwrap();
+        assert_eq!(
+            f(ist.label(p("2025-01-06T10:45:00Z").unwrap()).unwrap()),
+            "2025-01-06T10:30:00Z"
+        );
     }
 
     #[test]
     fn cut_slots_start_and_end_at_the_change() {
         // 2-hour slots in Berlin on 2025-03-30: local 02:00-04:00 begins at the jump (01:00Z).
-        let h2 = Bucketing::parse("2h").unwrap().with_timezone("Europe/Berlin").unwrap();
+        let h2 = Bucketing::parse("2h")
+            .unwrap()
+            .with_timezone("Europe/Berlin")
+            .unwrap();
         let b = h2.bucket(p("2025-03-30T01:30:00Z").unwrap()).unwrap();
-        assert_eq!((f(b.start), f(b.end)), ("2025-03-30T01:00:00Z".into(), "2025-03-30T02:00:00Z".into()));
+        assert_eq!(
+            (f(b.start), f(b.end)),
+            ("2025-03-30T01:00:00Z".into(), "2025-03-30T02:00:00Z".into())
+        );
         let before = h2.bucket(p("2025-03-30T00:30:00Z").unwrap()).unwrap();
-        assert_eq!((f(before.start), f(before.end)), ("2025-03-29T23:00:00Z".into(), "2025-03-30T01:00:00Z".into()));
+        assert_eq!(
+            (f(before.start), f(before.end)),
+            ("2025-03-29T23:00:00Z".into(), "2025-03-30T01:00:00Z".into())
+        );
     }
 }

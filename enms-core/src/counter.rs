@@ -63,12 +63,18 @@ impl CounterDeltas {
 pub fn counter_deltas(series: &CounterSeries, options: &CounterOptions) -> Result<CounterDeltas> {
     if let Some(w) = options.wrap_kwh {
         if !w.is_finite() || w <= 0.0 {
-            return Err(Error::invalid("wrap_kwh", format!("must be a positive number, got {w}")));
+            return Err(Error::invalid(
+                "wrap_kwh",
+                format!("must be a positive number, got {w}"),
+            ));
         }
     }
     if let Some(p) = options.max_power_kw {
         if !p.is_finite() || p <= 0.0 {
-            return Err(Error::invalid("max_power_kw", format!("must be a positive number, got {p}")));
+            return Err(Error::invalid(
+                "max_power_kw",
+                format!("must be a positive number, got {p}"),
+            ));
         }
     }
     let ts = series.ts();
@@ -78,8 +84,10 @@ pub fn counter_deltas(series: &CounterSeries, options: &CounterOptions) -> Resul
     let max_rate = match options.max_power_kw {
         Some(p) => p * HOURS_PER_MICRO,
         None => {
-            let mut rates: Vec<f64> =
-                (1..n).filter(|&i| c[i] >= c[i - 1]).map(|i| (c[i] - c[i - 1]) / (ts[i] - ts[i - 1]) as f64).collect();
+            let mut rates: Vec<f64> = (1..n)
+                .filter(|&i| c[i] >= c[i - 1])
+                .map(|i| (c[i] - c[i - 1]) / (ts[i] - ts[i - 1]) as f64)
+                .collect();
             if rates.is_empty() {
                 0.0
             } else {
@@ -104,7 +112,10 @@ pub fn counter_deltas(series: &CounterSeries, options: &CounterOptions) -> Resul
                 (DeltaKind::Normal, d)
             }
         } else {
-            let rollover = options.wrap_kwh.map(|w| w - c[i - 1] + c[i]).filter(|e| *e >= 0.0 && *e <= limit);
+            let rollover = options
+                .wrap_kwh
+                .map(|w| w - c[i - 1] + c[i])
+                .filter(|e| *e >= 0.0 && *e <= limit);
             match rollover {
                 Some(e) => (DeltaKind::Rollover, e),
                 None if c[i] >= 0.0 && c[i] <= limit => (DeltaKind::Reset, c[i]),
@@ -119,9 +130,15 @@ pub fn counter_deltas(series: &CounterSeries, options: &CounterOptions) -> Resul
         }
     }
     if energy.is_empty() {
-        return Err(Error::invalid("energy_kwh", "no interval of the counter gives plausible energy"));
+        return Err(Error::invalid(
+            "energy_kwh",
+            "no interval of the counter gives plausible energy",
+        ));
     }
-    Ok(CounterDeltas { intervals: IntervalEnergy::new(start, end, energy)?, kinds })
+    Ok(CounterDeltas {
+        intervals: IntervalEnergy::new(start, end, energy)?,
+        kinds,
+    })
 }
 
 #[cfg(test)]
@@ -130,14 +147,30 @@ mod tests {
     use crate::time::MICROS_PER_SECOND;
 
     fn series(c: &[f64]) -> CounterSeries {
-        CounterSeries::new((0..c.len() as i64).map(|i| i * 60 * MICROS_PER_SECOND).collect(), c.to_vec()).unwrap()
+        CounterSeries::new(
+            (0..c.len() as i64)
+                .map(|i| i * 60 * MICROS_PER_SECOND)
+                .collect(),
+            c.to_vec(),
+        )
+        .unwrap()
     }
 
     #[test]
     fn rollover_with_wrap() {
         let s = series(&[99_998.0, 99_999.0, 0.5, 1.5]);
-        let d = counter_deltas(&s, &CounterOptions { wrap_kwh: Some(100_000.0), max_power_kw: Some(200.0) }).unwrap();
-        assert_eq!(d.kinds, vec![DeltaKind::Normal, DeltaKind::Rollover, DeltaKind::Normal]);
+        let d = counter_deltas(
+            &s,
+            &CounterOptions {
+                wrap_kwh: Some(100_000.0),
+                max_power_kw: Some(200.0),
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            d.kinds,
+            vec![DeltaKind::Normal, DeltaKind::Rollover, DeltaKind::Normal]
+        );
         assert_eq!(d.intervals.energy_kwh, vec![1.0, 1.5, 1.0]);
     }
 
@@ -156,14 +189,35 @@ mod tests {
         let d = counter_deltas(&s, &CounterOptions::default()).unwrap();
         assert_eq!(d.kinds[2], DeltaKind::Discarded);
         assert_eq!(d.intervals.total_kwh(), 3.0);
-        let d = counter_deltas(&s, &CounterOptions { wrap_kwh: Some(10_000.0), max_power_kw: Some(100.0) }).unwrap();
+        let d = counter_deltas(
+            &s,
+            &CounterOptions {
+                wrap_kwh: Some(10_000.0),
+                max_power_kw: Some(100.0),
+            },
+        )
+        .unwrap();
         assert_eq!(d.kinds[2], DeltaKind::Discarded);
     }
 
     #[test]
     fn bad_options() {
         let s = series(&[1.0, 2.0]);
-        assert!(counter_deltas(&s, &CounterOptions { wrap_kwh: Some(-1.0), max_power_kw: None }).is_err());
-        assert!(counter_deltas(&s, &CounterOptions { wrap_kwh: None, max_power_kw: Some(f64::NAN) }).is_err());
+        assert!(counter_deltas(
+            &s,
+            &CounterOptions {
+                wrap_kwh: Some(-1.0),
+                max_power_kw: None
+            }
+        )
+        .is_err());
+        assert!(counter_deltas(
+            &s,
+            &CounterOptions {
+                wrap_kwh: None,
+                max_power_kw: Some(f64::NAN)
+            }
+        )
+        .is_err());
     }
 }

@@ -108,7 +108,9 @@ pub enum Error {
         reason: String,
     },
     /// Quantities of different energy carriers were combined without a conversion.
-    #[error("cannot combine {left} and {right} energy without an explicit conversion to a common unit")]
+    #[error(
+        "cannot combine {left} and {right} energy without an explicit conversion to a common unit"
+    )]
     CarrierMismatch {
         /// First carrier.
         left: String,
@@ -162,6 +164,9 @@ impl Error {
     }
 
     pub(crate) fn invalid(name: &str, reason: impl Into<String>) -> Self {
-        Error::InvalidParameter { name: name.to_string(), reason: reason.into() }
+        Error::InvalidParameter {
+            name: name.to_string(),
+            reason: reason.into(),
+        }
     }
 }

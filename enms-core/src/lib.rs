@@ -3,6 +3,7 @@
 pub mod bucket;
 pub mod counter;
 pub mod error;
+pub mod kpi;
 pub mod model;
 pub mod rollup;
 pub mod series;

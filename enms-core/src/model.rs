@@ -68,12 +68,18 @@ impl fmt::Display for EnergyCarrier {
 impl FromStr for EnergyCarrier {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
-        EnergyCarrier::ALL.into_iter().find(|c| c.as_str() == s.trim()).ok_or_else(|| {
-            Error::invalid(
-                "carrier",
-                format!("unknown energy carrier `{s}`; expected one of {}", names(&EnergyCarrier::ALL, EnergyCarrier::as_str)),
-            )
-        })
+        EnergyCarrier::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s.trim())
+            .ok_or_else(|| {
+                Error::invalid(
+                    "carrier",
+                    format!(
+                        "unknown energy carrier `{s}`; expected one of {}",
+                        names(&EnergyCarrier::ALL, EnergyCarrier::as_str)
+                    ),
+                )
+            })
     }
 }
 
@@ -132,12 +138,18 @@ impl fmt::Display for MachineType {
 impl FromStr for MachineType {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
-        MachineType::ALL.into_iter().find(|c| c.as_str() == s.trim()).ok_or_else(|| {
-            Error::invalid(
-                "machine_type",
-                format!("unknown machine type `{s}`; expected one of {}", names(&MachineType::ALL, MachineType::as_str)),
-            )
-        })
+        MachineType::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s.trim())
+            .ok_or_else(|| {
+                Error::invalid(
+                    "machine_type",
+                    format!(
+                        "unknown machine type `{s}`; expected one of {}",
+                        names(&MachineType::ALL, MachineType::as_str)
+                    ),
+                )
+            })
     }
 }
 
@@ -367,7 +379,11 @@ impl FromStr for PowerUnit {
             "W" | "w" => Ok(PowerUnit::W),
             "kW" | "kw" | "KW" => Ok(PowerUnit::KW),
             "MW" | "mw" => Ok(PowerUnit::MW),
-            other => Err(Error::UnknownUnit { quantity: "power".into(), unit: other.into(), expected: "W, kW, MW".into() }),
+            other => Err(Error::UnknownUnit {
+                quantity: "power".into(),
+                unit: other.into(),
+                expected: "W, kW, MW".into(),
+            }),
         }
     }
 }
@@ -435,18 +451,30 @@ impl CarrierEnergy {
     /// Adds two quantities of the same carrier; different carriers give [`Error::CarrierMismatch`].
     pub fn checked_add(self, other: CarrierEnergy) -> Result<CarrierEnergy> {
         if self.carrier != other.carrier {
-            return Err(Error::CarrierMismatch { left: self.carrier.to_string(), right: other.carrier.to_string() });
+            return Err(Error::CarrierMismatch {
+                left: self.carrier.to_string(),
+                right: other.carrier.to_string(),
+            });
         }
-        Ok(CarrierEnergy { carrier: self.carrier, energy_kwh: self.energy_kwh + other.energy_kwh })
+        Ok(CarrierEnergy {
+            carrier: self.carrier,
+            energy_kwh: self.energy_kwh + other.energy_kwh,
+        })
     }
 
     /// Converts to a common unit on purpose, e.g. primary energy or kWh-equivalent, with an explicit
     /// factor. The result is tagged with the target carrier.
     pub fn convert(self, to: EnergyCarrier, factor: f64) -> Result<CarrierEnergy> {
         if !factor.is_finite() || factor < 0.0 {
-            return Err(Error::invalid("factor", format!("must be finite and >= 0, got {factor}")));
+            return Err(Error::invalid(
+                "factor",
+                format!("must be finite and >= 0, got {factor}"),
+            ));
         }
-        Ok(CarrierEnergy { carrier: to, energy_kwh: self.energy_kwh * factor })
+        Ok(CarrierEnergy {
+            carrier: to,
+            energy_kwh: self.energy_kwh * factor,
+        })
     }
 }
 
@@ -509,7 +537,8 @@ impl EnergyReadingTable {
         self.current_a.push(r.current_a.unwrap_or(f64::NAN));
         self.power_factor.push(r.power_factor.unwrap_or(f64::NAN));
         self.frequency_hz.push(r.frequency_hz.unwrap_or(f64::NAN));
-        self.reactive_energy_kvarh.push(r.reactive_energy_kvarh.unwrap_or(f64::NAN));
+        self.reactive_energy_kvarh
+            .push(r.reactive_energy_kvarh.unwrap_or(f64::NAN));
     }
 
     /// Row `i` as a reading, or `None` past the end.
@@ -535,9 +564,18 @@ mod tests {
 
     #[test]
     fn carriers_do_not_add() {
-        let e = CarrierEnergy { carrier: EnergyCarrier::Electricity, energy_kwh: 1.0 };
-        let g = CarrierEnergy { carrier: EnergyCarrier::NaturalGas, energy_kwh: 2.0 };
-        assert!(matches!(e.checked_add(g), Err(Error::CarrierMismatch { .. })));
+        let e = CarrierEnergy {
+            carrier: EnergyCarrier::Electricity,
+            energy_kwh: 1.0,
+        };
+        let g = CarrierEnergy {
+            carrier: EnergyCarrier::NaturalGas,
+            energy_kwh: 2.0,
+        };
+        assert!(matches!(
+            e.checked_add(g),
+            Err(Error::CarrierMismatch { .. })
+        ));
         assert_eq!(e.checked_add(e).unwrap().energy_kwh, 2.0);
         let g_as_e = g.convert(EnergyCarrier::Electricity, 0.5).unwrap();
         assert_eq!(e.checked_add(g_as_e).unwrap().energy_kwh, 2.0);
@@ -547,7 +585,10 @@ mod tests {
     fn names_round_trip() {
         for t in MachineType::ALL {
             assert_eq!(t.as_str().parse::<MachineType>().unwrap(), t);
-            assert_eq!(serde_json::to_string(&t).unwrap(), format!("\"{}\"", t.as_str()));
+            assert_eq!(
+                serde_json::to_string(&t).unwrap(),
+                format!("\"{}\"", t.as_str())
+            );
         }
         for c in EnergyCarrier::ALL {
             assert_eq!(c.as_str().parse::<EnergyCarrier>().unwrap(), c);

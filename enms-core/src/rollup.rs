@@ -28,7 +28,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::bucket::{Bucket, BucketWidth, Bucketing};
 use crate::error::{Error, Result};
-use crate::series::{check_finite, check_len, check_non_empty, check_non_negative, check_sorted, PowerSeries};
+use crate::series::{
+    check_finite, check_len, check_non_empty, check_non_negative, check_sorted, PowerSeries,
+};
 use crate::time::{format_rfc3339, TimeRange, Timestamp, HOURS_PER_MICRO, MICROS_PER_MINUTE};
 
 /// Options of a rollup.
@@ -45,7 +47,10 @@ pub struct RollupOptions {
 
 impl Default for RollupOptions {
     fn default() -> Self {
-        RollupOptions { max_gap_us: 5 * MICROS_PER_MINUTE, range: None }
+        RollupOptions {
+            max_gap_us: 5 * MICROS_PER_MINUTE,
+            range: None,
+        }
     }
 }
 
@@ -53,7 +58,10 @@ impl RollupOptions {
     /// Default options with another maximum gap, in seconds.
     pub fn with_max_gap_s(mut self, seconds: f64) -> Result<Self> {
         if !seconds.is_finite() || seconds <= 0.0 {
-            return Err(Error::invalid("max_gap_s", format!("must be a positive number of seconds, got {seconds}")));
+            return Err(Error::invalid(
+                "max_gap_s",
+                format!("must be a positive number of seconds, got {seconds}"),
+            ));
         }
         self.max_gap_us = (seconds * 1e6).round() as i64;
         Ok(self)
@@ -67,7 +75,10 @@ impl RollupOptions {
 
     fn validate(&self) -> Result<()> {
         if self.max_gap_us <= 0 {
-            return Err(Error::invalid("max_gap_s", format!("must be positive, got {} us", self.max_gap_us)));
+            return Err(Error::invalid(
+                "max_gap_s",
+                format!("must be positive, got {} us", self.max_gap_us),
+            ));
         }
         Ok(())
     }
@@ -126,9 +137,19 @@ impl Rollup {
             .energy_kwh
             .iter()
             .zip(&self.covered_us)
-            .map(|(e, c)| if *c > 0 { e / (*c as f64 * HOURS_PER_MICRO) } else { f64::NAN })
+            .map(|(e, c)| {
+                if *c > 0 {
+                    e / (*c as f64 * HOURS_PER_MICRO)
+                } else {
+                    f64::NAN
+                }
+            })
             .collect();
-        for v in self.min_power_kw.iter_mut().chain(self.max_power_kw.iter_mut()) {
+        for v in self
+            .min_power_kw
+            .iter_mut()
+            .chain(self.max_power_kw.iter_mut())
+        {
             if v.is_infinite() {
                 *v = f64::NAN;
             }
@@ -148,12 +169,16 @@ impl Rollup {
 
     /// Share of each bucket that has data, 0..1.
     pub fn coverage(&self) -> Vec<f64> {
-        (0..self.len()).map(|i| self.covered_us[i] as f64 / (self.end[i] - self.start[i]) as f64).collect()
+        (0..self.len())
+            .map(|i| self.covered_us[i] as f64 / (self.end[i] - self.start[i]) as f64)
+            .collect()
     }
 
     /// Whether each bucket has any uncovered time.
     pub fn has_gap(&self) -> Vec<bool> {
-        (0..self.len()).map(|i| self.covered_us[i] < self.end[i] - self.start[i]).collect()
+        (0..self.len())
+            .map(|i| self.covered_us[i] < self.end[i] - self.start[i])
+            .collect()
     }
 
     /// Total energy over all buckets, kWh.
@@ -163,7 +188,10 @@ impl Rollup {
 
     /// The time span of the rollup, `[first start, last end)`.
     pub fn range(&self) -> Option<TimeRange> {
-        Some(TimeRange { start: *self.start.first()?, end: *self.end.last()? })
+        Some(TimeRange {
+            start: *self.start.first()?,
+            end: *self.end.last()?,
+        })
     }
 
     /// Regroups into coarser buckets (e.g. 1 min -> 15 min -> 1 h -> 1 day). Every fine bucket must
@@ -222,17 +250,28 @@ impl Rollup {
     /// uncovered for it, and `covered_us` of the sum is the minimum over meters (the time every meter
     /// covered). The caller keeps energy carriers apart.
     pub fn sum(rollups: &[&Rollup]) -> Result<Rollup> {
-        let first = rollups.first().ok_or(Error::EmptySeries { column: "rollups".into(), needed: 1 })?;
+        let first = rollups.first().ok_or(Error::EmptySeries {
+            column: "rollups".into(),
+            needed: 1,
+        })?;
         for r in rollups {
-            if r.bucketing.width() != first.bucketing.width() || r.bucketing.timezone() != first.bucketing.timezone() {
+            if r.bucketing.width() != first.bucketing.width()
+                || r.bucketing.timezone() != first.bucketing.timezone()
+            {
                 return Err(Error::invalid(
                     "rollups",
-                    format!("cannot add {} buckets to {} buckets", r.bucketing.width(), first.bucketing.width()),
+                    format!(
+                        "cannot add {} buckets to {} buckets",
+                        r.bucketing.width(),
+                        first.bucketing.width()
+                    ),
                 ));
             }
         }
-        let mut starts: Vec<(Timestamp, Timestamp)> =
-            rollups.iter().flat_map(|r| r.start.iter().copied().zip(r.end.iter().copied())).collect();
+        let mut starts: Vec<(Timestamp, Timestamp)> = rollups
+            .iter()
+            .flat_map(|r| r.start.iter().copied().zip(r.end.iter().copied()))
+            .collect();
         starts.sort_unstable();
         starts.dedup_by_key(|x| x.0);
         let mut out = Rollup::empty(&first.bucketing);
@@ -282,7 +321,12 @@ impl Cursor<'_> {
     }
 }
 
-fn span(first: Timestamp, last: Timestamp, bucketing: &Bucketing, range: Option<TimeRange>) -> Result<(Timestamp, Timestamp)> {
+fn span(
+    first: Timestamp,
+    last: Timestamp,
+    bucketing: &Bucketing,
+    range: Option<TimeRange>,
+) -> Result<(Timestamp, Timestamp)> {
     Ok(match range {
         Some(r) => (r.start, r.end),
         None => (bucketing.bucket(first)?.start, bucketing.bucket(last)?.end),
@@ -290,7 +334,11 @@ fn span(first: Timestamp, last: Timestamp, bucketing: &Bucketing, range: Option<
 }
 
 /// Rolls up instantaneous power into buckets, integrating energy with the trapezoidal rule.
-pub fn rollup_power(series: &PowerSeries, bucketing: &Bucketing, options: &RollupOptions) -> Result<Rollup> {
+pub fn rollup_power(
+    series: &PowerSeries,
+    bucketing: &Bucketing,
+    options: &RollupOptions,
+) -> Result<Rollup> {
     options.validate()?;
     let ts = series.ts();
     let p = series.power_kw();
@@ -299,7 +347,10 @@ pub fn rollup_power(series: &PowerSeries, bucketing: &Bucketing, options: &Rollu
     let (lo, hi) = span(first, last, bucketing, options.range)?;
     let mut out = Rollup::empty(bucketing);
     out.start.reserve(8);
-    let mut cur = Cursor { bucketing, bucket: bucketing.bucket(lo)? };
+    let mut cur = Cursor {
+        bucketing,
+        bucket: bucketing.bucket(lo)?,
+    };
     out.open(cur.bucket);
     let max_gap = options.max_gap_us;
     // skip readings whose following interval ends before the range
@@ -392,18 +443,33 @@ impl IntervalEnergy {
             if i > 0 && start[i] < end[i - 1] {
                 return Err(Error::invalid(
                     "start",
-                    format!("interval {i} starts at {} before interval {} ends", format_rfc3339(start[i]), i - 1),
+                    format!(
+                        "interval {i} starts at {} before interval {} ends",
+                        format_rfc3339(start[i]),
+                        i - 1
+                    ),
                 ));
             }
         }
-        Ok(IntervalEnergy { start, end, energy_kwh })
+        Ok(IntervalEnergy {
+            start,
+            end,
+            energy_kwh,
+        })
     }
 
     /// Intervals of a fixed length labelled by their END (as most interval meters and the UCI steel
     /// data set do): value `i` covers `(ts_i - interval, ts_i]`.
-    pub fn from_end_labels(ts_end: Vec<Timestamp>, interval_us: i64, energy_kwh: Vec<f64>) -> Result<Self> {
+    pub fn from_end_labels(
+        ts_end: Vec<Timestamp>,
+        interval_us: i64,
+        energy_kwh: Vec<f64>,
+    ) -> Result<Self> {
         if interval_us <= 0 {
-            return Err(Error::invalid("interval_s", format!("must be positive, got {interval_us} us")));
+            return Err(Error::invalid(
+                "interval_s",
+                format!("must be positive, got {interval_us} us"),
+            ));
         }
         check_sorted("ts", &ts_end)?;
         let start = ts_end.iter().map(|t| t - interval_us).collect();
@@ -428,15 +494,31 @@ impl IntervalEnergy {
 
 /// Rolls up interval energy into buckets (uniform power within each interval). `sample_count`
 /// counts intervals by the bucket of their end; min/max are over interval mean powers.
-pub fn rollup_intervals(intervals: &IntervalEnergy, bucketing: &Bucketing, range: Option<TimeRange>) -> Result<Rollup> {
+pub fn rollup_intervals(
+    intervals: &IntervalEnergy,
+    bucketing: &Bucketing,
+    range: Option<TimeRange>,
+) -> Result<Rollup> {
     let n = intervals.len();
     check_non_empty("start", n, 1)?;
-    let (lo, hi) = span(intervals.start[0], intervals.end[n - 1] - 1, bucketing, range)?;
+    let (lo, hi) = span(
+        intervals.start[0],
+        intervals.end[n - 1] - 1,
+        bucketing,
+        range,
+    )?;
     let mut out = Rollup::empty(bucketing);
-    let mut cur = Cursor { bucketing, bucket: bucketing.bucket(lo)? };
+    let mut cur = Cursor {
+        bucketing,
+        bucket: bucketing.bucket(lo)?,
+    };
     out.open(cur.bucket);
     for i in 0..n {
-        let (s0, e0, en) = (intervals.start[i], intervals.end[i], intervals.energy_kwh[i]);
+        let (s0, e0, en) = (
+            intervals.start[i],
+            intervals.end[i],
+            intervals.energy_kwh[i],
+        );
         let a = s0.max(lo);
         let c = e0.min(hi);
         if a >= c {
@@ -485,7 +567,11 @@ pub struct StandardRollups {
 }
 
 /// Builds the standard rollups of a power series in one pass over the readings.
-pub fn standard_rollups(series: &PowerSeries, timezone: Option<&str>, options: &RollupOptions) -> Result<StandardRollups> {
+pub fn standard_rollups(
+    series: &PowerSeries,
+    timezone: Option<&str>,
+    options: &RollupOptions,
+) -> Result<StandardRollups> {
     let bucketing = |w: BucketWidth| -> Result<Bucketing> {
         let b = Bucketing::new(w)?;
         match timezone {
@@ -497,7 +583,12 @@ pub fn standard_rollups(series: &PowerSeries, timezone: Option<&str>, options: &
     let quarter_hour = minute.regroup(&bucketing(BucketWidth::QUARTER_HOUR)?)?;
     let hour = quarter_hour.regroup(&bucketing(BucketWidth::HOUR)?)?;
     let day = hour.regroup(&bucketing(BucketWidth::DAY)?)?;
-    Ok(StandardRollups { minute, quarter_hour, hour, day })
+    Ok(StandardRollups {
+        minute,
+        quarter_hour,
+        hour,
+        day,
+    })
 }
 
 /// Total trapezoidal energy of a power series, kWh, skipping intervals longer than `max_gap_us`.
@@ -527,14 +618,21 @@ mod tests {
     fn hand_computed_trapezoid() {
         // 0 kW at 10:00, 60 kW at 10:30, 60 kW at 11:00 -> 15 kWh + 30 kWh = 45 kWh
         let s = PowerSeries::new(
-            vec![t("2025-01-06T10:00:00Z"), t("2025-01-06T10:30:00Z"), t("2025-01-06T11:00:00Z")],
+            vec![
+                t("2025-01-06T10:00:00Z"),
+                t("2025-01-06T10:30:00Z"),
+                t("2025-01-06T11:00:00Z"),
+            ],
             vec![0.0, 60.0, 60.0],
         )
         .unwrap();
-        let opts = RollupOptions { max_gap_us: MICROS_PER_HOUR, range: None };
+        let opts = RollupOptions {
+            max_gap_us: MICROS_PER_HOUR,
+            range: None,
+        };
         let r = rollup_power(&s, &Bucketing::parse("15m").unwrap(), &opts).unwrap();
         assert_eq!(r.len(), 5); // 10:00, 10:15, 10:30, 10:45, 11:00
-        // 10:00-10:15: power 0 -> 30 kW, 0.25 h -> 3.75 kWh; 10:15-10:30: 30 -> 60 -> 11.25 kWh
+                                // 10:00-10:15: power 0 -> 30 kW, 0.25 h -> 3.75 kWh; 10:15-10:30: 30 -> 60 -> 11.25 kWh
         let close = |a: f64, b: f64| (a - b).abs() < 1e-9;
         assert!(close(r.energy_kwh[0], 3.75));
         assert!(close(r.energy_kwh[1], 11.25));
@@ -551,7 +649,10 @@ mod tests {
 
     #[test]
     fn gaps_are_not_integrated() {
-        let ts: Vec<_> = [0, 10, 20, 1000, 1010].iter().map(|s| s * MICROS_PER_SECOND + t("2025-01-06T00:00:00Z")).collect();
+        let ts: Vec<_> = [0, 10, 20, 1000, 1010]
+            .iter()
+            .map(|s| s * MICROS_PER_SECOND + t("2025-01-06T00:00:00Z"))
+            .collect();
         let s = PowerSeries::new(ts, vec![36.0; 5]).unwrap();
         let opts = RollupOptions::default().with_max_gap_s(60.0).unwrap();
         let r = rollup_power(&s, &Bucketing::parse("1h").unwrap(), &opts).unwrap();
@@ -567,8 +668,14 @@ mod tests {
         let base = t("2025-01-06T00:00:00Z");
         let ts: Vec<_> = (0..=120).map(|i| base + i * MICROS_PER_MINUTE).collect();
         let s = PowerSeries::new(ts, vec![60.0; 121]).unwrap();
-        let range = TimeRange::new(base + 30 * MICROS_PER_MINUTE, base + 4 * MICROS_PER_HOUR).unwrap();
-        let r = rollup_power(&s, &Bucketing::parse("1h").unwrap(), &RollupOptions::default().with_range(range)).unwrap();
+        let range =
+            TimeRange::new(base + 30 * MICROS_PER_MINUTE, base + 4 * MICROS_PER_HOUR).unwrap();
+        let r = rollup_power(
+            &s,
+            &Bucketing::parse("1h").unwrap(),
+            &RollupOptions::default().with_range(range),
+        )
+        .unwrap();
         assert_eq!(r.start[0], base);
         assert_eq!(r.len(), 4);
         assert!((r.energy_kwh[0] - 30.0).abs() < 1e-9);
@@ -580,11 +687,23 @@ mod tests {
     #[test]
     fn regroup_equals_direct() {
         let base = t("2025-01-06T00:00:00Z");
-        let ts: Vec<_> = (0..7200).map(|i| base + i * 7 * MICROS_PER_SECOND + (i % 3) * 1000).collect();
-        let pw: Vec<_> = (0..7200).map(|i| 10.0 + (i as f64 * 0.01).sin() * 5.0).collect();
+        let ts: Vec<_> = (0..7200)
+            .map(|i| base + i * 7 * MICROS_PER_SECOND + (i % 3) * 1000)
+            .collect();
+        let pw: Vec<_> = (0..7200)
+            .map(|i| 10.0 + (i as f64 * 0.01).sin() * 5.0)
+            .collect();
         let s = PowerSeries::new(ts, pw).unwrap();
         let std = standard_rollups(&s, Some("Europe/Berlin"), &RollupOptions::default()).unwrap();
-        let direct = rollup_power(&s, &Bucketing::parse("1h").unwrap().with_timezone("Europe/Berlin").unwrap(), &RollupOptions::default()).unwrap();
+        let direct = rollup_power(
+            &s,
+            &Bucketing::parse("1h")
+                .unwrap()
+                .with_timezone("Europe/Berlin")
+                .unwrap(),
+            &RollupOptions::default(),
+        )
+        .unwrap();
         assert_eq!(std.hour.start, direct.start);
         assert_eq!(std.hour.sample_count, direct.sample_count);
         assert_eq!(std.hour.covered_us, direct.covered_us);
@@ -597,7 +716,12 @@ mod tests {
     #[test]
     fn intervals_spread_uniformly() {
         let base = t("2025-01-06T00:00:00Z");
-        let iv = IntervalEnergy::from_end_labels(vec![base + 15 * MICROS_PER_MINUTE, base + 30 * MICROS_PER_MINUTE], 15 * MICROS_PER_MINUTE, vec![3.0, 6.0]).unwrap();
+        let iv = IntervalEnergy::from_end_labels(
+            vec![base + 15 * MICROS_PER_MINUTE, base + 30 * MICROS_PER_MINUTE],
+            15 * MICROS_PER_MINUTE,
+            vec![3.0, 6.0],
+        )
+        .unwrap();
         let r = rollup_intervals(&iv, &Bucketing::parse("10m").unwrap(), None).unwrap();
         assert_eq!(r.len(), 3);
         assert!((r.energy_kwh[0] - 2.0).abs() < 1e-12);

@@ -18,7 +18,11 @@ pub(crate) fn check_sorted(column: &str, ts: &[Timestamp]) -> Result<()> {
         let (prev, cur) = (ts[i - 1], ts[i]);
         if cur <= prev {
             return Err(if cur == prev {
-                Error::DuplicateTimestamp { column: column.into(), index: i, timestamp: format_rfc3339(cur) }
+                Error::DuplicateTimestamp {
+                    column: column.into(),
+                    index: i,
+                    timestamp: format_rfc3339(cur),
+                }
             } else {
                 Error::Unsorted {
                     column: column.into(),
@@ -39,28 +43,43 @@ pub(crate) fn check_finite(column: &str, values: &[f64]) -> Result<()> {
         return Ok(());
     }
     match values.iter().position(|v| !v.is_finite()) {
-        Some(index) => Err(Error::NonFinite { column: column.into(), index, value: values[index].to_string() }),
+        Some(index) => Err(Error::NonFinite {
+            column: column.into(),
+            index,
+            value: values[index].to_string(),
+        }),
         None => Ok(()),
     }
 }
 
 pub(crate) fn check_len(column: &str, expected: usize, got: usize) -> Result<()> {
     if expected != got {
-        return Err(Error::LengthMismatch { column: column.into(), expected, got });
+        return Err(Error::LengthMismatch {
+            column: column.into(),
+            expected,
+            got,
+        });
     }
     Ok(())
 }
 
 pub(crate) fn check_non_empty(column: &str, len: usize, needed: usize) -> Result<()> {
     if len < needed {
-        return Err(Error::EmptySeries { column: column.into(), needed });
+        return Err(Error::EmptySeries {
+            column: column.into(),
+            needed,
+        });
     }
     Ok(())
 }
 
 pub(crate) fn check_non_negative(column: &str, values: &[f64]) -> Result<()> {
     match values.iter().position(|v| *v < 0.0) {
-        Some(index) => Err(Error::Negative { column: column.into(), index, value: values[index] }),
+        Some(index) => Err(Error::Negative {
+            column: column.into(),
+            index,
+            value: values[index],
+        }),
         None => Ok(()),
     }
 }
@@ -203,7 +222,11 @@ impl QuantitySeries {
         check_finite(column, &values)?;
         check_non_negative(column, &values)?;
         check_sorted("ts", &ts)?;
-        Ok(QuantitySeries { ts, values, column: column.to_string() })
+        Ok(QuantitySeries {
+            ts,
+            values,
+            column: column.to_string(),
+        })
     }
 
     /// Builds a series from rows in any order.
@@ -257,16 +280,26 @@ mod tests {
 
     #[test]
     fn validation_names_the_problem() {
-        assert!(matches!(PowerSeries::new(vec![], vec![]), Err(Error::EmptySeries { .. })));
+        assert!(matches!(
+            PowerSeries::new(vec![], vec![]),
+            Err(Error::EmptySeries { .. })
+        ));
         assert_eq!(
             PowerSeries::new(vec![1, 2], vec![1.0]),
-            Err(Error::LengthMismatch { column: "power_kw".into(), expected: 2, got: 1 })
+            Err(Error::LengthMismatch {
+                column: "power_kw".into(),
+                expected: 2,
+                got: 1
+            })
         );
         assert!(matches!(
             PowerSeries::new(vec![1, 2, 3], vec![1.0, f64::NAN, 2.0]),
             Err(Error::NonFinite { index: 1, .. })
         ));
-        assert!(matches!(PowerSeries::new(vec![1, 3, 2], vec![1.0; 3]), Err(Error::Unsorted { index: 2, .. })));
+        assert!(matches!(
+            PowerSeries::new(vec![1, 3, 2], vec![1.0; 3]),
+            Err(Error::Unsorted { index: 2, .. })
+        ));
         assert!(matches!(
             PowerSeries::new(vec![1, 2, 2], vec![1.0; 3]),
             Err(Error::DuplicateTimestamp { index: 2, .. })
@@ -291,7 +324,8 @@ mod tests {
 
     #[test]
     fn quantity_totals_use_interval_end_labels() {
-        let q = QuantitySeries::new("production_count", vec![10, 20, 30], vec![1.0, 2.0, 4.0]).unwrap();
+        let q =
+            QuantitySeries::new("production_count", vec![10, 20, 30], vec![1.0, 2.0, 4.0]).unwrap();
         assert_eq!(q.total_in(10, 30), 6.0);
         assert_eq!(q.total_in(0, 10), 1.0);
         assert_eq!(q.total(), 7.0);

@@ -46,14 +46,20 @@ pub fn format_rfc3339(ts: Timestamp) -> String {
 
 /// Parses an RFC 3339 timestamp (any offset) into UTC microseconds.
 pub fn parse_rfc3339(s: &str) -> Result<Timestamp> {
-    DateTime::parse_from_rfc3339(s.trim()).map(|dt| dt.timestamp_micros()).map_err(|e| {
-        Error::Parse { column: "timestamp".into(), index: 0, value: s.to_string(), reason: e.to_string() }
-    })
+    DateTime::parse_from_rfc3339(s.trim())
+        .map(|dt| dt.timestamp_micros())
+        .map_err(|e| Error::Parse {
+            column: "timestamp".into(),
+            index: 0,
+            value: s.to_string(),
+            reason: e.to_string(),
+        })
 }
 
 /// Resolves an IANA time zone name (`Europe/Berlin`, `UTC`).
 pub fn parse_tz(name: &str) -> Result<Tz> {
-    name.parse::<Tz>().map_err(|_| Error::UnknownTimeZone(name.to_string()))
+    name.parse::<Tz>()
+        .map_err(|_| Error::UnknownTimeZone(name.to_string()))
 }
 
 /// Local wall-clock time of `ts` in `tz`.
@@ -87,7 +93,11 @@ pub fn local_to_utc(local: NaiveDateTime, tz: Tz, not_after: Option<Timestamp>) 
             let off = |t: Timestamp| -> i64 {
                 to_datetime(t)
                     .map(|d| {
-                        let l = d.with_timezone(&tz).naive_local().and_utc().timestamp_micros();
+                        let l = d
+                            .with_timezone(&tz)
+                            .naive_local()
+                            .and_utc()
+                            .timestamp_micros();
                         l - t
                     })
                     .unwrap_or(0)
@@ -126,7 +136,11 @@ impl TimeRange {
         if end <= start {
             return Err(Error::invalid(
                 "end",
-                format!("must be after start ({} <= {})", format_rfc3339(end), format_rfc3339(start)),
+                format!(
+                    "must be after start ({} <= {})",
+                    format_rfc3339(end),
+                    format_rfc3339(start)
+                ),
             ));
         }
         Ok(TimeRange { start, end })
@@ -158,22 +172,34 @@ mod tests {
         let ts = parse_rfc3339("2025-01-06T00:00:01.5Z").unwrap();
         assert_eq!(ts, 1_736_121_601_500_000);
         assert_eq!(format_rfc3339(ts), "2025-01-06T00:00:01.500Z");
-        assert_eq!(format_rfc3339(parse_rfc3339("2025-01-06T01:00:00+01:00").unwrap()), "2025-01-06T00:00:00Z");
+        assert_eq!(
+            format_rfc3339(parse_rfc3339("2025-01-06T01:00:00+01:00").unwrap()),
+            "2025-01-06T00:00:00Z"
+        );
     }
 
     #[test]
     fn gap_resolves_to_transition() {
         let tz = parse_tz("Europe/Berlin").unwrap();
         // 2025-03-30 02:30 local does not exist; clocks jump from 02:00 (+1) to 03:00 (+2) at 01:00Z.
-        let local = NaiveDate::from_ymd_opt(2025, 3, 30).unwrap().and_hms_opt(2, 30, 0).unwrap();
-        assert_eq!(format_rfc3339(local_to_utc(local, tz, None)), "2025-03-30T01:00:00Z");
+        let local = NaiveDate::from_ymd_opt(2025, 3, 30)
+            .unwrap()
+            .and_hms_opt(2, 30, 0)
+            .unwrap();
+        assert_eq!(
+            format_rfc3339(local_to_utc(local, tz, None)),
+            "2025-03-30T01:00:00Z"
+        );
     }
 
     #[test]
     fn ambiguous_picks_latest_not_after() {
         let tz = parse_tz("Europe/Berlin").unwrap();
         // 2025-10-26 02:00 local happens at 00:00Z (+2) and again at 01:00Z (+1).
-        let local = NaiveDate::from_ymd_opt(2025, 10, 26).unwrap().and_hms_opt(2, 0, 0).unwrap();
+        let local = NaiveDate::from_ymd_opt(2025, 10, 26)
+            .unwrap()
+            .and_hms_opt(2, 0, 0)
+            .unwrap();
         let first = parse_rfc3339("2025-10-26T00:00:00Z").unwrap();
         let second = parse_rfc3339("2025-10-26T01:00:00Z").unwrap();
         assert_eq!(local_to_utc(local, tz, None), first);
@@ -183,6 +209,9 @@ mod tests {
 
     #[test]
     fn unknown_tz_is_an_error() {
-        assert_eq!(parse_tz("Mars/Olympus"), Err(Error::UnknownTimeZone("Mars/Olympus".into())));
+        assert_eq!(
+            parse_tz("Mars/Olympus"),
+            Err(Error::UnknownTimeZone("Mars/Olympus".into()))
+        );
     }
 }
