@@ -11,5 +11,5 @@ pub mod time;
 
 pub use bucket::{Bucket, BucketWidth, Bucketing};
 pub use error::{Error, Result};
-pub use series::{CounterSeries, PowerSeries, QuantitySeries};
+pub use series::{CounterSeries, PowerSeries, PowerView, QuantitySeries};
 pub use time::Timestamp;

@@ -30,6 +30,7 @@ use crate::bucket::{Bucket, BucketWidth, Bucketing};
 use crate::error::{Error, Result};
 use crate::series::{
     check_finite, check_len, check_non_empty, check_non_negative, check_sorted, PowerSeries,
+    PowerView,
 };
 use crate::time::{format_rfc3339, TimeRange, Timestamp, HOURS_PER_MICRO, MICROS_PER_MINUTE};
 
@@ -304,22 +305,65 @@ impl Rollup {
     }
 }
 
-/// Walks buckets forward as time advances; `k` indexes the open bucket in `out`.
+/// Running totals of the open bucket, kept in registers and written out when the bucket closes.
+#[derive(Clone, Copy)]
+struct Acc {
+    count: u64,
+    /// Energy in kW x microseconds (converted to kWh once, at flush).
+    energy: f64,
+    covered: i64,
+    min: f64,
+    max: f64,
+}
+
+const EMPTY: Acc = Acc {
+    count: 0,
+    energy: 0.0,
+    covered: 0,
+    min: f64::INFINITY,
+    max: f64::NEG_INFINITY,
+};
+
+/// Walks buckets forward as time advances, accumulating the open bucket.
 struct Cursor<'a> {
     bucketing: &'a Bucketing,
     bucket: Bucket,
+    acc: Acc,
 }
 
-impl Cursor<'_> {
-    #[inline]
+impl<'a> Cursor<'a> {
+    fn new(bucketing: &'a Bucketing, at: Timestamp) -> Result<Self> {
+        Ok(Cursor {
+            bucketing,
+            bucket: bucketing.bucket(at)?,
+            acc: EMPTY,
+        })
+    }
+
+    fn flush(&mut self, out: &mut Rollup) {
+        out.start.push(self.bucket.start);
+        out.end.push(self.bucket.end);
+        out.sample_count.push(self.acc.count);
+        out.energy_kwh.push(self.acc.energy * HOURS_PER_MICRO);
+        out.covered_us.push(self.acc.covered);
+        out.min_power_kw.push(self.acc.min);
+        out.max_power_kw.push(self.acc.max);
+        self.acc = EMPTY;
+    }
+
+    /// Closes buckets until the open one contains `t`.
+    #[cold]
     fn advance_to(&mut self, t: Timestamp, out: &mut Rollup) -> Result<()> {
         while t >= self.bucket.end {
+            self.flush(out);
             self.bucket = self.bucketing.bucket(self.bucket.end)?;
-            out.open(self.bucket);
         }
         Ok(())
     }
 }
+
+/// Most buckets one rollup may produce (a guard against a 1-second width over a century).
+pub const MAX_BUCKETS: i64 = 500_000_000;
 
 fn span(
     first: Timestamp,
@@ -327,70 +371,80 @@ fn span(
     bucketing: &Bucketing,
     range: Option<TimeRange>,
 ) -> Result<(Timestamp, Timestamp)> {
-    Ok(match range {
+    let (lo, hi) = match range {
         Some(r) => (r.start, r.end),
         None => (bucketing.bucket(first)?.start, bucketing.bucket(last)?.end),
-    })
+    };
+    if let Some(w) = bucketing.width().as_micros() {
+        let n = (hi - lo) / w;
+        if n > MAX_BUCKETS {
+            return Err(Error::invalid(
+                "width",
+                format!(
+                    "{} buckets over {} .. {} would be {n} buckets, more than {MAX_BUCKETS}",
+                    bucketing.width(),
+                    format_rfc3339(lo),
+                    format_rfc3339(hi)
+                ),
+            ));
+        }
+    }
+    Ok((lo, hi))
 }
 
 /// Rolls up instantaneous power into buckets, integrating energy with the trapezoidal rule.
-pub fn rollup_power(
-    series: &PowerSeries,
+///
+/// Takes an owned [`PowerSeries`] or a borrowed, validated [`PowerView`] (zero-copy input from
+/// Arrow or numpy buffers).
+pub fn rollup_power<'a>(
+    series: impl Into<PowerView<'a>>,
     bucketing: &Bucketing,
     options: &RollupOptions,
 ) -> Result<Rollup> {
+    let series = series.into();
     options.validate()?;
-    let ts = series.ts();
-    let p = series.power_kw();
+    let ts = series.ts;
+    let p = series.power_kw;
     let n = ts.len();
-    let (first, last) = series.span();
-    let (lo, hi) = span(first, last, bucketing, options.range)?;
+    let (lo, hi) = span(ts[0], ts[n - 1], bucketing, options.range)?;
     let mut out = Rollup::empty(bucketing);
-    out.start.reserve(8);
-    let mut cur = Cursor {
-        bucketing,
-        bucket: bucketing.bucket(lo)?,
-    };
-    out.open(cur.bucket);
+    let mut cur = Cursor::new(bucketing, lo)?;
     let max_gap = options.max_gap_us;
     // skip readings whose following interval ends before the range
     let begin = ts.partition_point(|&t| t < lo).saturating_sub(1);
-    for i in begin..n {
+    let end = ts.partition_point(|&t| t < hi);
+    let (ts, p) = (&ts[begin..], &p[begin..]);
+    let last = end.saturating_sub(begin);
+    for i in 0..ts.len().min(last + 1) {
         let t0 = ts[i];
         if t0 >= hi {
             break;
         }
         let p0 = p[i];
         if t0 >= lo {
-            cur.advance_to(t0, &mut out)?;
-            let k = out.len() - 1;
-            out.sample_count[k] += 1;
-            if p0 < out.min_power_kw[k] {
-                out.min_power_kw[k] = p0;
+            if t0 >= cur.bucket.end {
+                cur.advance_to(t0, &mut out)?;
             }
-            if p0 > out.max_power_kw[k] {
-                out.max_power_kw[k] = p0;
-            }
+            cur.acc.count += 1;
+            cur.acc.min = cur.acc.min.min(p0);
+            cur.acc.max = cur.acc.max.max(p0);
         }
-        if i + 1 == n {
+        let (Some(&t1), Some(&p1)) = (ts.get(i + 1), p.get(i + 1)) else {
             break;
-        }
-        let (t1, p1) = (ts[i + 1], p[i + 1]);
+        };
         let dt = t1 - t0;
         if dt > max_gap {
+            continue;
+        }
+        if t0 >= lo && t1 <= cur.bucket.end && t1 <= hi {
+            // whole interval inside the open bucket: the common case
+            cur.acc.energy += (p0 + p1) * (0.5 * dt as f64);
+            cur.acc.covered += dt;
             continue;
         }
         let a = t0.max(lo);
         let c = t1.min(hi);
         if a >= c {
-            continue;
-        }
-        cur.advance_to(a, &mut out)?;
-        if a == t0 && c == t1 && c <= cur.bucket.end {
-            // whole interval inside the open bucket: the common case
-            let k = out.len() - 1;
-            out.energy_kwh[k] += (p0 + p1) * 0.5 * dt as f64 * HOURS_PER_MICRO;
-            out.covered_us[k] += dt;
             continue;
         }
         let slope = (p1 - p0) / dt as f64;
@@ -399,13 +453,13 @@ pub fn rollup_power(
         while s < c {
             cur.advance_to(s, &mut out)?;
             let e = c.min(cur.bucket.end);
-            let k = out.len() - 1;
-            out.energy_kwh[k] += (at(s) + at(e)) * 0.5 * (e - s) as f64 * HOURS_PER_MICRO;
-            out.covered_us[k] += e - s;
+            cur.acc.energy += (at(s) + at(e)) * (0.5 * (e - s) as f64);
+            cur.acc.covered += e - s;
             s = e;
         }
     }
     cur.advance_to(hi - 1, &mut out)?;
+    cur.flush(&mut out);
     Ok(out.finish())
 }
 
@@ -508,47 +562,40 @@ pub fn rollup_intervals(
         range,
     )?;
     let mut out = Rollup::empty(bucketing);
-    let mut cur = Cursor {
-        bucketing,
-        bucket: bucketing.bucket(lo)?,
-    };
-    out.open(cur.bucket);
+    let mut cur = Cursor::new(bucketing, lo)?;
     for i in 0..n {
         let (s0, e0, en) = (
             intervals.start[i],
             intervals.end[i],
             intervals.energy_kwh[i],
         );
+        if s0 >= hi {
+            break;
+        }
         let a = s0.max(lo);
         let c = e0.min(hi);
         if a >= c {
-            if s0 >= hi {
-                break;
-            }
             continue;
         }
         let dt = (e0 - s0) as f64;
+        // mean power in kW, energy density in kW x us per us
         let mean_kw = en / (dt * HOURS_PER_MICRO);
         let mut s = a;
         while s < c {
             cur.advance_to(s, &mut out)?;
             let e = c.min(cur.bucket.end);
-            let k = out.len() - 1;
-            out.energy_kwh[k] += en * (e - s) as f64 / dt;
-            out.covered_us[k] += e - s;
-            if mean_kw < out.min_power_kw[k] {
-                out.min_power_kw[k] = mean_kw;
-            }
-            if mean_kw > out.max_power_kw[k] {
-                out.max_power_kw[k] = mean_kw;
-            }
+            cur.acc.energy += mean_kw * (e - s) as f64;
+            cur.acc.covered += e - s;
+            cur.acc.min = cur.acc.min.min(mean_kw);
+            cur.acc.max = cur.acc.max.max(mean_kw);
             if e == c && c == e0 {
-                out.sample_count[k] += 1;
+                cur.acc.count += 1;
             }
             s = e;
         }
     }
     cur.advance_to(hi - 1, &mut out)?;
+    cur.flush(&mut out);
     Ok(out.finish())
 }
 

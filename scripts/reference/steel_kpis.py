@@ -2,7 +2,10 @@
 independently of enms with pandas. Writes enms-core/tests/fixtures/steel_kpis.json, which
 enms-core/tests/steel.rs compares against.
 
-    python scripts/reference/steel_kpis.py [path/to/steel_industry_2018.csv]
+    python scripts/reference/steel_kpis.py [--check] [path/to/steel_industry_2018.csv]
+
+With --check, nothing is written: the values are recomputed and compared with the committed fixture
+(relative tolerance 1e-12), so CI shows that the fixture is what this script produces.
 
 The data's quirks (see shared/data/README.md): UTF-8 BOM, day-first local timestamps (Asia/Seoul,
 no DST) that mark the END of each 15-minute interval, and midnight rows carrying the date of the
@@ -16,7 +19,9 @@ from pathlib import Path
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[2]
-CSV = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared" / "data" / "steel_industry_2018.csv"
+ARGS = [a for a in sys.argv[1:] if a != "--check"]
+CHECK = "--check" in sys.argv[1:]
+CSV = Path(ARGS[0]) if ARGS else ROOT.parent / "shared" / "data" / "steel_industry_2018.csv"
 OUT = ROOT / "enms-core" / "tests" / "fixtures" / "steel_kpis.json"
 
 df = pd.read_csv(CSV, encoding="utf-8-sig")
@@ -91,6 +96,38 @@ ref = {
     "tou_energy_kwh_by_period": by_period,
     "demand_cost_krw": demand_cost,
 }
+
+
+def compare(a, b, path=""):
+    """Yields the paths where two JSON values differ (numbers: relative 1e-12)."""
+    if isinstance(a, dict):
+        for k in set(a) | set(b):
+            if k == "source":
+                continue
+            if k not in a or k not in b:
+                yield f"{path}.{k} missing"
+            else:
+                yield from compare(a[k], b[k], f"{path}.{k}")
+    elif isinstance(a, list):
+        if len(a) != len(b):
+            yield f"{path} length {len(a)} != {len(b)}"
+        for i, (x, y) in enumerate(zip(a, b)):
+            yield from compare(x, y, f"{path}[{i}]")
+    elif isinstance(a, float) or isinstance(b, float):
+        if abs(a - b) > 1e-12 * max(1.0, abs(b)):
+            yield f"{path}: {a} != {b}"
+    elif a != b:
+        yield f"{path}: {a!r} != {b!r}"
+
+
+if CHECK:
+    committed = json.loads(OUT.read_text())
+    diffs = list(compare(ref, committed))
+    for d in diffs:
+        print("differs:", d)
+    checked = len(ref) - 1
+    print(f"{checked - min(len(diffs), checked)} passed, {min(len(diffs), checked)} failed")
+    sys.exit(1 if diffs else 0)
 OUT.parent.mkdir(parents=True, exist_ok=True)
 OUT.write_text(json.dumps(ref, indent=2) + "\n")
 print(json.dumps(ref, indent=2))
