@@ -10,7 +10,6 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong in enms-core. Bad input never panics; it ends up here.
 #[derive(Debug, Clone, PartialEq, Error)]
-#[non_exhaustive]
 pub enum Error {
     /// A series or table that must hold data holds none.
     #[error("`{column}` is empty: at least {needed} value(s) are needed")]
