@@ -1,6 +1,9 @@
 //! KPIs of the real steel plant data (UCI 851) against an independent pandas computation
 //! (`scripts/reference/steel_kpis.py`, which wrote `tests/fixtures/steel_kpis.json`).
 
+// Test helpers unwrap: a failure is a test failure.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use chrono::{NaiveDate, NaiveTime};
