@@ -14,12 +14,21 @@ use enms_core::time::{format_rfc3339, MICROS_PER_MINUTE};
 
 fn main() -> Result<(), enms_core::Error> {
     let steel = common::load_steel();
-    let intervals = IntervalEnergy::from_end_labels(steel.end_utc, 15 * MICROS_PER_MINUTE, steel.usage_kwh)?;
-    let quarter = rollup_intervals(&intervals, &Bucketing::parse("15m")?.with_timezone("Asia/Seoul")?, None)?;
+    let intervals =
+        IntervalEnergy::from_end_labels(steel.end_utc, 15 * MICROS_PER_MINUTE, steel.usage_kwh)?;
+    let quarter = rollup_intervals(
+        &intervals,
+        &Bucketing::parse("15m")?.with_timezone("Asia/Seoul")?,
+        None,
+    )?;
     let total = quarter.total_energy_kwh();
     let hours = quarter.range().map(|r| r.hours()).unwrap_or(0.0);
     let peak = peak_demand(&quarter, &DemandOptions::default())?;
-    println!("Steel plant, 2018: {:.0} MWh over {hours} h, mean {:.1} kW", total / 1e3, total / hours);
+    println!(
+        "Steel plant, 2018: {:.0} MWh over {hours} h, mean {:.1} kW",
+        total / 1e3,
+        total / hours
+    );
     if let Some(p) = peak {
         println!(
             "15-minute peak demand {:.1} kW at {} (load factor {:.3})",

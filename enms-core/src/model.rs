@@ -223,6 +223,14 @@ pub enum OperatingMode {
 }
 
 impl OperatingMode {
+    /// All values, in a stable order.
+    pub const ALL: [OperatingMode; 4] = [
+        OperatingMode::Production,
+        OperatingMode::Idle,
+        OperatingMode::Setup,
+        OperatingMode::Off,
+    ];
+
     /// The snake_case name used in files and APIs.
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -231,6 +239,24 @@ impl OperatingMode {
             OperatingMode::Setup => "setup",
             OperatingMode::Off => "off",
         }
+    }
+}
+
+impl FromStr for OperatingMode {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        OperatingMode::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s.trim())
+            .ok_or_else(|| {
+                Error::invalid(
+                    "operating_mode",
+                    format!(
+                        "unknown operating mode `{s}`; expected one of {}",
+                        names(&OperatingMode::ALL, OperatingMode::as_str)
+                    ),
+                )
+            })
     }
 }
 
@@ -281,6 +307,13 @@ pub enum AlertLevel {
 }
 
 impl AlertLevel {
+    /// All values, in a stable order.
+    pub const ALL: [AlertLevel; 3] = [
+        AlertLevel::Normal,
+        AlertLevel::Warning,
+        AlertLevel::Critical,
+    ];
+
     /// The snake_case name used in files and APIs.
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -288,6 +321,24 @@ impl AlertLevel {
             AlertLevel::Warning => "warning",
             AlertLevel::Critical => "critical",
         }
+    }
+}
+
+impl FromStr for AlertLevel {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        AlertLevel::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s.trim())
+            .ok_or_else(|| {
+                Error::invalid(
+                    "alert_level",
+                    format!(
+                        "unknown alert level `{s}`; expected one of {}",
+                        names(&AlertLevel::ALL, AlertLevel::as_str)
+                    ),
+                )
+            })
     }
 }
 
@@ -323,6 +374,15 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// All values, in a stable order.
+    pub const ALL: [EventKind; 5] = [
+        EventKind::AirLeak,
+        EventKind::StuckOn,
+        EventKind::EfficiencyLoss,
+        EventKind::Breakdown,
+        EventKind::SensorDropout,
+    ];
+
     /// The snake_case name used in files and APIs.
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -332,6 +392,24 @@ impl EventKind {
             EventKind::Breakdown => "breakdown",
             EventKind::SensorDropout => "sensor_dropout",
         }
+    }
+}
+
+impl FromStr for EventKind {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        EventKind::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s.trim())
+            .ok_or_else(|| {
+                Error::invalid(
+                    "kind",
+                    format!(
+                        "unknown event kind `{s}`; expected one of {}",
+                        names(&EventKind::ALL, EventKind::as_str)
+                    ),
+                )
+            })
     }
 }
 

@@ -376,8 +376,9 @@ fn span(
         None => (bucketing.bucket(first)?.start, bucketing.bucket(last)?.end),
     };
     if let Some(w) = bucketing.width().as_micros() {
-        let n = (hi - lo) / w;
-        if n > MAX_BUCKETS {
+        // i128: a span across the whole timestamp range must not overflow
+        let n = (i128::from(hi) - i128::from(lo)) / i128::from(w.max(1));
+        if n > i128::from(MAX_BUCKETS) {
             return Err(Error::invalid(
                 "width",
                 format!(

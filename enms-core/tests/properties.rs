@@ -133,7 +133,7 @@ proptest! {
                 v = c;
             } else if event == 1 {
                 // meter replaced by one showing an arbitrary reading: a would-be spike
-                c = (event as f64) * 12_345.0 + c;
+                c += (event as f64) * 12_345.0;
                 v = c % wrap_v;
             }
             ts.push(t);

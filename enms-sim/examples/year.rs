@@ -11,7 +11,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut sim = enms_sim::Simulator::demo(42);
     sim.set_threads(threads);
     let start = parse_rfc3339("2025-01-01T00:00:00+01:00")?;
-    let runs: usize = std::env::args().nth(2).and_then(|s| s.parse().ok()).unwrap_or(3);
+    let runs: usize = std::env::args()
+        .nth(2)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3);
     for _ in 0..runs {
         let t0 = std::time::Instant::now();
         let out = sim.generate(start, start + 365 * MICROS_PER_DAY)?;

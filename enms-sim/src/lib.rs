@@ -8,6 +8,7 @@ mod faults;
 mod machines;
 mod meter;
 pub mod output;
+pub mod read;
 pub mod realtime;
 pub mod rng;
 pub mod sim;
@@ -21,6 +22,7 @@ pub use error::{Error, Result};
 pub use output::{
     EnvironmentTable, ProcessSeries, ProductionTable, SimOutput, StatusTable, TABLES,
 };
+pub use read::read_dir;
 pub use realtime::{ProcessReading, RealtimeClock, RealtimeStream, Record};
 pub use sim::{FaultClear, FaultInjection, SimSession, Simulator};
 pub use write::{write_csv, write_parquet, Format};

@@ -8,8 +8,10 @@ use std::process::ExitCode;
 
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use enms_core::kpi::{kpi_report, KpiReport, KpiSettings};
 use enms_core::time::{
-    local_to_utc, parse_rfc3339, parse_tz, Timestamp, MICROS_PER_DAY, MICROS_PER_SECOND,
+    format_rfc3339, local_to_utc, parse_rfc3339, parse_tz, Timestamp, MICROS_PER_DAY,
+    MICROS_PER_SECOND,
 };
 use enms_sim::{Error, FactoryConfig, Format, Simulator};
 
@@ -27,7 +29,9 @@ enum Command {
     Generate(GenerateArgs),
     /// Stream readings as JSON lines on stdout as they fall due, `--speed` times faster than real time.
     Run(RunArgs),
-    // `kpis` (KPIs over generated tables, from enms-core) goes here.
+    /// KPIs per machine, per factory and in total: of a data set (`--data DIR`) or of a freshly
+    /// simulated span (`--start`, `--days`).
+    Kpis(KpisArgs),
 }
 
 /// Options shared by every subcommand that simulates.
@@ -85,6 +89,29 @@ struct RunArgs {
     /// Only these tables (comma-separated, e.g. energy_readings,events); default: all.
     #[arg(long, value_delimiter = ',')]
     tables: Vec<String>,
+    #[command(flatten)]
+    factory: FactoryArgs,
+}
+
+#[derive(Debug, Args)]
+struct KpisArgs {
+    /// A directory written by `enms-sim generate` (CSV or Parquet); without it, the span given by
+    /// `--start` and `--days` is simulated in memory.
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Start of the simulated span: a local date or an RFC 3339 instant (ignored with `--data`).
+    #[arg(long, default_value = "2025-01-06")]
+    start: String,
+    /// Days to simulate (ignored with `--data`).
+    #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=3660))]
+    days: u32,
+    /// KPI settings as JSON (enms-core `KpiSettings`: range, demand window, carbon factors,
+    /// tariff); default: 15-minute fixed demand blocks, 0.45 kg CO2/kWh for electricity.
+    #[arg(long)]
+    settings: Option<PathBuf>,
+    /// Print the whole report as JSON instead of a table.
+    #[arg(long)]
+    json: bool,
     #[command(flatten)]
     factory: FactoryArgs,
 }
@@ -171,7 +198,7 @@ fn run(a: &RunArgs) -> Result<(), Error> {
         }
     }
     for t in &a.tables {
-        if !enms_sim::TABLES.contains(&t.as_str()) || t == "machines" {
+        if !enms_sim::TABLES.contains(&t.as_str()) || t == "machines" || t == "factories" {
             return Err(user("tables", format!("unknown table `{t}`")));
         }
     }
@@ -212,6 +239,112 @@ fn run(a: &RunArgs) -> Result<(), Error> {
     Ok(())
 }
 
+fn kpis(a: &KpisArgs) -> Result<(), Error> {
+    let settings: KpiSettings = match &a.settings {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| user("settings", format!("cannot read `{}`: {e}", path.display())))?;
+            serde_json::from_str(&text).map_err(|e| user("settings", e.to_string()))?
+        }
+        None => KpiSettings::default(),
+    };
+    let out = match &a.data {
+        Some(dir) => enms_sim::read_dir(dir)?,
+        None => {
+            let sim = simulator(&a.factory)?;
+            let start = parse_start(&a.start, &sim.factory().timezone)?;
+            sim.generate(start, start + i64::from(a.days) * MICROS_PER_DAY)?
+        }
+    };
+    let report = kpi_report(&out.kpi_inputs()?, &settings)?;
+    let stdout = std::io::stdout();
+    let mut w = stdout.lock();
+    let text = if a.json {
+        serde_json::to_string_pretty(&report)?
+    } else {
+        report_table(&report)
+    };
+    match writeln!(w, "{text}") {
+        Err(e) if e.kind() != ErrorKind::BrokenPipe => Err(Error::Io {
+            path: "<stdout>".into(),
+            source: e,
+        }),
+        _ => Ok(()),
+    }
+}
+
+fn opt(v: Option<f64>, decimals: usize) -> String {
+    v.map_or_else(|| "-".into(), |x| format!("{x:.decimals$}"))
+}
+
+/// The report as a fixed-width table, one line per machine, then per factory and carrier.
+fn report_table(r: &KpiReport) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "KPIs from {} to {} ({:.1} h)",
+        format_rfc3339(r.range.start),
+        format_rfc3339(r.range.end),
+        r.range.hours()
+    );
+    let _ = writeln!(
+        s,
+        "{:<20} {:<12} {:>11} {:>8} {:>8} {:>20} {:>6} {:>9} {:>9} {:>10} {:>6}",
+        "machine",
+        "carrier",
+        "energy_kwh",
+        "mean_kw",
+        "peak_kw",
+        "peak_at",
+        "lf",
+        "parts",
+        "kwh/part",
+        "co2_kg",
+        "pf"
+    );
+    for m in &r.machines {
+        let _ = writeln!(
+            s,
+            "{:<20} {:<12} {:>11.1} {:>8.2} {:>8} {:>20} {:>6} {:>9} {:>9} {:>10.1} {:>6}",
+            m.machine_id,
+            m.carrier.as_str(),
+            m.energy_kwh,
+            m.mean_power_kw,
+            opt(m.peak_demand.map(|p| p.peak_demand_kw), 2),
+            m.peak_demand
+                .map_or_else(|| "-".into(), |p| format_rfc3339(p.start)),
+            opt(m.load_factor, 3),
+            opt(m.production, 0),
+            opt(m.sec_kwh_per_unit, 4),
+            m.carbon_kg,
+            opt(m.power_factor, 3),
+        );
+    }
+    for f in &r.factories {
+        for c in &f.by_carrier {
+            let _ = writeln!(
+                s,
+                "{:<20} {:<12} {:>11.1} {:>8.2} {:>8} {:>20} {:>6} {:>9} {:>9} {:>10.1} {:>6}",
+                format!("factory {}", f.factory_id),
+                c.carrier.as_str(),
+                c.energy_kwh,
+                c.energy_kwh / r.range.hours(),
+                opt(c.peak_demand.map(|p| p.peak_demand_kw), 2),
+                c.peak_demand
+                    .map_or_else(|| "-".into(), |p| format_rfc3339(p.start)),
+                opt(c.load_factor, 3),
+                "",
+                "",
+                c.carbon_kg,
+                "",
+            );
+        }
+    }
+    let _ = write!(s, "total carbon: {:.1} kg CO2", r.total_carbon_kg);
+    s
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -223,6 +356,7 @@ fn main() -> ExitCode {
     let res = match &cli.command {
         Command::Generate(a) => generate(a),
         Command::Run(a) => run(a),
+        Command::Kpis(a) => kpis(a),
     };
     match res {
         Ok(()) => ExitCode::SUCCESS,

@@ -3,17 +3,20 @@
 //! `machines`, `energy_readings`, `production_data`, `environmental_data`, `machine_status`,
 //! `events` and `process_data`.
 
+use enms_core::kpi::MachineInput;
 use enms_core::model::{
     AlertLevel, EnergyReadingTable, EnvironmentalReading, Event, Factory, Machine, MachineStatus,
     OperatingMode, ProductionRecord,
 };
+use enms_core::series::QuantitySeries;
 use enms_core::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
 /// Names of the tables, in the order the writers write them.
-pub const TABLES: [&str; 7] = [
+pub const TABLES: [&str; 8] = [
+    "factories",
     "machines",
     "energy_readings",
     "production_data",
@@ -264,6 +267,28 @@ impl SimOutput {
         self.process
             .iter()
             .find(|s| s.machine_id == machine_id && s.quantity == quantity)
+    }
+
+    /// The KPI inputs of every machine that has readings: its power, its production (parts per
+    /// minute, for production machines) and its reactive energy counter where the meter has one.
+    /// Machines without a single reading are left out.
+    pub fn kpi_inputs(&self) -> Result<Vec<MachineInput>> {
+        let mut inputs = Vec::with_capacity(self.machines.len());
+        for (m, t) in self.machines.iter().zip(&self.energy) {
+            if t.is_empty() {
+                continue;
+            }
+            let production = match self.production_of(&m.id) {
+                Some(p) if !p.is_empty() => Some(QuantitySeries::new(
+                    "production_count",
+                    p.ts.clone(),
+                    p.production_count.clone(),
+                )?),
+                _ => None,
+            };
+            inputs.push(MachineInput::from_readings(m.clone(), t, production)?);
+        }
+        Ok(inputs)
     }
 
     /// Appends the next chunk of the same session (`other.start` must equal `self.end`).

@@ -1,5 +1,5 @@
 //! Writers of the simulated tables: CSV and Parquet, one file per table
-//! (`machines`, `energy_readings`, `production_data`, `environmental_data`, `machine_status`,
+//! (`factories`, `machines`, `energy_readings`, `production_data`, `environmental_data`, `machine_status`,
 //! `events`, `process_data`).
 //!
 //! CSV: a header row with the column names, timestamps as RFC 3339 UTC with `Z`
@@ -50,6 +50,8 @@ impl Format {
 
 /// Column names of every table.
 pub mod columns {
+    /// `factories`.
+    pub const FACTORIES: [&str; 4] = ["factory_id", "name", "location", "timezone"];
     /// `machines`.
     pub const MACHINES: [&str; 7] = [
         "machine_id",
@@ -174,6 +176,20 @@ impl CsvOut {
 pub fn write_csv(out: &SimOutput, dir: &Path) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let mut files = Vec::new();
+
+    let mut w = CsvOut::new(dir, "factories", &columns::FACTORIES)?;
+    let f = &out.factory;
+    for (k, v) in [&f.id, &f.name, &f.location, &f.timezone]
+        .into_iter()
+        .enumerate()
+    {
+        if k > 0 {
+            w.line.push(',');
+        }
+        push_csv_str(&mut w.line, v);
+    }
+    w.end_line()?;
+    files.push(w.finish()?);
 
     let mut w = CsvOut::new(dir, "machines", &columns::MACHINES)?;
     for m in &out.machines {
@@ -338,6 +354,12 @@ fn str_field(name: &str, nullable: bool) -> Field {
 /// Arrow schemas of the tables (the Parquet files carry them).
 pub fn schema(table: &str) -> Option<SchemaRef> {
     let fields = match table {
+        "factories" => vec![
+            str_field("factory_id", false),
+            str_field("name", false),
+            str_field("location", false),
+            str_field("timezone", false),
+        ],
         "machines" => vec![
             str_field("machine_id", false),
             str_field("factory_id", false),
@@ -474,6 +496,16 @@ fn ranges(n: usize) -> impl Iterator<Item = std::ops::Range<usize>> {
 pub fn write_parquet(out: &SimOutput, dir: &Path) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let mut files = Vec::new();
+
+    let mut w = PqOut::new(dir, "factories")?;
+    let f = &out.factory;
+    w.write(
+        [&f.id, &f.name, &f.location, &f.timezone]
+            .into_iter()
+            .map(|v| strings(std::iter::once(Some(v.as_str()))))
+            .collect(),
+    )?;
+    files.push(w.finish()?);
 
     let mut w = PqOut::new(dir, "machines")?;
     let ms = &out.machines;

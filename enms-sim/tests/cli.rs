@@ -153,3 +153,60 @@ fn run_exits_cleanly_on_broken_pipe() {
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0));
 }
+
+#[test]
+fn kpis_of_a_data_set_and_of_a_simulated_span() {
+    let dir = temp_dir("kpis");
+    let gen = bin()
+        .args(["generate", "--days", "1", "--format", "parquet", "--out"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(gen.status.success());
+    let from_files = bin()
+        .args(["kpis", "--json", "--data"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        from_files.status.success(),
+        "{}",
+        String::from_utf8_lossy(&from_files.stderr)
+    );
+    let in_memory = bin()
+        .args(["kpis", "--json", "--days", "1"])
+        .output()
+        .unwrap();
+    assert!(in_memory.status.success());
+    // Parquet keeps every bit, so both paths give the same report.
+    let a: serde_json::Value = serde_json::from_slice(&from_files.stdout).unwrap();
+    let b: serde_json::Value = serde_json::from_slice(&in_memory.stdout).unwrap();
+    assert_eq!(a, b);
+    assert_eq!(a["machines"].as_array().unwrap().len(), 6);
+    assert!(a["machines"][0]["energy_kwh"].as_f64().unwrap() > 0.0);
+
+    let table = bin().args(["kpis", "--data"]).arg(&dir).output().unwrap();
+    let text = String::from_utf8(table.stdout).unwrap();
+    assert!(
+        text.contains("compressor-1") && text.contains("total carbon"),
+        "{text}"
+    );
+
+    // a directory without a data set, and a settings file that is not JSON: exit 2, named
+    let missing = bin()
+        .args(["kpis", "--data", "/nonexistent/enms"])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("energy_readings"));
+    let bad = dir.join("settings.json");
+    std::fs::write(&bad, "{ not json").unwrap();
+    let out = bin()
+        .args(["kpis", "--days", "1", "--settings"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("settings"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

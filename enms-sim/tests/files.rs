@@ -36,8 +36,9 @@ fn output() -> SimOutput {
         .unwrap()
 }
 
-fn row_counts(out: &SimOutput) -> [usize; 7] {
+fn row_counts(out: &SimOutput) -> [usize; 8] {
     [
+        1,
         out.machines.len(),
         out.energy_reading_count(),
         out.production.iter().map(|t| t.len()).sum(),
@@ -50,6 +51,7 @@ fn row_counts(out: &SimOutput) -> [usize; 7] {
 
 fn header(table: &str) -> Vec<&'static str> {
     match table {
+        "factories" => columns::FACTORIES.to_vec(),
         "machines" => columns::MACHINES.to_vec(),
         "energy_readings" => columns::ENERGY_READINGS.to_vec(),
         "production_data" => columns::PRODUCTION_DATA.to_vec(),
@@ -65,7 +67,7 @@ fn csv_round_trip() {
     let out = output();
     let dir = temp_dir("csv");
     let files = out.write_csv(&dir).unwrap();
-    assert_eq!(files.len(), 7);
+    assert_eq!(files.len(), 8);
     let counts = row_counts(&out);
     for (k, table) in TABLES.iter().enumerate() {
         let text = std::fs::read_to_string(dir.join(format!("{table}.csv"))).unwrap();

@@ -21,7 +21,7 @@ use crate::kpi::cost::{energy_cost, CostBreakdown, CostScope, Tariff};
 use crate::kpi::demand::{load_factor, peak_demand, DemandMethod, DemandOptions, PeakDemand};
 use crate::kpi::reactive::power_factor;
 use crate::kpi::sec::specific_energy_consumption;
-use crate::model::{EnergyCarrier, Machine, MachineType};
+use crate::model::{EnergyCarrier, EnergyReadingTable, Machine, MachineType};
 use crate::rollup::{rollup_intervals, rollup_power, Rollup, RollupOptions};
 use crate::series::{CounterSeries, PowerSeries, QuantitySeries};
 use crate::time::{TimeRange, Timestamp, MICROS_PER_MINUTE};
@@ -37,6 +37,47 @@ pub struct MachineInput {
     pub production: Option<QuantitySeries>,
     /// Its cumulative reactive energy counter (kvarh), if the meter reports one.
     pub reactive_kvarh: Option<CounterSeries>,
+}
+
+impl MachineInput {
+    /// Builds a machine's input from its meter table: power from `power_kw`, and the reactive
+    /// energy counter from the rows where `reactive_energy_kvarh` is measured (none when fewer than
+    /// two rows have it). The table is validated (sorted, unique, finite power), and its machine id
+    /// must be the machine's.
+    pub fn from_readings(
+        machine: Machine,
+        table: &EnergyReadingTable,
+        production: Option<QuantitySeries>,
+    ) -> Result<Self> {
+        if table.machine_id != machine.id {
+            return Err(Error::invalid(
+                "machine_id",
+                format!(
+                    "the readings are of `{}`, not of machine `{}`",
+                    table.machine_id, machine.id
+                ),
+            ));
+        }
+        let power = PowerSeries::new(table.ts.clone(), table.power_kw.clone())?;
+        let (q_ts, q): (Vec<Timestamp>, Vec<f64>) = table
+            .ts
+            .iter()
+            .zip(&table.reactive_energy_kvarh)
+            .filter(|(_, q)| q.is_finite())
+            .map(|(&t, &q)| (t, q))
+            .unzip();
+        let reactive_kvarh = if q.len() >= 2 {
+            Some(CounterSeries::new(q_ts, q)?)
+        } else {
+            None
+        };
+        Ok(MachineInput {
+            machine,
+            power,
+            production,
+            reactive_kvarh,
+        })
+    }
 }
 
 /// Settings of a KPI report.
@@ -348,6 +389,35 @@ mod tests {
             carrier,
             interval_s: 60.0,
         }
+    }
+
+    #[test]
+    fn input_from_a_meter_table() {
+        let mut t = EnergyReadingTable::with_capacity("a", 3);
+        t.ts = vec![0, M, 2 * M];
+        t.power_kw = vec![10.0, 20.0, 30.0];
+        t.energy_kwh = vec![0.0, 0.25, 0.67];
+        t.voltage_v = vec![f64::NAN; 3];
+        t.current_a = vec![f64::NAN; 3];
+        t.power_factor = vec![f64::NAN; 3];
+        t.frequency_hz = vec![f64::NAN; 3];
+        t.reactive_energy_kvarh = vec![1.0, f64::NAN, 2.0];
+        let m = machine("a", "f1", EnergyCarrier::Electricity);
+        let input = MachineInput::from_readings(m.clone(), &t, None).unwrap();
+        assert_eq!(input.power.len(), 3);
+        let q = input.reactive_kvarh.unwrap();
+        assert_eq!(q.ts(), &[0, 2 * M]);
+        t.reactive_energy_kvarh = vec![f64::NAN; 3];
+        assert!(MachineInput::from_readings(m.clone(), &t, None)
+            .unwrap()
+            .reactive_kvarh
+            .is_none());
+        t.power_kw[1] = f64::NAN;
+        let e = MachineInput::from_readings(m.clone(), &t, None).unwrap_err();
+        assert_eq!(e.field(), Some("power_kw"));
+        let other = machine("b", "f1", EnergyCarrier::Electricity);
+        let e = MachineInput::from_readings(other, &t, None).unwrap_err();
+        assert_eq!(e.field(), Some("machine_id"));
     }
 
     #[test]

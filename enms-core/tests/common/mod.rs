@@ -1,6 +1,8 @@
 //! Shared test helpers: loading the real steel plant data set.
 
 #![allow(dead_code)]
+// A missing or malformed data file is a failed test (or example run), reported by the panic.
+#![allow(clippy::unwrap_used)]
 
 use std::path::PathBuf;
 
