@@ -1,0 +1,720 @@
+//! The embedded store: one SQLite database (`enms.sqlite3`) in the data directory, in WAL mode so
+//! that readers never wait for an import.
+//!
+//! Time series tables are `WITHOUT ROWID` tables clustered on their natural key (machine, time),
+//! so a machine's readings for a time range are one contiguous range scan. Machines get a small
+//! integer key that the series tables use instead of the text id. Imports run in one transaction
+//! with prepared multi-row upserts (`INSERT .. ON CONFLICT .. DO UPDATE .. WHERE` a value differs),
+//! so rows that are already there unchanged are not rewritten and not counted as changed.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use enms_core::model::{EnergyCarrier, EnergyReadingTable, Factory, Machine, MachineType};
+use enms_core::time::{TimeRange, Timestamp};
+use enms_sim::SimOutput;
+use rusqlite::{params, Connection, OptionalExtension, Statement, ToSql, Transaction};
+
+use super::{ImportSummary, ProductionCounts, Store, StoreError, TableCounts};
+
+/// File name of the database inside the data directory.
+pub const DB_FILE: &str = "enms.sqlite3";
+
+/// Version of the schema below (`PRAGMA user_version`).
+const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS factories (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    location TEXT NOT NULL,
+    timezone TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS machines (
+    key INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    factory_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    machine_type TEXT NOT NULL,
+    rated_power_kw REAL NOT NULL,
+    carrier TEXT NOT NULL,
+    interval_s REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS energy_readings (
+    machine_key INTEGER NOT NULL,
+    ts INTEGER NOT NULL,
+    power_kw REAL NOT NULL,
+    energy_kwh REAL,
+    voltage_v REAL,
+    current_a REAL,
+    power_factor REAL,
+    frequency_hz REAL,
+    reactive_energy_kvarh REAL,
+    PRIMARY KEY (machine_key, ts)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS production_data (
+    machine_key INTEGER NOT NULL,
+    ts INTEGER NOT NULL,
+    production_count REAL NOT NULL,
+    throughput_per_hour REAL NOT NULL,
+    operating_mode TEXT NOT NULL,
+    material TEXT,
+    PRIMARY KEY (machine_key, ts)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS environmental_data (
+    factory_id TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    outdoor_temp_c REAL,
+    indoor_temp_c REAL,
+    humidity_pct REAL,
+    pressure_hpa REAL,
+    PRIMARY KEY (factory_id, ts)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS machine_status (
+    machine_key INTEGER NOT NULL,
+    ts INTEGER NOT NULL,
+    is_running INTEGER NOT NULL,
+    operating_hours REAL NOT NULL,
+    alert_level TEXT NOT NULL,
+    PRIMARY KEY (machine_key, ts)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS events (
+    machine_key INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    start_ts INTEGER NOT NULL,
+    end_ts INTEGER,
+    description TEXT NOT NULL,
+    PRIMARY KEY (machine_key, kind, start_ts)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS process_data (
+    machine_key INTEGER NOT NULL,
+    quantity TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    value REAL,
+    unit TEXT NOT NULL,
+    PRIMARY KEY (machine_key, quantity, ts)
+) WITHOUT ROWID;
+"#;
+
+/// Parameters per multi-row statement (SQLite allows 32766).
+const PARAMS_PER_STATEMENT: usize = 1800;
+
+fn db(e: rusqlite::Error) -> StoreError {
+    StoreError::Database(e.to_string())
+}
+
+fn opt(v: f64) -> Option<f64> {
+    if v.is_nan() {
+        None
+    } else {
+        Some(v)
+    }
+}
+
+/// SQLite store. Cheap to share: one writer connection, a pool of reader connections.
+pub struct SqliteStore {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+fn connect(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path).map_err(db)?;
+    conn.busy_timeout(Duration::from_secs(30)).map_err(db)?;
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+        .map_err(db)?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::Database(format!(
+            "cannot switch `{}` to WAL (journal mode is {mode})",
+            path.display()
+        )));
+    }
+    conn.execute_batch("PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536;")
+        .map_err(db)?;
+    Ok(conn)
+}
+
+impl SqliteStore {
+    /// Opens (creating when missing) the database in `data_dir`.
+    pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(data_dir).map_err(|e| StoreError::DataDir {
+            path: data_dir.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        let path = data_dir.join(DB_FILE);
+        let conn = connect(&path)?;
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(db)?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::Database(format!(
+                "`{}` has schema version {version}, newer than this server's {SCHEMA_VERSION}",
+                path.display()
+            )));
+        }
+        conn.execute_batch(SCHEMA).map_err(db)?;
+        conn.execute_batch(&format!("PRAGMA user_version={SCHEMA_VERSION}"))
+            .map_err(db)?;
+        Ok(SqliteStore {
+            path,
+            writer: Mutex::new(conn),
+            readers: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Path of the database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn read<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let pooled = self.readers.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let conn = match pooled {
+            Some(c) => c,
+            None => connect(&self.path)?,
+        };
+        let out = f(&conn);
+        self.readers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(conn);
+        out
+    }
+
+    fn machine_key(conn: &Connection, machine_id: &str) -> Result<Option<i64>, StoreError> {
+        conn.query_row(
+            "SELECT key FROM machines WHERE id = ?1",
+            [machine_id],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(db)
+    }
+}
+
+/// A prepared multi-row upsert into one table.
+struct Upsert {
+    cols: usize,
+    sql_for: Box<dyn Fn(usize) -> String>,
+}
+
+impl Upsert {
+    /// `cols`: all columns; the first `key` of them are the conflict target.
+    fn new(table: &'static str, cols: &'static [&'static str], key: usize) -> Self {
+        let sql_for = move |rows: usize| {
+            let one = format!("({})", vec!["?"; cols.len()].join(","));
+            let values = vec![one; rows].join(",");
+            let set: Vec<String> = cols[key..]
+                .iter()
+                .map(|c| format!("{c} = excluded.{c}"))
+                .collect();
+            let differs: Vec<String> = cols[key..]
+                .iter()
+                .map(|c| format!("{table}.{c} IS NOT excluded.{c}"))
+                .collect();
+            format!(
+                "INSERT INTO {table} ({}) VALUES {values} ON CONFLICT ({}) DO UPDATE SET {} WHERE {}",
+                cols.join(","),
+                cols[..key].join(","),
+                set.join(", "),
+                differs.join(" OR ")
+            )
+        };
+        Upsert {
+            cols: cols.len(),
+            sql_for: Box::new(sql_for),
+        }
+    }
+
+    /// Writes `rows` rows; `bind(stmt, row, first_param_index)` binds one row's values. Returns
+    /// the rows inserted or changed.
+    fn run<F>(&self, tx: &Transaction<'_>, rows: usize, mut bind: F) -> Result<u64, StoreError>
+    where
+        F: FnMut(&mut Statement<'_>, usize, usize) -> rusqlite::Result<()>,
+    {
+        if rows == 0 {
+            return Ok(0);
+        }
+        let per = (PARAMS_PER_STATEMENT / self.cols).max(1);
+        let mut changed = 0u64;
+        let mut full: Option<Statement<'_>> = None;
+        let mut row = 0;
+        while row < rows {
+            let n = per.min(rows - row);
+            let mut tail;
+            let stmt = if n == per {
+                if full.is_none() {
+                    full = Some(tx.prepare(&(self.sql_for)(per)).map_err(db)?);
+                }
+                match full.as_mut() {
+                    Some(s) => s,
+                    None => return Err(StoreError::Database("statement not prepared".into())),
+                }
+            } else {
+                tail = tx.prepare(&(self.sql_for)(n)).map_err(db)?;
+                &mut tail
+            };
+            for i in 0..n {
+                bind(stmt, row + i, i * self.cols + 1).map_err(db)?;
+            }
+            changed += stmt.raw_execute().map_err(db)? as u64;
+            row += n;
+        }
+        Ok(changed)
+    }
+}
+
+fn bind<T: ToSql>(stmt: &mut Statement<'_>, idx: usize, v: T) -> rusqlite::Result<()> {
+    stmt.raw_bind_parameter(idx, v)
+}
+
+fn count(conn: &Connection, table: &str) -> Result<u64, StoreError> {
+    conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .map(|n| n as u64)
+    .map_err(db)
+}
+
+fn import_tx(tx: &Transaction<'_>, data: &SimOutput) -> Result<ImportSummary, StoreError> {
+    let mut read = TableCounts::default();
+    let mut changed = TableCounts::default();
+
+    let f = &data.factory;
+    read.factories = 1;
+    changed.factories = Upsert::new("factories", &["id", "name", "location", "timezone"], 1).run(
+        tx,
+        1,
+        |s, _, p| {
+            bind(s, p, &f.id)?;
+            bind(s, p + 1, &f.name)?;
+            bind(s, p + 2, &f.location)?;
+            bind(s, p + 3, &f.timezone)
+        },
+    )?;
+
+    let ms = &data.machines;
+    read.machines = ms.len() as u64;
+    changed.machines = Upsert::new(
+        "machines",
+        &[
+            "id",
+            "factory_id",
+            "name",
+            "machine_type",
+            "rated_power_kw",
+            "carrier",
+            "interval_s",
+        ],
+        1,
+    )
+    .run(tx, ms.len(), |s, i, p| {
+        let m = &ms[i];
+        bind(s, p, &m.id)?;
+        bind(s, p + 1, &m.factory_id)?;
+        bind(s, p + 2, &m.name)?;
+        bind(s, p + 3, m.machine_type.as_str())?;
+        bind(s, p + 4, m.rated_power_kw)?;
+        bind(s, p + 5, m.carrier.as_str())?;
+        bind(s, p + 6, m.interval_s)
+    })?;
+
+    let mut keys: HashMap<String, i64> = HashMap::new();
+    {
+        let mut stmt = tx.prepare("SELECT key, id FROM machines").map_err(db)?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
+            .map_err(db)?;
+        for row in rows {
+            let (k, id) = row.map_err(db)?;
+            keys.insert(id, k);
+        }
+    }
+    let key_of = |id: &str| -> Result<i64, StoreError> {
+        keys.get(id).copied().ok_or_else(|| {
+            StoreError::Corrupt(format!("rows of machine `{id}`, which is not in machines"))
+        })
+    };
+
+    let energy = Upsert::new(
+        "energy_readings",
+        &[
+            "machine_key",
+            "ts",
+            "power_kw",
+            "energy_kwh",
+            "voltage_v",
+            "current_a",
+            "power_factor",
+            "frequency_hz",
+            "reactive_energy_kvarh",
+        ],
+        2,
+    );
+    for t in &data.energy {
+        let k = key_of(&t.machine_id)?;
+        read.energy_readings += t.len() as u64;
+        changed.energy_readings += energy.run(tx, t.len(), |s, i, p| {
+            bind(s, p, k)?;
+            bind(s, p + 1, t.ts[i])?;
+            bind(s, p + 2, t.power_kw[i])?;
+            bind(s, p + 3, opt(t.energy_kwh[i]))?;
+            bind(s, p + 4, opt(t.voltage_v[i]))?;
+            bind(s, p + 5, opt(t.current_a[i]))?;
+            bind(s, p + 6, opt(t.power_factor[i]))?;
+            bind(s, p + 7, opt(t.frequency_hz[i]))?;
+            bind(s, p + 8, opt(t.reactive_energy_kvarh[i]))
+        })?;
+    }
+
+    let production = Upsert::new(
+        "production_data",
+        &[
+            "machine_key",
+            "ts",
+            "production_count",
+            "throughput_per_hour",
+            "operating_mode",
+            "material",
+        ],
+        2,
+    );
+    for t in &data.production {
+        let k = key_of(&t.machine_id)?;
+        read.production_data += t.len() as u64;
+        changed.production_data += production.run(tx, t.len(), |s, i, p| {
+            bind(s, p, k)?;
+            bind(s, p + 1, t.ts[i])?;
+            bind(s, p + 2, t.production_count[i])?;
+            bind(s, p + 3, t.throughput_per_hour[i])?;
+            bind(s, p + 4, t.operating_mode[i].as_str())?;
+            bind(s, p + 5, t.material_name(i))
+        })?;
+    }
+
+    let env = &data.environment;
+    read.environmental_data = env.len() as u64;
+    changed.environmental_data = Upsert::new(
+        "environmental_data",
+        &[
+            "factory_id",
+            "ts",
+            "outdoor_temp_c",
+            "indoor_temp_c",
+            "humidity_pct",
+            "pressure_hpa",
+        ],
+        2,
+    )
+    .run(tx, env.len(), |s, i, p| {
+        bind(s, p, &env.factory_id)?;
+        bind(s, p + 1, env.ts[i])?;
+        bind(s, p + 2, opt(env.outdoor_temp_c[i]))?;
+        bind(s, p + 3, opt(env.indoor_temp_c[i]))?;
+        bind(s, p + 4, opt(env.humidity_pct[i]))?;
+        bind(s, p + 5, opt(env.pressure_hpa[i]))
+    })?;
+
+    let status = Upsert::new(
+        "machine_status",
+        &[
+            "machine_key",
+            "ts",
+            "is_running",
+            "operating_hours",
+            "alert_level",
+        ],
+        2,
+    );
+    for t in &data.status {
+        let k = key_of(&t.machine_id)?;
+        read.machine_status += t.len() as u64;
+        changed.machine_status += status.run(tx, t.len(), |s, i, p| {
+            bind(s, p, k)?;
+            bind(s, p + 1, t.ts[i])?;
+            bind(s, p + 2, t.is_running[i])?;
+            bind(s, p + 3, t.operating_hours[i])?;
+            bind(s, p + 4, t.alert_level[i].as_str())
+        })?;
+    }
+
+    let events = &data.events;
+    let event_keys = events
+        .iter()
+        .map(|e| key_of(&e.machine_id))
+        .collect::<Result<Vec<_>, _>>()?;
+    read.events = events.len() as u64;
+    changed.events = Upsert::new(
+        "events",
+        &["machine_key", "kind", "start_ts", "end_ts", "description"],
+        3,
+    )
+    .run(tx, events.len(), |s, i, p| {
+        let e = &events[i];
+        bind(s, p, event_keys[i])?;
+        bind(s, p + 1, e.kind.as_str())?;
+        bind(s, p + 2, e.start)?;
+        bind(s, p + 3, e.end)?;
+        bind(s, p + 4, &e.description)
+    })?;
+
+    let process = Upsert::new(
+        "process_data",
+        &["machine_key", "quantity", "ts", "value", "unit"],
+        3,
+    );
+    for t in &data.process {
+        let k = key_of(&t.machine_id)?;
+        read.process_data += t.len() as u64;
+        changed.process_data += process.run(tx, t.len(), |s, i, p| {
+            bind(s, p, k)?;
+            bind(s, p + 1, &t.quantity)?;
+            bind(s, p + 2, t.ts[i])?;
+            bind(s, p + 3, opt(t.value[i]))?;
+            bind(s, p + 4, &t.unit)
+        })?;
+    }
+
+    Ok(ImportSummary {
+        rows_read: read,
+        rows_changed: changed,
+    })
+}
+
+const READING_COLS: &str = "ts, power_kw, energy_kwh, voltage_v, current_a, power_factor, \
+                            frequency_hz, reactive_energy_kvarh";
+
+fn push_readings(
+    stmt: &mut Statement<'_>,
+    params: &[&dyn ToSql],
+    out: &mut EnergyReadingTable,
+) -> Result<(), StoreError> {
+    let nan = |v: Option<f64>| v.unwrap_or(f64::NAN);
+    let mut rows = stmt.query(params).map_err(db)?;
+    while let Some(r) = rows.next().map_err(db)? {
+        out.ts.push(r.get(0).map_err(db)?);
+        out.power_kw.push(r.get(1).map_err(db)?);
+        out.energy_kwh.push(nan(r.get(2).map_err(db)?));
+        out.voltage_v.push(nan(r.get(3).map_err(db)?));
+        out.current_a.push(nan(r.get(4).map_err(db)?));
+        out.power_factor.push(nan(r.get(5).map_err(db)?));
+        out.frequency_hz.push(nan(r.get(6).map_err(db)?));
+        out.reactive_energy_kvarh.push(nan(r.get(7).map_err(db)?));
+    }
+    Ok(())
+}
+
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn ping(&self) -> Result<(), StoreError> {
+        self.read(|c| c.query_row("SELECT 1", [], |_| Ok(())).map_err(db))
+    }
+
+    fn import(&self, data: &SimOutput) -> Result<ImportSummary, StoreError> {
+        let mut conn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let tx = conn.transaction().map_err(db)?;
+        let summary = import_tx(&tx, data)?;
+        tx.commit().map_err(db)?;
+        Ok(summary)
+    }
+
+    fn counts(&self) -> Result<TableCounts, StoreError> {
+        self.read(|c| {
+            Ok(TableCounts {
+                factories: count(c, "factories")?,
+                machines: count(c, "machines")?,
+                energy_readings: count(c, "energy_readings")?,
+                production_data: count(c, "production_data")?,
+                environmental_data: count(c, "environmental_data")?,
+                machine_status: count(c, "machine_status")?,
+                events: count(c, "events")?,
+                process_data: count(c, "process_data")?,
+            })
+        })
+    }
+
+    fn factories(&self) -> Result<Vec<Factory>, StoreError> {
+        self.read(|c| {
+            let mut stmt = c
+                .prepare("SELECT id, name, location, timezone FROM factories ORDER BY id")
+                .map_err(db)?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok(Factory {
+                        id: r.get(0)?,
+                        name: r.get(1)?,
+                        location: r.get(2)?,
+                        timezone: r.get(3)?,
+                    })
+                })
+                .map_err(db)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(db)
+        })
+    }
+
+    fn machines(&self) -> Result<Vec<Machine>, StoreError> {
+        self.read(|c| {
+            let mut stmt = c
+                .prepare(
+                    "SELECT id, factory_id, name, machine_type, rated_power_kw, carrier, interval_s \
+                     FROM machines ORDER BY id",
+                )
+                .map_err(db)?;
+            let mut rows = stmt.query([]).map_err(db)?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next().map_err(db)? {
+                let machine_type: String = r.get(3).map_err(db)?;
+                let carrier: String = r.get(5).map_err(db)?;
+                let corrupt = |e: enms_core::Error| StoreError::Corrupt(e.to_string());
+                out.push(Machine {
+                    id: r.get(0).map_err(db)?,
+                    factory_id: r.get(1).map_err(db)?,
+                    name: r.get(2).map_err(db)?,
+                    machine_type: machine_type.parse::<MachineType>().map_err(corrupt)?,
+                    rated_power_kw: r.get(4).map_err(db)?,
+                    carrier: carrier.parse::<EnergyCarrier>().map_err(corrupt)?,
+                    interval_s: r.get(6).map_err(db)?,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    fn readings(
+        &self,
+        machine_id: &str,
+        range: Option<TimeRange>,
+        limit: Option<usize>,
+        neighbours: bool,
+    ) -> Result<EnergyReadingTable, StoreError> {
+        self.read(|c| {
+            let mut out = EnergyReadingTable::with_capacity(machine_id, 0);
+            let Some(key) = Self::machine_key(c, machine_id)? else {
+                return Ok(out);
+            };
+            let (start, end) = match range {
+                Some(r) => (r.start, r.end),
+                None => (i64::MIN, i64::MAX),
+            };
+            let limit = limit.map(|l| l as i64).unwrap_or(-1);
+            if neighbours && range.is_some() {
+                let mut before = c
+                    .prepare(&format!(
+                        "SELECT {READING_COLS} FROM energy_readings \
+                         WHERE machine_key = ?1 AND ts < ?2 ORDER BY ts DESC LIMIT 1"
+                    ))
+                    .map_err(db)?;
+                push_readings(&mut before, params![key, start], &mut out)?;
+            }
+            let mut main = c
+                .prepare(&format!(
+                    "SELECT {READING_COLS} FROM energy_readings \
+                     WHERE machine_key = ?1 AND ts >= ?2 AND ts < ?3 ORDER BY ts LIMIT ?4"
+                ))
+                .map_err(db)?;
+            push_readings(&mut main, params![key, start, end, limit], &mut out)?;
+            if neighbours && range.is_some() {
+                let mut after = c
+                    .prepare(&format!(
+                        "SELECT {READING_COLS} FROM energy_readings \
+                         WHERE machine_key = ?1 AND ts >= ?2 ORDER BY ts LIMIT 1"
+                    ))
+                    .map_err(db)?;
+                push_readings(&mut after, params![key, end], &mut out)?;
+            }
+            Ok(out)
+        })
+    }
+
+    fn reading_span(&self, machine_id: &str) -> Result<Option<(Timestamp, Timestamp)>, StoreError> {
+        self.read(|c| {
+            let Some(key) = Self::machine_key(c, machine_id)? else {
+                return Ok(None);
+            };
+            let first: Option<i64> = c
+                .query_row(
+                    "SELECT ts FROM energy_readings WHERE machine_key = ?1 ORDER BY ts LIMIT 1",
+                    [key],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(db)?;
+            let last: Option<i64> = c
+                .query_row(
+                    "SELECT ts FROM energy_readings WHERE machine_key = ?1 ORDER BY ts DESC LIMIT 1",
+                    [key],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(db)?;
+            Ok(first.zip(last))
+        })
+    }
+
+    fn production(
+        &self,
+        machine_id: &str,
+        range: Option<TimeRange>,
+        neighbours: bool,
+    ) -> Result<ProductionCounts, StoreError> {
+        self.read(|c| {
+            let mut out = ProductionCounts::default();
+            let Some(key) = Self::machine_key(c, machine_id)? else {
+                return Ok(out);
+            };
+            let (start, end) = match range {
+                Some(r) => (r.start, r.end),
+                None => (i64::MIN, i64::MAX),
+            };
+            let push = |sql: &str, p: &[&dyn ToSql], out: &mut ProductionCounts| {
+                let mut stmt = c.prepare(sql).map_err(db)?;
+                let mut rows = stmt.query(p).map_err(db)?;
+                while let Some(r) = rows.next().map_err(db)? {
+                    out.ts.push(r.get(0).map_err(db)?);
+                    out.production_count.push(r.get(1).map_err(db)?);
+                }
+                Ok::<(), StoreError>(())
+            };
+            if neighbours && range.is_some() {
+                push(
+                    "SELECT ts, production_count FROM production_data \
+                     WHERE machine_key = ?1 AND ts <= ?2 ORDER BY ts DESC LIMIT 1",
+                    params![key, start],
+                    &mut out,
+                )?;
+            }
+            push(
+                "SELECT ts, production_count FROM production_data \
+                 WHERE machine_key = ?1 AND ts > ?2 AND ts <= ?3 ORDER BY ts",
+                params![key, start, end],
+                &mut out,
+            )?;
+            if neighbours && range.is_some() {
+                push(
+                    "SELECT ts, production_count FROM production_data \
+                     WHERE machine_key = ?1 AND ts > ?2 ORDER BY ts LIMIT 1",
+                    params![key, end],
+                    &mut out,
+                )?;
+            }
+            Ok(out)
+        })
+    }
+}
