@@ -7,6 +7,7 @@ pub mod kpi;
 pub mod model;
 pub mod rollup;
 pub mod series;
+pub mod stats;
 pub mod time;
 
 pub use bucket::{Bucket, BucketWidth, Bucketing};

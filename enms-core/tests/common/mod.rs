@@ -16,6 +16,8 @@ pub struct Steel {
     pub lagging_kvarh: Vec<f64>,
     pub leading_kvarh: Vec<f64>,
     pub load_type: Vec<String>,
+    /// `Weekday` or `Weekend`.
+    pub week_status: Vec<String>,
 }
 
 /// Path of `shared/data/steel_industry_2018.csv` beside the repository.
@@ -48,7 +50,8 @@ pub fn load_steel() -> Steel {
         col("NSM"),
         col("Load_Type"),
     );
-    let mut rows: Vec<(Timestamp, f64, f64, f64, String)> = Vec::new();
+    let c_week = col("WeekStatus");
+    let mut rows: Vec<(Timestamp, f64, f64, f64, String, String)> = Vec::new();
     for line in lines.filter(|l| !l.trim().is_empty()) {
         let f: Vec<&str> = line.split(',').collect();
         let mut local = NaiveDateTime::parse_from_str(f[c_date], "%d/%m/%Y %H:%M").unwrap();
@@ -66,6 +69,7 @@ pub fn load_steel() -> Steel {
             f[c_lag].parse().unwrap(),
             f[c_lead].parse().unwrap(),
             f[c_load].to_string(),
+            f[c_week].to_string(),
         ));
     }
     rows.sort_by_key(|r| r.0);
@@ -75,5 +79,6 @@ pub fn load_steel() -> Steel {
         lagging_kvarh: rows.iter().map(|r| r.2).collect(),
         leading_kvarh: rows.iter().map(|r| r.3).collect(),
         load_type: rows.iter().map(|r| r.4.clone()).collect(),
+        week_status: rows.iter().map(|r| r.5.clone()).collect(),
     }
 }
