@@ -108,6 +108,8 @@ pub struct OlsFit {
     pub bic: f64,
     /// Durbin-Watson statistic of the residuals.
     pub durbin_watson: f64,
+    /// Lag-1 autocorrelation of the residuals, `Σ e_t e_(t-1) / Σ e_t²`.
+    pub resid_autocorr_lag1: f64,
     /// CV(RMSE), percent (ASHRAE Guideline 14, `n - p` degrees of freedom).
     pub cv_rmse_pct: f64,
     /// Normalised mean bias error, percent (ASHRAE Guideline 14).
@@ -440,6 +442,7 @@ pub fn ols(y: &[f64], drivers: &[(&str, &[f64])], options: &OlsOptions) -> Resul
         aic: -2.0 * llf + 2.0 * p as f64,
         bic: -2.0 * llf + nf.ln() * p as f64,
         durbin_watson: dw,
+        resid_autocorr_lag1: resid.windows(2).map(|w| w[0] * w[1]).sum::<f64>() / ssr,
         cv_rmse_pct: 100.0 * sigma2.sqrt() / mean_y,
         nmbe_pct: 100.0 * resid.iter().sum::<f64>() / (df_resid * mean_y),
         cov_unscaled: cov,
