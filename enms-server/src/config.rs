@@ -378,6 +378,22 @@ mod tests {
     }
 
     #[test]
+    fn example_config_is_valid() {
+        let path = Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../examples/enms-server.toml"
+        ));
+        let c = Config::from_file(path).unwrap();
+        c.validate().unwrap();
+        let s = c.kpi.settings().unwrap();
+        let t = s.tariff.unwrap();
+        assert_eq!(t.versions[0].periods[0].name, "peak");
+        assert_eq!(t.versions[0].demand_charges[0].rate_per_kw, 9.5);
+        assert_eq!(s.demand.window_minutes, 15);
+        assert_eq!(s.timezone.as_deref(), Some("Europe/Berlin"));
+    }
+
+    #[test]
     fn errors_name_the_key() {
         let e = Config::from_toml("[server]\nlisten = 5\n", Path::new("x.toml")).unwrap_err();
         assert!(e.to_string().contains("listen"), "{e}");
