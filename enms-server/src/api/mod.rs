@@ -88,6 +88,23 @@ fn find_machine(store: &dyn Store, id: &str) -> Result<Machine, ApiError> {
         .ok_or_else(|| ApiError::not_found("machine", id))
 }
 
+/// The machine and the range of a request about it (missing ends from its first and last
+/// reading).
+fn machine_and_range(
+    store: &dyn Store,
+    machine_id: &str,
+    start: Option<Timestamp>,
+    end: Option<Timestamp>,
+) -> Result<(Machine, TimeRange), ApiError> {
+    let machine = find_machine(store, machine_id)?;
+    let span = match (start, end) {
+        (Some(_), Some(_)) => None,
+        _ => store.reading_span(machine_id)?,
+    };
+    let range = resolve_range(start, end, span, &format!("machine `{machine_id}`"))?;
+    Ok((machine, range))
+}
+
 fn find_factory(store: &dyn Store, id: &str) -> Result<Factory, ApiError> {
     store
         .factories()?
@@ -335,12 +352,7 @@ async fn readings(
     };
     let store = s.store.clone();
     let out = blocking(move || {
-        find_machine(store.as_ref(), &machine_id)?;
-        let span = match (start, end) {
-            (Some(_), Some(_)) => None,
-            _ => store.reading_span(&machine_id)?,
-        };
-        let range = resolve_range(start, end, span, &format!("machine `{machine_id}`"))?;
+        let (_, range) = machine_and_range(store.as_ref(), &machine_id, start, end)?;
         let t = store.readings(&machine_id, Some(range), Some(limit + 1), false)?;
         Ok(ReadingsResponse::from_table(
             &t,
@@ -402,7 +414,7 @@ async fn rollup(
     let store = s.store.clone();
     let tz = q.tz.clone();
     let out = blocking(move || {
-        let machine = find_machine(store.as_ref(), &machine_id)?;
+        let (machine, range) = machine_and_range(store.as_ref(), &machine_id, start, end)?;
         let tz = match tz {
             Some(tz) => tz,
             None => find_factory(store.as_ref(), &machine.factory_id)?.timezone,
@@ -410,11 +422,6 @@ async fn rollup(
         let bucketing = bucketing
             .with_timezone(&tz)
             .map_err(|e| ApiError::param(&e, "tz"))?;
-        let span = match (start, end) {
-            (Some(_), Some(_)) => None,
-            _ => store.reading_span(&machine_id)?,
-        };
-        let range = resolve_range(start, end, span, &format!("machine `{machine_id}`"))?;
         let t = store.readings(&machine_id, Some(range), None, true)?;
         if t.is_empty() {
             return Err(ApiError::no_data(format!(

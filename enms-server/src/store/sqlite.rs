@@ -718,3 +718,90 @@ impl Store for SqliteStore {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use enms_core::time::{parse_rfc3339, MICROS_PER_HOUR, MICROS_PER_MINUTE};
+    use enms_sim::{FactoryConfig, Simulator};
+
+    struct Dir(PathBuf);
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn two_hours() -> SimOutput {
+        let start = parse_rfc3339("2025-01-06T08:00:00Z").unwrap();
+        Simulator::new(FactoryConfig::default(), 7)
+            .unwrap()
+            .generate(start, start + 2 * MICROS_PER_HOUR)
+            .unwrap()
+    }
+
+    #[test]
+    fn upserts_only_what_changed_and_reads_ranges_with_neighbours() {
+        let dir = Dir(std::env::temp_dir().join(format!("enms-sqlite-{}", std::process::id())));
+        let store = SqliteStore::open(&dir.0).unwrap();
+        let mut data = two_hours();
+        let first = store.import(&data).unwrap();
+        assert_eq!(first.rows_changed, first.rows_read);
+        assert_eq!(store.counts().unwrap(), first.rows_read);
+        assert_eq!(
+            first.rows_read.energy_readings,
+            data.energy_reading_count() as u64
+        );
+        assert_eq!(store.import(&data).unwrap().rows_changed.total(), 0);
+
+        // corrected data replaces exactly the rows that differ
+        let hvac = data
+            .energy
+            .iter()
+            .position(|t| t.machine_id == "hvac-1")
+            .unwrap();
+        data.energy[hvac].power_kw[5] += 1.0;
+        data.energy[hvac].voltage_v[6] = f64::NAN;
+        let fix = store.import(&data).unwrap();
+        assert_eq!(fix.rows_changed.energy_readings, 2);
+        assert_eq!(fix.rows_changed.total(), 2);
+        let all = store.readings("hvac-1", None, None, false).unwrap();
+        assert_eq!(all.power_kw, data.energy[hvac].power_kw);
+        assert!(all.voltage_v[6].is_nan());
+        assert_eq!(all.ts, data.energy[hvac].ts);
+
+        // a range, its neighbours, a limit, the span
+        let t = &data.energy[hvac];
+        let range = TimeRange::new(t.ts[10], t.ts[20]).unwrap();
+        let inner = store.readings("hvac-1", Some(range), None, false).unwrap();
+        assert_eq!(inner.ts, t.ts[10..20]);
+        let wide = store.readings("hvac-1", Some(range), None, true).unwrap();
+        assert_eq!(wide.ts, t.ts[9..21]);
+        let few = store
+            .readings("hvac-1", Some(range), Some(3), false)
+            .unwrap();
+        assert_eq!(few.ts, t.ts[10..13]);
+        assert_eq!(
+            store.reading_span("hvac-1").unwrap(),
+            Some((t.ts[0], t.ts[t.len() - 1]))
+        );
+        assert_eq!(store.reading_span("nope").unwrap(), None);
+        assert!(store.readings("nope", None, None, true).unwrap().is_empty());
+
+        // production: interval ends in (start, end], plus one row either side on request
+        let p = data.production_of("conveyor-1").unwrap();
+        let range = TimeRange::new(p.ts[3], p.ts[3] + 5 * MICROS_PER_MINUTE).unwrap();
+        let got = store.production("conveyor-1", Some(range), false).unwrap();
+        assert_eq!(got.ts, p.ts[4..9]);
+        assert_eq!(got.production_count, p.production_count[4..9]);
+        let wide = store.production("conveyor-1", Some(range), true).unwrap();
+        assert_eq!(wide.ts, p.ts[3..10]);
+
+        let machines = store.machines().unwrap();
+        assert_eq!(machines.len(), data.machines.len());
+        let mut expected = data.machines.clone();
+        expected.sort_by(|a, b| a.id.cmp(&b.id));
+        assert_eq!(machines, expected);
+        assert_eq!(store.factories().unwrap(), vec![data.factory.clone()]);
+    }
+}
