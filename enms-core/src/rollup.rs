@@ -615,8 +615,11 @@ pub struct StandardRollups {
 }
 
 /// Builds the standard rollups of a power series in one pass over the readings.
-pub fn standard_rollups(
-    series: &PowerSeries,
+///
+/// Takes an owned [`PowerSeries`] or a borrowed, validated [`PowerView`] (zero-copy input from
+/// Arrow or numpy buffers).
+pub fn standard_rollups<'a>(
+    series: impl Into<PowerView<'a>>,
     timezone: Option<&str>,
     options: &RollupOptions,
 ) -> Result<StandardRollups> {
@@ -759,6 +762,11 @@ mod tests {
             assert!((a - b).abs() < 1e-9);
         }
         assert!(Rollup::regroup(&std.hour, &Bucketing::parse("7m").unwrap()).is_err());
+        // a borrowed view of the same columns gives the same rollups
+        let view = PowerView::new(s.ts(), s.power_kw()).unwrap();
+        let from_view =
+            standard_rollups(view, Some("Europe/Berlin"), &RollupOptions::default()).unwrap();
+        assert_eq!(from_view, std);
     }
 
     #[test]
