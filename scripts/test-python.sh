@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Tests the Python face as a user gets it: a fresh virtual environment, `pip install ./enms-py`
+# (maturin builds the wheel from source with this machine's Rust), then the type stubs against the
+# compiled module (mypy stubtest), the pytest suite over the installed package (KPI cross-checks
+# against pandas/polars, the steel plant data, bad input, Python vs Rust KPI report) and the
+# quickstart example.
+#
+#   scripts/test-python.sh            # everything
+#   ENMS_PY_VENV=/some/dir scripts/test-python.sh   # reuse (or create) a venv there
+#
+# Needs: python3 (3.11+) with venv, cargo. Installs everything else from PyPI.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$PWD"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+VENV="${ENMS_PY_VENV:-$CARGO_TARGET_DIR/venv-py}"
+PY="$VENV/bin/python"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "fresh virtual environment in $VENV"
+rm -rf "$VENV"
+python3 -m venv "$VENV"
+"$PY" -m pip install --quiet --disable-pip-version-check --upgrade pip
+
+step "pip install ./enms-py (builds the abi3 wheel from source) and the test tools"
+# The wheel build runs cargo inside pip: keep its output visible when it fails.
+"$PY" -m pip install --disable-pip-version-check --quiet ./enms-py
+"$PY" -m pip install --disable-pip-version-check --quiet pytest pandas pyarrow mypy numpy polars
+
+step "the Rust side of the Python-vs-Rust comparison: enms-sim"
+cargo build --locked --quiet -p enms-sim
+export ENMS_SIM_BIN="$CARGO_TARGET_DIR/debug/enms-sim"
+
+# Run from outside the source tree so that `import enms` is the installed package.
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+cd "$WORK"
+
+step "type stubs match the compiled module (mypy stubtest)"
+"$PY" -m mypy.stubtest enms
+
+step "type check of the example and tests against the stubs (mypy)"
+"$PY" -m mypy --strict --ignore-missing-imports "$ROOT/examples/python_quickstart.py"
+
+step "pytest over the installed package"
+export ENMS_REPO_ROOT="$ROOT"
+"$PY" -m pytest -c "$ROOT/enms-py/pyproject.toml" --rootdir "$ROOT/enms-py" "$ROOT/enms-py/tests"
+
+step "the quickstart example"
+"$PY" "$ROOT/examples/python_quickstart.py"
+
+step "Python face: all passed"
