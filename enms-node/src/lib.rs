@@ -1,44 +1,20 @@
-//! The Node face of enms (the npm package and Node-RED nodes, built with napi-rs by the faces
-//! issue).
+//! The Node face of enms: the `enms` npm package, napi-rs bindings over enms-core and enms-sim.
 //!
-//! What exists now is the contract the addon will implement: a core error reaches JavaScript as an
-//! `Error` whose `code` names the core variant (`ENMS_NON_FINITE`), with the field at fault.
+//! The binding only converts types and errors and moves heavy work off the JS main thread
+//! (every function over readings has a Promise version on libuv's thread pool and a `...Sync`
+//! version); every formula, default and validation rule lives in enms-core. Time is milliseconds
+//! since the epoch on the JS side (see [`convert`]); errors are JS `Error`s whose `code` names the
+//! core error variant (see [`error`]).
 
-use enms_core::Error;
+// napi-derive registers exports only outside `cfg(test)`, so in a test build (clippy's
+// `--all-targets`) the class looks unused.
+#![cfg_attr(test, allow(dead_code))]
 
-/// What a JS `Error` thrown by the addon carries.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JsErrorParts {
-    /// `error.code`: `ENMS_` followed by the core error code.
-    pub code: String,
-    /// `error.message`.
-    pub message: String,
-    /// `error.field`, when the error is about a column or parameter.
-    pub field: Option<String>,
-}
+pub mod convert;
+pub mod error;
+pub mod kpi;
+pub mod rollup;
+pub mod sim;
+pub mod task;
 
-/// Converts a core error into the parts of a JS `Error`.
-pub fn js_error(e: &Error) -> JsErrorParts {
-    JsErrorParts {
-        code: format!("ENMS_{}", e.code()),
-        message: e.to_string(),
-        field: e.field().map(str::to_string),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn codes_are_stable() {
-        let e = Error::EmptySeries {
-            column: "ts".into(),
-            needed: 1,
-        };
-        let js = js_error(&e);
-        assert_eq!(js.code, "ENMS_EMPTY_SERIES");
-        assert_eq!(js.field.as_deref(), Some("ts"));
-        assert!(js.message.contains("`ts` is empty"));
-    }
-}
+pub use error::{js_error, JsErrorParts};

@@ -1,0 +1,124 @@
+'use strict';
+// The three nodes loaded into the real Node-RED runtime (node-red-node-test-helper), wired as in
+// a flow; and the example flow of examples/node-red-flow.json.
+const { test, before, after, afterEach } = require('node:test');
+const assert = require('node:assert/strict');
+const path = require('node:path');
+const helper = require('node-red-node-test-helper');
+const enms = require('enms');
+
+const simulatorNode = require('../../nodes/enms-simulator.js');
+const rollupNode = require('../../nodes/enms-rollup.js');
+const kpiNode = require('../../nodes/enms-kpi.js');
+
+helper.init(require.resolve('node-red'));
+
+before(() => new Promise((resolve) => helper.startServer(resolve)));
+after(() => new Promise((resolve) => helper.stopServer(resolve)));
+afterEach(() => helper.unload());
+
+const START = Date.parse('2025-01-06T06:00:00Z');
+
+function records(machines, hours) {
+  const s = new enms.SimulatorSession({ seed: 42, machines }, START);
+  return { session: s, rec: s.advanceRecords(START + hours * 3600e3) };
+}
+
+/** Resolves with the first `n` messages a helper node receives. */
+function collect(node, n) {
+  return new Promise((resolve) => {
+    const got = [];
+    node.on('input', (msg) => {
+      got.push(msg);
+      if (got.length === n) resolve(got);
+    });
+  });
+}
+
+test('all three nodes load with their defaults', async () => {
+  const flow = [
+    { id: 's', type: 'enms-simulator', seed: 42, machines: '', speed: 60, intervalMs: 1000, start: '', autostart: false, wires: [[], []] },
+    { id: 'r', type: 'enms-rollup', width: '15m', timezone: '', maxGapS: '', wires: [[]] },
+    { id: 'k', type: 'enms-kpi', window: '1h', timezone: '', demandWindowMinutes: '', electricityKgPerKwh: '', ratePerKwh: '', currency: 'EUR', factoryId: 'plant-1', machineType: 'compressor', carrier: 'electricity', wires: [[]] },
+  ];
+  await helper.load([simulatorNode, rollupNode, kpiNode], flow);
+  assert.equal(helper.getNode('s').type, 'enms-simulator');
+  assert.equal(helper.getNode('r').type, 'enms-rollup');
+  assert.equal(helper.getNode('k').type, 'enms-kpi');
+});
+
+test('enms-rollup sends one message per machine and completed bucket', async () => {
+  const flow = [
+    { id: 'r', type: 'enms-rollup', width: '15m', timezone: 'Europe/Berlin', maxGapS: '', wires: [['out']] },
+    { id: 'out', type: 'helper' },
+  ];
+  await helper.load(rollupNode, flow);
+  const { rec } = records(['compressor-1', 'hvac-1'], 1);
+  const got = collect(helper.getNode('out'), 8); // 4 quarter hours x 2 machines, closed by the flush
+  const r = helper.getNode('r');
+  r.receive({ payload: rec.energyReadings });
+  r.receive({ topic: 'flush' });
+  const msgs = await got;
+  const comp = msgs.filter((m) => m.topic === 'compressor-1').map((m) => m.payload);
+  assert.equal(comp.length, 4);
+  const whole = enms.rollupSync(rec.energyReadings.filter((x) => x.machineId === 'compressor-1'), { width: '15m', timezone: 'Europe/Berlin' });
+  comp.forEach((b, k) => {
+    assert.equal(b.start, whole.start[k]);
+    assert.ok(Math.abs(b.energyKwh - whole.energyKwh[k]) < 1e-9 * whole.energyKwh[k]);
+  });
+});
+
+test('enms-kpi sends the enms report per window', async () => {
+  const flow = [
+    { id: 'k', type: 'enms-kpi', window: '1h', timezone: 'Europe/Berlin', demandWindowMinutes: '15', electricityKgPerKwh: '0.4', ratePerKwh: '0.2', currency: 'EUR', factoryId: 'plant-1', machineType: 'compressor', carrier: 'electricity', wires: [['out']] },
+    { id: 'out', type: 'helper' },
+  ];
+  await helper.load(kpiNode, flow);
+  const { session, rec } = records(['compressor-1', 'injection-molding-1'], 2.5);
+  const got = collect(helper.getNode('out'), 2);
+  const k = helper.getNode('k');
+  k.receive({ payload: rec.energyReadings, machines: session.machines });
+  k.receive({ payload: rec.production, machines: session.machines });
+  const msgs = await got;
+  assert.deepStrictEqual(msgs.map((m) => m.window.start), [START, START + 3600e3]);
+  const first = msgs[0].payload;
+  assert.equal(msgs[0].topic, 'kpi');
+  assert.deepStrictEqual(first.machines.map((m) => m.machineId), ['compressor-1', 'injection-molding-1']);
+  const comp = first.machines[0];
+  assert.ok(Math.abs(comp.carbonKg - 0.4 * comp.energyKwh) < 1e-9);
+  assert.ok(Math.abs(comp.energyCost - 0.2 * comp.energyKwh) < 1e-9);
+  assert.ok(first.factories[0].byCarrier[0].cost.totalCost > 0);
+});
+
+test('enms-simulator emits readings on its timer', async () => {
+  const flow = [
+    { id: 's', type: 'enms-simulator', seed: 7, machines: 'compressor-1', speed: 3600, intervalMs: 20, start: '2025-01-06T08:00:00Z', autostart: true, wires: [['out'], []] },
+    { id: 'out', type: 'helper' },
+  ];
+  await helper.load(simulatorNode, flow);
+  const [msg] = await collect(helper.getNode('out'), 1);
+  assert.equal(msg.topic, 'energy_readings');
+  assert.ok(msg.payload.length > 0);
+  assert.ok(msg.payload.every((r) => r.machineId === 'compressor-1' && r.ts >= Date.parse('2025-01-06T08:00:00Z')));
+  helper.getNode('s').receive({ payload: 'stop' });
+});
+
+test('an invalid setting is reported with the enms error code, not a crash', async () => {
+  const flow = [{ id: 'r', type: 'enms-rollup', width: '15m', timezone: 'Atlantis/Capital', maxGapS: '', wires: [[]] }];
+  await helper.load(rollupNode, flow);
+  const r = helper.getNode('r');
+  const errors = r.error.args ? r.error.args : [];
+  assert.ok(errors.some((a) => String(a[0]).includes('ENMS_UNKNOWN_TIME_ZONE')), JSON.stringify(errors));
+  r.receive({ payload: [{ ts: START, machineId: 'm', powerKw: 1 }] }); // ignored, no throw
+});
+
+test('the example flow imports and runs', async () => {
+  const flow = require(path.join(__dirname, '../../../../examples/node-red-flow.json'));
+  const types = new Set(flow.map((n) => n.type));
+  for (const t of ['enms-simulator', 'enms-rollup', 'enms-kpi']) assert.ok(types.has(t), t);
+  const nodes = flow.filter((n) => n.type.startsWith('enms-') || n.type === 'tab');
+  const ids = new Set(nodes.map((n) => n.id));
+  const wired = nodes.map((n) => (n.wires ? { ...n, wires: n.wires.map((w) => w.filter((id) => ids.has(id))) } : n));
+  await helper.load([simulatorNode, rollupNode, kpiNode], wired);
+  for (const n of nodes.filter((x) => x.type !== 'tab')) assert.ok(helper.getNode(n.id), n.id);
+});

@@ -1,0 +1,208 @@
+//! JavaScript values in, enms types out: timestamps, columns of readings, options.
+//!
+//! Time in JavaScript is **milliseconds since 1970-01-01T00:00:00Z** (what `Date.now()` and
+//! `date.getTime()` return), given as numbers, as a `Float64Array`, or as RFC 3339 strings
+//! (`2025-01-06T00:00:00+01:00`); a `BigInt64Array` column holds **microseconds**, the unit enms
+//! uses inside (and Arrow's `timestamp[us]`). Everything the addon returns gives time as
+//! milliseconds (numbers or `Float64Array`). Columns are typed arrays or plain arrays; rows are
+//! arrays of records.
+
+use enms_core::time::{parse_rfc3339, TimeRange, Timestamp};
+use enms_core::Error;
+use napi::bindgen_prelude::{BigInt64Array, Either, Either3, Float64Array};
+use napi_derive::napi;
+
+use crate::error::Fallible;
+
+/// A time: milliseconds since the epoch, or an RFC 3339 string.
+pub type TimeJs = Either<f64, String>;
+
+/// A column of times: `Float64Array` of ms, `BigInt64Array` of microseconds, or an array of ms
+/// numbers or RFC 3339 strings.
+pub type TimeColumn = Either3<Float64Array, BigInt64Array, Vec<TimeJs>>;
+
+/// A column of numbers.
+pub type NumberColumn = Either<Float64Array, Vec<f64>>;
+
+/// Meter readings as columns of equal length.
+#[napi(object, js_name = "ReadingColumns")]
+pub struct ReadingColumns {
+    /// Reading times (ms, or microseconds in a `BigInt64Array`).
+    #[napi(ts_type = "Float64Array | BigInt64Array | Array<number | string>")]
+    pub ts: TimeColumn,
+    /// Active power, kW.
+    #[napi(ts_type = "Float64Array | number[]")]
+    pub power_kw: NumberColumn,
+    /// Cumulative reactive energy counter, kvarh (NaN where not measured); used by the KPI report.
+    #[napi(ts_type = "Float64Array | number[]")]
+    pub reactive_energy_kvarh: Option<NumberColumn>,
+}
+
+/// One meter reading (a row).
+#[napi(object, js_name = "ReadingRecord")]
+pub struct ReadingRecord {
+    /// Reading time, ms since the epoch or RFC 3339.
+    #[napi(ts_type = "number | string")]
+    pub ts: TimeJs,
+    /// Active power, kW.
+    pub power_kw: f64,
+    /// Cumulative reactive energy counter, kvarh, if measured.
+    pub reactive_energy_kvarh: Option<f64>,
+}
+
+/// Readings: an array of records or an object of columns.
+pub type Readings = Either<Vec<ReadingRecord>, ReadingColumns>;
+
+/// Per-interval quantities (production counts), each labelled by the END of its interval.
+#[napi(object, js_name = "QuantityColumns")]
+pub struct QuantityColumns {
+    /// Interval end times.
+    #[napi(ts_type = "Float64Array | BigInt64Array | Array<number | string>")]
+    pub ts: TimeColumn,
+    /// Values (>= 0).
+    #[napi(ts_type = "Float64Array | number[]")]
+    pub values: NumberColumn,
+}
+
+/// A half-open time range `[start, end)`.
+#[napi(object, js_name = "TimeRange")]
+pub struct RangeJs {
+    /// First instant (ms or RFC 3339).
+    #[napi(ts_type = "number | string")]
+    pub start: TimeJs,
+    /// First instant after the range (ms or RFC 3339).
+    #[napi(ts_type = "number | string")]
+    pub end: TimeJs,
+}
+
+/// Readings converted to enms columns.
+pub struct ReadingsData {
+    /// Timestamps, UTC microseconds.
+    pub ts: Vec<Timestamp>,
+    /// Power, kW.
+    pub power_kw: Vec<f64>,
+    /// Reactive energy counter, kvarh, when given.
+    pub reactive_kvarh: Option<Vec<f64>>,
+}
+
+/// Milliseconds (JS time) to enms microseconds; `column` and `index` name the value in errors.
+pub fn ms_to_us(ms: f64, column: &str, index: usize) -> Fallible<Timestamp> {
+    if !ms.is_finite() {
+        return Err(Error::NonFinite {
+            column: column.into(),
+            index,
+            value: ms.to_string(),
+        }
+        .into());
+    }
+    let us = (ms * 1000.0).round();
+    if us.abs() >= i64::MAX as f64 {
+        return Err(Error::TimestampOutOfRange {
+            value: if us > 0.0 { i64::MAX } else { i64::MIN },
+        }
+        .into());
+    }
+    Ok(us as Timestamp)
+}
+
+/// enms microseconds to JS milliseconds.
+pub fn us_to_ms(us: Timestamp) -> f64 {
+    us as f64 / 1000.0
+}
+
+/// Times in ms to a `Float64Array`.
+pub fn ms_column(ts: &[Timestamp]) -> Float64Array {
+    Float64Array::new(ts.iter().map(|&t| us_to_ms(t)).collect())
+}
+
+/// One JS time to enms microseconds.
+pub fn time(t: &TimeJs, column: &str, index: usize) -> Fallible<Timestamp> {
+    match t {
+        Either::A(ms) => ms_to_us(*ms, column, index),
+        Either::B(s) => parse_rfc3339(s).map_err(|e| match e {
+            Error::Parse { value, reason, .. } => Error::Parse {
+                column: column.into(),
+                index,
+                value,
+                reason,
+            }
+            .into(),
+            other => other.into(),
+        }),
+    }
+}
+
+/// A column of JS times to enms microseconds.
+pub fn time_column(c: &TimeColumn, column: &str) -> Fallible<Vec<Timestamp>> {
+    match c {
+        Either3::A(ms) => ms
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| ms_to_us(v, column, i))
+            .collect(),
+        Either3::B(us) => Ok(us.to_vec()),
+        Either3::C(v) => v
+            .iter()
+            .enumerate()
+            .map(|(i, t)| time(t, column, i))
+            .collect(),
+    }
+}
+
+/// A column of numbers to a `Vec`.
+pub fn number_column(c: &NumberColumn) -> Vec<f64> {
+    match c {
+        Either::A(a) => a.to_vec(),
+        Either::B(v) => v.clone(),
+    }
+}
+
+/// Readings (records or columns) to enms columns.
+pub fn readings(r: &Readings) -> Fallible<ReadingsData> {
+    match r {
+        Either::A(rows) => {
+            let mut ts = Vec::with_capacity(rows.len());
+            let mut power_kw = Vec::with_capacity(rows.len());
+            let mut reactive = Vec::with_capacity(rows.len());
+            let mut any_reactive = false;
+            for (i, row) in rows.iter().enumerate() {
+                ts.push(time(&row.ts, "ts", i)?);
+                power_kw.push(row.power_kw);
+                any_reactive |= row.reactive_energy_kvarh.is_some();
+                reactive.push(row.reactive_energy_kvarh.unwrap_or(f64::NAN));
+            }
+            Ok(ReadingsData {
+                ts,
+                power_kw,
+                reactive_kvarh: any_reactive.then_some(reactive),
+            })
+        }
+        Either::B(cols) => Ok(ReadingsData {
+            ts: time_column(&cols.ts, "ts")?,
+            power_kw: number_column(&cols.power_kw),
+            reactive_kvarh: cols.reactive_energy_kvarh.as_ref().map(number_column),
+        }),
+    }
+}
+
+/// A JS range to an enms range (validated by enms-core).
+pub fn range(r: &RangeJs) -> Fallible<TimeRange> {
+    Ok(TimeRange::new(
+        time(&r.start, "start", 0)?,
+        time(&r.end, "end", 0)?,
+    )?)
+}
+
+/// A serde value to an enms type; a mismatch is an invalid parameter named `name`.
+pub fn from_json<T: serde::de::DeserializeOwned>(
+    name: &str,
+    value: serde_json::Value,
+) -> Fallible<T> {
+    serde_json::from_value(value).map_err(|e| {
+        Error::InvalidParameter {
+            name: name.into(),
+            reason: e.to_string(),
+        }
+        .into()
+    })
+}
