@@ -358,6 +358,11 @@ fn serves_imported_data_and_core_kpis() {
         &format!("{m}/rollup?bucket=1h&max_gap_s=-5"),
         "max_gap_s",
     );
+    assert_400(
+        &server,
+        &format!("{m}/rollup?bucket=1h&max_gap_s=soon"),
+        "max_gap_s",
+    );
     assert_400(&server, &format!("/api/v1/kpis?start={e}&end={s}"), "end");
     assert_400(&server, "/api/v1/kpis?end=2025-13-01T00:00:00Z", "end");
     let (status, body) = server.get("/api/v1/machines/nope/readings");

@@ -353,7 +353,12 @@ async fn readings(
     let store = s.store.clone();
     let out = blocking(move || {
         let (_, range) = machine_and_range(store.as_ref(), &machine_id, start, end)?;
-        let t = store.readings(&machine_id, Some(range), Some(limit + 1), false)?;
+        let t = store.readings(
+            &machine_id,
+            Some(range),
+            Some(limit.saturating_add(1)),
+            false,
+        )?;
         Ok(ReadingsResponse::from_table(
             &t,
             limit,
@@ -405,7 +410,12 @@ async fn rollup(
     let end = parse_time(q.end.as_deref(), "end")?;
     let mut options = s.rollup;
     if let Some(text) = q.max_gap_s.as_deref() {
-        let gap = text.trim().parse::<f64>().unwrap_or(f64::NAN);
+        let gap = text.trim().parse::<f64>().map_err(|e| {
+            ApiError::from(&enms_core::Error::InvalidParameter {
+                name: "max_gap_s".into(),
+                reason: format!("expected a number of seconds, got `{text}`: {e}"),
+            })
+        })?;
         options.max_gap_us = RollupOptions::default()
             .with_max_gap_s(gap)
             .map_err(|e| ApiError::param(&e, "max_gap_s"))?
