@@ -34,7 +34,7 @@ print(daily.select(pl.col("start").dt.convert_time_zone("Europe/Berlin").dt.date
 fixed = enms.peak_demand(compressor)
 rolling = enms.peak_demand(compressor, rolling_step_minutes=1)
 assert fixed is not None and rolling is not None
-energy_kwh = hourly["energy_kwh"].sum()
+energy_kwh = float(hourly["energy_kwh"].sum())
 hours = hourly.height
 print(f"\npeak demand: {fixed['peak_demand_kw']:.1f} kW (15-min blocks, at {fixed['start']:%a %H:%M} UTC),")
 print(f"             {rolling['peak_demand_kw']:.1f} kW (15-min rolling window)")

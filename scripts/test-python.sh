@@ -40,7 +40,7 @@ cd "$WORK"
 step "type stubs match the compiled module (mypy stubtest)"
 "$PY" -m mypy.stubtest enms
 
-step "type check of the example and tests against the stubs (mypy)"
+step "strict type check of the example against the stubs (mypy)"
 "$PY" -m mypy --strict --ignore-missing-imports "$ROOT/examples/python_quickstart.py"
 
 step "pytest over the installed package"
