@@ -19,7 +19,11 @@ const T0: i64 = 1_736_121_600_000_000; // 2025-01-06T00:00:00Z
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let n: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(10_000_000);
+    let n: usize = args
+        .next()
+        .map(|a| a.parse())
+        .transpose()?
+        .unwrap_or(10_000_000);
     let repeats: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(7);
     let ts: Vec<i64> = (0..n as i64).map(|i| T0 + i * 1_000_000).collect();
     let p: Vec<f64> = (0..n as u64)

@@ -61,9 +61,7 @@ fn import_stream(obj: &Bound<'_, PyAny>, field: &str) -> FaceResult<(DataType, V
     #[allow(unsafe_code)]
     let stream = unsafe { FFI_ArrowArrayStream::from_raw(ptr.as_ptr().cast()) };
     let reader = ArrayStreamReader::try_new(stream).map_err(|e| arrow_err(field, e.to_string()))?;
-    let data_type = arrow_array::ArrayReader::field(&reader)
-        .data_type()
-        .clone();
+    let data_type = arrow_array::ArrayReader::field(&reader).data_type().clone();
     let chunks = reader
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| arrow_err(field, e.to_string()))?;
@@ -79,7 +77,10 @@ fn import_array(obj: &Bound<'_, PyAny>, field: &str) -> FaceResult<(DataType, Ve
         .cast::<PyTuple>()
         .map_err(|_| arrow_err(field, "__arrow_c_array__ did not return a tuple"))?;
     if pair.len() != 2 {
-        return Err(arrow_err(field, "__arrow_c_array__ must return two capsules"));
+        return Err(arrow_err(
+            field,
+            "__arrow_c_array__ must return two capsules",
+        ));
     }
     let get = |i: usize, name: &CStr| -> FaceResult<std::ptr::NonNull<std::ffi::c_void>> {
         let item = pair
@@ -345,7 +346,8 @@ pub fn ts_from_chunks(column: &str, dt: &DataType, chunks: &[ArrayRef]) -> FaceR
             collect_ts!(chunks, TimestampMicrosecondType, |x: &i64| *x)
         }
         DataType::Timestamp(TimeUnit::Nanosecond, _) => {
-            collect_ts!(chunks, TimestampNanosecondType, |x: &i64| x.div_euclid(1000))
+            collect_ts!(chunks, TimestampNanosecondType, |x: &i64| x
+                .div_euclid(1000))
         }
         DataType::Timestamp(TimeUnit::Millisecond, _) => {
             collect_ts!(chunks, TimestampMillisecondType, |x: &i64| x
@@ -394,7 +396,12 @@ fn push_strings(
         out.extend((0..s.len()).map(|i| valid(i).then(|| s.value(i).to_string())));
     } else if let Some(d) = a.as_any_dictionary_opt() {
         let mut values = Vec::new();
-        push_strings(column, d.values().data_type(), d.values().as_ref(), &mut values)?;
+        push_strings(
+            column,
+            d.values().data_type(),
+            d.values().as_ref(),
+            &mut values,
+        )?;
         let keys = d.normalized_keys();
         out.extend(keys.iter().enumerate().map(|(i, k)| {
             if valid(i) {
@@ -465,16 +472,15 @@ fn not_a_column(obj: &Bound<'_, PyAny>, label: &str, expected: &str) -> FaceErro
 }
 
 /// Reads a float column given by name (in `table`) or as an object.
-pub fn f64_column(
-    table: Option<&Table>,
-    arg: &ColumnArg<'_>,
-    param: &str,
-) -> FaceResult<F64Col> {
+pub fn f64_column(table: Option<&Table>, arg: &ColumnArg<'_>, param: &str) -> FaceResult<F64Col> {
     let label = arg.label(param);
     match arg {
         ColumnArg::Name(name) => {
             let t = table.ok_or_else(|| {
-                arrow_err(param, format!("`{name}` names a column, but no data was given"))
+                arrow_err(
+                    param,
+                    format!("`{name}` names a column, but no data was given"),
+                )
             })?;
             let (dt, chunks) = t.column(name)?;
             f64_from_chunks(&label, dt, chunks)
@@ -505,7 +511,10 @@ pub fn ts_column(table: Option<&Table>, arg: &ColumnArg<'_>, param: &str) -> Fac
     match arg {
         ColumnArg::Name(name) => {
             let t = table.ok_or_else(|| {
-                arrow_err(param, format!("`{name}` names a column, but no data was given"))
+                arrow_err(
+                    param,
+                    format!("`{name}` names a column, but no data was given"),
+                )
             })?;
             let (dt, chunks) = t.column(name)?;
             ts_from_chunks(&label, dt, chunks)

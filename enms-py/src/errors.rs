@@ -132,13 +132,13 @@ impl FaceError {
                 // enms-sim's enum is #[non_exhaustive], so a match from outside needs a wildcard;
                 // its core variant is unwrapped into `FaceError::Core` on conversion.
                 let (cls, field) = match e {
-                    enms_sim::Error::InvalidParameter { name, .. } => {
-                        (class("InvalidParameterError", "ValueError"), Some(name.clone()))
-                    }
-                    enms_sim::Error::UnknownMachine(id) => (
-                        class("UnknownMachineError", "ValueError"),
-                        Some(id.clone()),
+                    enms_sim::Error::InvalidParameter { name, .. } => (
+                        class("InvalidParameterError", "ValueError"),
+                        Some(name.clone()),
                     ),
+                    enms_sim::Error::UnknownMachine(id) => {
+                        (class("UnknownMachineError", "ValueError"), Some(id.clone()))
+                    }
                     _ => (class("SimulatorError", "RuntimeError"), None),
                 };
                 (cls, e.code(), field)
@@ -255,10 +255,7 @@ fn types(py: Python<'_>) -> PyResult<&HashMap<&'static str, Py<PyType>>> {
                 ),
             )?;
             // KeyError quotes its message; show it as written.
-            ns.set_item(
-                "__str__",
-                py.get_type::<PyException>().getattr("__str__")?,
-            )?;
+            ns.set_item("__str__", py.get_type::<PyException>().getattr("__str__")?)?;
             let t = type_.call1((
                 c.name,
                 PyTuple::new(py, [base.clone(), builtin(py, c.builtin_base)])?,
@@ -405,8 +402,8 @@ mod tests {
         }
         // and every listed class is used
         for c in CLASSES {
-            let used = face.iter().any(|e| e.class_code_field().0 == c)
-                || c.name == "SimulatorError";
+            let used =
+                face.iter().any(|e| e.class_code_field().0 == c) || c.name == "SimulatorError";
             assert!(used, "{c:?} is never raised");
         }
     }

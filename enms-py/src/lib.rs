@@ -125,7 +125,11 @@ impl Readings {
                             .into(),
                     })
                 })?;
-                (ColumnArg::from_py(e), "energy", Some((s * 1e6).round() as i64))
+                (
+                    ColumnArg::from_py(e),
+                    "energy",
+                    Some((s * 1e6).round() as i64),
+                )
             }
             _ => {
                 return Err(FaceError::Core(Error::InvalidParameter {
@@ -195,10 +199,7 @@ fn bucketing(every: &str, timezone: Option<&str>) -> FaceResult<Bucketing> {
     })
 }
 
-fn demand_options(
-    window_minutes: Option<u32>,
-    rolling_step_minutes: Option<u32>,
-) -> DemandOptions {
+fn demand_options(window_minutes: Option<u32>, rolling_step_minutes: Option<u32>) -> DemandOptions {
     let mut d = DemandOptions::default();
     if let Some(w) = window_minutes {
         d.window_minutes = w;
@@ -441,12 +442,8 @@ fn sec_per_bucket(
     let b = bucketing(every, timezone)?;
     let o = rollup_options(max_gap_s, start, end)?;
     let out = py.detach(move || -> FaceResult<_> {
-        let q = QuantitySeries::new(
-            &pc_label,
-            p_ts.values().to_vec(),
-            p_v.values().to_vec(),
-        )
-        .map_err(|e| FaceError::from(e).rename_column("ts", &pt_label))?;
+        let q = QuantitySeries::new(&pc_label, p_ts.values().to_vec(), p_v.values().to_vec())
+            .map_err(|e| FaceError::from(e).rename_column("ts", &pt_label))?;
         let rollup = r.rollup(&b, &o)?;
         let s = kpi::sec_per_bucket(&rollup, &q)?;
         use arrow_array::Float64Array;
@@ -603,7 +600,11 @@ fn kpi_report(
         Some(h) => {
             let t = Table::import(h, "hourly_carbon")?;
             let ts = ts_column(Some(&t), &ColumnArg::Name("time".into()), "time")?;
-            let kg = f64_column(Some(&t), &ColumnArg::Name("kg_per_kwh".into()), "kg_per_kwh")?;
+            let kg = f64_column(
+                Some(&t),
+                &ColumnArg::Name("kg_per_kwh".into()),
+                "kg_per_kwh",
+            )?;
             Some((ts, kg))
         }
         None => None,
