@@ -527,7 +527,14 @@ impl IntervalEnergy {
             ));
         }
         check_sorted("ts", &ts_end)?;
-        let start = ts_end.iter().map(|t| t - interval_us).collect();
+        // An interval reaching before the representable time line is out of range, not an overflow.
+        let start = ts_end
+            .iter()
+            .map(|&t| {
+                t.checked_sub(interval_us)
+                    .ok_or(Error::TimestampOutOfRange { value: t })
+            })
+            .collect::<Result<Vec<_>>>()?;
         Self::new(start, ts_end, energy_kwh)
     }
 
@@ -663,6 +670,22 @@ mod tests {
 
     fn t(s: &str) -> Timestamp {
         p(s).unwrap()
+    }
+
+    #[test]
+    fn end_labels_reaching_before_the_time_line_are_out_of_range() {
+        let e = IntervalEnergy::from_end_labels(
+            vec![i64::MIN + 10],
+            900 * MICROS_PER_SECOND,
+            vec![1.0],
+        );
+        assert!(matches!(e, Err(Error::TimestampOutOfRange { .. })));
+        let ok = IntervalEnergy::from_end_labels(
+            vec![900 * MICROS_PER_SECOND],
+            900 * MICROS_PER_SECOND,
+            vec![1.0],
+        );
+        assert_eq!(ok.map(|iv| iv.start), Ok(vec![0]));
     }
 
     #[test]
