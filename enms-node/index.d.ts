@@ -21,6 +21,18 @@ export interface ReadingRecord {
   /** Cumulative reactive energy counter, kvarh, if measured. */
   reactiveEnergyKvarh?: number
 }
+/**
+ * Interval energy as columns: each value is the energy of the interval of `intervalS` seconds
+ * that ENDS at its time (15-minute registers, the UCI steel plant data set).
+ */
+export interface IntervalColumns {
+  /** Interval end times. */
+  ts: Float64Array | BigInt64Array | Array<number | string>
+  /** Energy of each interval, kWh (>= 0). */
+  energyKwh: Float64Array | number[]
+  /** Length of the intervals, seconds. */
+  intervalS: number
+}
 /** Per-interval quantities (production counts), each labelled by the END of its interval. */
 export interface QuantityColumns {
   /** Interval end times. */
@@ -82,9 +94,9 @@ export interface PeakDemand {
  * Peak demand (billing definition: largest mean power over a fixed or rolling window), or
  * `null` when no complete window exists; on the calling thread.
  */
-export declare function peakDemandSync(readings: ReadingRecord[] | ReadingColumns, options?: PeakDemandOptions): PeakDemand | null
+export declare function peakDemandSync(readings: ReadingRecord[] | ReadingColumns | IntervalColumns, options?: PeakDemandOptions): PeakDemand | null
 /** Peak demand off the main thread. */
-export declare function peakDemand(readings: ReadingRecord[] | ReadingColumns, options?: PeakDemandOptions): Promise<PeakDemand | null>
+export declare function peakDemand(readings: ReadingRecord[] | ReadingColumns | IntervalColumns, options?: PeakDemandOptions): Promise<PeakDemand | null>
 /**
  * Load factor `mean power / peak demand` with mean power `energyKwh / periodHours`; `null` when
  * the peak is not positive or the period is empty.
@@ -112,9 +124,9 @@ export interface SecSeries {
  * SEC per bucket of the readings' energy rollup and a production series (values labelled by the
  * end of their interval); on the calling thread.
  */
-export declare function secPerBucketSync(readings: ReadingRecord[] | ReadingColumns, production: QuantityColumns, options: RollupOptions): SecSeries
+export declare function secPerBucketSync(readings: ReadingRecord[] | ReadingColumns | IntervalColumns, production: QuantityColumns, options: RollupOptions): SecSeries
 /** SEC per bucket off the main thread. */
-export declare function secPerBucket(readings: ReadingRecord[] | ReadingColumns, production: QuantityColumns, options: RollupOptions): Promise<SecSeries>
+export declare function secPerBucket(readings: ReadingRecord[] | ReadingColumns | IntervalColumns, production: QuantityColumns, options: RollupOptions): Promise<SecSeries>
 /**
  * Power factor `P / sqrt(P^2 + Q^2)` of active energy (kWh) and reactive energy (kvarh); `null`
  * when both are zero.
@@ -156,9 +168,9 @@ export interface CarbonFactorSeries {
  * Emissions of electricity readings under an hourly (or any step) factor series, kg CO2: each
  * bucket's energy times the factor at its start; on the calling thread.
  */
-export declare function hourlyCarbonKgSync(readings: ReadingRecord[] | ReadingColumns, factors: CarbonFactorSeries, options: RollupOptions): number
+export declare function hourlyCarbonKgSync(readings: ReadingRecord[] | ReadingColumns | IntervalColumns, factors: CarbonFactorSeries, options: RollupOptions): number
 /** Hourly-factor emissions off the main thread. */
-export declare function hourlyCarbonKg(readings: ReadingRecord[] | ReadingColumns, factors: CarbonFactorSeries, options: RollupOptions): Promise<number>
+export declare function hourlyCarbonKg(readings: ReadingRecord[] | ReadingColumns | IntervalColumns, factors: CarbonFactorSeries, options: RollupOptions): Promise<number>
 /** A season as a month-day range, inclusive, possibly wrapping the year end. */
 export interface Season {
   /** Name. */
@@ -308,9 +320,9 @@ export interface CostOptions {
  * The cost of the readings' energy under a tariff (energy, demand and fixed charges); on the
  * calling thread.
  */
-export declare function energyCostSync(readings: ReadingRecord[] | ReadingColumns, tariff: Tariff, options: CostOptions): CostBreakdown
+export declare function energyCostSync(readings: ReadingRecord[] | ReadingColumns | IntervalColumns, tariff: Tariff, options: CostOptions): CostBreakdown
 /** The cost under a tariff, off the main thread. */
-export declare function energyCost(readings: ReadingRecord[] | ReadingColumns, tariff: Tariff, options: CostOptions): Promise<CostBreakdown>
+export declare function energyCost(readings: ReadingRecord[] | ReadingColumns | IntervalColumns, tariff: Tariff, options: CostOptions): Promise<CostBreakdown>
 /** A flat tariff (one rate for every kWh from `validFrom`), validated by enms. */
 export declare function flatTariff(currency: string, ratePerKwh: number, timezone: string, validFrom: string): Tariff
 /** A metered machine. */
@@ -509,7 +521,7 @@ export interface StandardRollups {
  * Rolls up power readings into buckets (trapezoidal energy, coverage, gaps), on the calling
  * thread. For large inputs prefer `rollup`, which returns a Promise.
  */
-export declare function rollupSync(readings: ReadingRecord[] | ReadingColumns, options: RollupOptions): Rollup
+export declare function rollupSync(readings: ReadingRecord[] | ReadingColumns | IntervalColumns, options: RollupOptions): Rollup
 /** Rolls up power readings into buckets off the main thread. */
 export declare function rollup(readings: ReadingRecord[] | ReadingColumns, options: RollupOptions): Promise<Rollup>
 /** The standard rollups (1 min, 15 min, 1 h, 1 day) in one pass, on the calling thread. */

@@ -53,6 +53,60 @@ pub struct ReadingRecord {
 /// Readings: an array of records or an object of columns.
 pub type Readings = Either<Vec<ReadingRecord>, ReadingColumns>;
 
+/// Interval energy as columns: each value is the energy of the interval of `intervalS` seconds
+/// that ENDS at its time (15-minute registers, the UCI steel plant data set).
+#[napi(object, js_name = "IntervalColumns")]
+pub struct IntervalColumns {
+    /// Interval end times.
+    #[napi(ts_type = "Float64Array | BigInt64Array | Array<number | string>")]
+    pub ts: TimeColumn,
+    /// Energy of each interval, kWh (>= 0).
+    #[napi(ts_type = "Float64Array | number[]")]
+    pub energy_kwh: NumberColumn,
+    /// Length of the intervals, seconds.
+    pub interval_s: f64,
+}
+
+/// What energy can be computed from: power readings (records or columns) or interval energy.
+pub type EnergyInput = Either3<Vec<ReadingRecord>, ReadingColumns, IntervalColumns>;
+
+/// Energy input converted to enms columns.
+pub enum EnergyData {
+    /// Instantaneous power readings.
+    Power(ReadingsData),
+    /// Interval energy labelled by interval end.
+    Intervals {
+        /// Interval ends, UTC microseconds.
+        ts: Vec<Timestamp>,
+        /// Energy per interval, kWh.
+        energy_kwh: Vec<f64>,
+        /// Interval length, microseconds.
+        interval_us: i64,
+    },
+}
+
+/// Energy input (power readings or interval energy) to enms columns.
+pub fn energy_input(e: &EnergyInput) -> Fallible<EnergyData> {
+    Ok(match e {
+        Either3::A(rows) => EnergyData::Power(records(rows)?),
+        Either3::B(cols) => EnergyData::Power(ReadingsData {
+            ts: time_column(&cols.ts, "ts")?,
+            power_kw: number_column(&cols.power_kw),
+            reactive_kvarh: cols.reactive_energy_kvarh.as_ref().map(number_column),
+        }),
+        Either3::C(iv) => EnergyData::Intervals {
+            ts: time_column(&iv.ts, "ts")?,
+            energy_kwh: number_column(&iv.energy_kwh),
+            interval_us: seconds_to_us(iv.interval_s, "interval_s")?,
+        },
+    })
+}
+
+/// A duration in seconds to microseconds (a non-finite one names `column`).
+pub fn seconds_to_us(s: f64, column: &str) -> Fallible<i64> {
+    ms_to_us(s * 1000.0, column, 0)
+}
+
 /// Per-interval quantities (production counts), each labelled by the END of its interval.
 #[napi(object, js_name = "QuantityColumns")]
 pub struct QuantityColumns {
@@ -157,26 +211,29 @@ pub fn number_column(c: &NumberColumn) -> Vec<f64> {
     }
 }
 
+/// Rows of readings to enms columns.
+pub fn records(rows: &[ReadingRecord]) -> Fallible<ReadingsData> {
+    let mut ts = Vec::with_capacity(rows.len());
+    let mut power_kw = Vec::with_capacity(rows.len());
+    let mut reactive = Vec::with_capacity(rows.len());
+    let mut any_reactive = false;
+    for (i, row) in rows.iter().enumerate() {
+        ts.push(time(&row.ts, "ts", i)?);
+        power_kw.push(row.power_kw);
+        any_reactive |= row.reactive_energy_kvarh.is_some();
+        reactive.push(row.reactive_energy_kvarh.unwrap_or(f64::NAN));
+    }
+    Ok(ReadingsData {
+        ts,
+        power_kw,
+        reactive_kvarh: any_reactive.then_some(reactive),
+    })
+}
+
 /// Readings (records or columns) to enms columns.
 pub fn readings(r: &Readings) -> Fallible<ReadingsData> {
     match r {
-        Either::A(rows) => {
-            let mut ts = Vec::with_capacity(rows.len());
-            let mut power_kw = Vec::with_capacity(rows.len());
-            let mut reactive = Vec::with_capacity(rows.len());
-            let mut any_reactive = false;
-            for (i, row) in rows.iter().enumerate() {
-                ts.push(time(&row.ts, "ts", i)?);
-                power_kw.push(row.power_kw);
-                any_reactive |= row.reactive_energy_kvarh.is_some();
-                reactive.push(row.reactive_energy_kvarh.unwrap_or(f64::NAN));
-            }
-            Ok(ReadingsData {
-                ts,
-                power_kw,
-                reactive_kvarh: any_reactive.then_some(reactive),
-            })
-        }
+        Either::A(rows) => records(rows),
         Either::B(cols) => Ok(ReadingsData {
             ts: time_column(&cols.ts, "ts")?,
             power_kw: number_column(&cols.power_kw),

@@ -77,7 +77,24 @@ pub fn to_napi(env: Env, parts: &JsErrorParts) -> napi::Error {
     build().unwrap_or_else(|e| e)
 }
 
-/// Runs `f` and turns its error into a thrown JS `Error`.
+/// Runs `f`, catching a panic (a bug in enms, never expected) as an `ENMS_INTERNAL` error so it
+/// cannot take the Node process down.
+pub fn guarded<T>(f: impl FnOnce() -> Fallible<T>) -> Fallible<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(JsErrorParts {
+            code: "ENMS_INTERNAL".into(),
+            message: format!("internal error in enms (please report it): {what}"),
+            field: None,
+        })
+    })
+}
+
+/// Runs `f` (guarded against panics) and turns its error into a thrown JS `Error`.
 pub fn run<T>(env: Env, f: impl FnOnce() -> Fallible<T>) -> napi::Result<T> {
-    f().map_err(|p| to_napi(env, &p))
+    guarded(f).map_err(|p| to_napi(env, &p))
 }

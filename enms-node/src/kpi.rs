@@ -11,17 +11,16 @@ use enms_core::kpi::report::{
 };
 use enms_core::kpi::sec::{sec_per_bucket, SecSeries};
 use enms_core::model::{EnergyCarrier, EnergyReadingTable, Machine, MachineType};
-use enms_core::rollup::rollup_power;
 use enms_core::series::QuantitySeries;
-use enms_core::{Bucketing, PowerView};
+use enms_core::Bucketing;
 use napi::bindgen_prelude::{AsyncTask, Float64Array};
 use napi::Env;
 use napi_derive::napi;
 use serde::Serialize;
 
 use crate::convert::{
-    from_json, ms_column, number_column, range, readings, time_column, us_to_ms, QuantityColumns,
-    RangeJs, Readings, ReadingsData,
+    energy_input, from_json, ms_column, number_column, range, readings, time_column, us_to_ms,
+    EnergyInput, QuantityColumns, RangeJs, Readings,
 };
 use crate::error::{run, Fallible};
 use crate::rollup::{rollup_options, RollupInput, RollupOptionsJs};
@@ -125,14 +124,12 @@ impl From<PeakDemand> for PeakDemandJs {
 }
 
 struct PeakInput {
-    readings: ReadingsData,
+    rollup: RollupInput,
     demand: DemandOptions,
-    bucketing: Bucketing,
-    options: enms_core::rollup::RollupOptions,
 }
 
-fn peak_input(r: &Readings, o: &Option<PeakDemandOptionsJs>) -> Fallible<PeakInput> {
-    let readings = readings(r)?;
+fn peak_input(r: &EnergyInput, o: &Option<PeakDemandOptionsJs>) -> Fallible<PeakInput> {
+    let data = energy_input(r)?;
     let (demand, tz, gap, rng) = match o {
         Some(o) => (
             demand_options(o.window_minutes, o.method.as_deref(), o.step_minutes)?,
@@ -147,17 +144,17 @@ fn peak_input(r: &Readings, o: &Option<PeakDemandOptionsJs>) -> Fallible<PeakInp
         bucketing = bucketing.with_timezone(tz)?;
     }
     Ok(PeakInput {
-        readings,
+        rollup: RollupInput {
+            data,
+            bucketing,
+            options: rollup_options(gap, rng)?,
+        },
         demand,
-        bucketing,
-        options: rollup_options(gap, rng)?,
     })
 }
 
 fn peak(i: PeakInput) -> Fallible<Option<PeakDemand>> {
-    let view = PowerView::new(&i.readings.ts, &i.readings.power_kw)?;
-    let r = rollup_power(view, &i.bucketing, &i.options)?;
-    Ok(enms_core::kpi::peak_demand(&r, &i.demand)?)
+    Ok(enms_core::kpi::peak_demand(&i.rollup.rollup()?, &i.demand)?)
 }
 
 fn peak_js(p: Option<PeakDemand>) -> Option<PeakDemandJs> {
@@ -166,10 +163,12 @@ fn peak_js(p: Option<PeakDemand>) -> Option<PeakDemandJs> {
 
 /// Peak demand (billing definition: largest mean power over a fixed or rolling window), or
 /// `null` when no complete window exists; on the calling thread.
-#[napi(ts_args_type = "readings: ReadingRecord[] | ReadingColumns, options?: PeakDemandOptions")]
+#[napi(
+    ts_args_type = "readings: ReadingRecord[] | ReadingColumns | IntervalColumns, options?: PeakDemandOptions"
+)]
 pub fn peak_demand_sync(
     env: Env,
-    readings: Readings,
+    readings: EnergyInput,
     options: Option<PeakDemandOptionsJs>,
 ) -> napi::Result<Option<PeakDemandJs>> {
     run(env, || Ok(peak_js(peak(peak_input(&readings, &options)?)?)))
@@ -177,12 +176,12 @@ pub fn peak_demand_sync(
 
 /// Peak demand off the main thread.
 #[napi(
-    ts_args_type = "readings: ReadingRecord[] | ReadingColumns, options?: PeakDemandOptions",
+    ts_args_type = "readings: ReadingRecord[] | ReadingColumns | IntervalColumns, options?: PeakDemandOptions",
     ts_return_type = "Promise<PeakDemand | null>"
 )]
 pub fn peak_demand(
     env: Env,
-    readings: Readings,
+    readings: EnergyInput,
     options: Option<PeakDemandOptionsJs>,
 ) -> napi::Result<AsyncTask<Job<Option<PeakDemand>, Option<PeakDemandJs>>>> {
     let input = run(env, || peak_input(&readings, &options))?;
@@ -252,11 +251,11 @@ fn sec_series(
 /// SEC per bucket of the readings' energy rollup and a production series (values labelled by the
 /// end of their interval); on the calling thread.
 #[napi(
-    ts_args_type = "readings: ReadingRecord[] | ReadingColumns, production: QuantityColumns, options: RollupOptions"
+    ts_args_type = "readings: ReadingRecord[] | ReadingColumns | IntervalColumns, production: QuantityColumns, options: RollupOptions"
 )]
 pub fn sec_per_bucket_sync(
     env: Env,
-    readings: Readings,
+    readings: EnergyInput,
     production: QuantityColumns,
     options: RollupOptionsJs,
 ) -> napi::Result<SecSeriesJs> {
@@ -269,12 +268,12 @@ pub fn sec_per_bucket_sync(
 /// SEC per bucket off the main thread.
 #[napi(
     js_name = "secPerBucket",
-    ts_args_type = "readings: ReadingRecord[] | ReadingColumns, production: QuantityColumns, options: RollupOptions",
+    ts_args_type = "readings: ReadingRecord[] | ReadingColumns | IntervalColumns, production: QuantityColumns, options: RollupOptions",
     ts_return_type = "Promise<SecSeries>"
 )]
 pub fn sec_per_bucket_async(
     env: Env,
-    readings: Readings,
+    readings: EnergyInput,
     production: QuantityColumns,
     options: RollupOptionsJs,
 ) -> napi::Result<AsyncTask<Job<SecSeries, SecSeriesJs>>> {
@@ -399,11 +398,11 @@ fn hourly_carbon(input: RollupInput, (ts, kg): (Vec<i64>, Vec<f64>)) -> Fallible
 /// Emissions of electricity readings under an hourly (or any step) factor series, kg CO2: each
 /// bucket's energy times the factor at its start; on the calling thread.
 #[napi(
-    ts_args_type = "readings: ReadingRecord[] | ReadingColumns, factors: CarbonFactorSeries, options: RollupOptions"
+    ts_args_type = "readings: ReadingRecord[] | ReadingColumns | IntervalColumns, factors: CarbonFactorSeries, options: RollupOptions"
 )]
 pub fn hourly_carbon_kg_sync(
     env: Env,
-    readings: Readings,
+    readings: EnergyInput,
     factors: CarbonFactorSeriesJs,
     options: RollupOptionsJs,
 ) -> napi::Result<f64> {
@@ -414,12 +413,12 @@ pub fn hourly_carbon_kg_sync(
 
 /// Hourly-factor emissions off the main thread.
 #[napi(
-    ts_args_type = "readings: ReadingRecord[] | ReadingColumns, factors: CarbonFactorSeries, options: RollupOptions",
+    ts_args_type = "readings: ReadingRecord[] | ReadingColumns | IntervalColumns, factors: CarbonFactorSeries, options: RollupOptions",
     ts_return_type = "Promise<number>"
 )]
 pub fn hourly_carbon_kg(
     env: Env,
-    readings: Readings,
+    readings: EnergyInput,
     factors: CarbonFactorSeriesJs,
     options: RollupOptionsJs,
 ) -> napi::Result<AsyncTask<Job<f64, f64>>> {
@@ -672,7 +671,7 @@ pub struct CostOptionsJs {
 }
 
 fn cost_input(
-    r: &Readings,
+    r: &EnergyInput,
     t: &TariffJs,
     o: &CostOptionsJs,
 ) -> Fallible<(RollupInput, Tariff, CostScope)> {
@@ -706,11 +705,11 @@ fn cost((input, t, scope): (RollupInput, Tariff, CostScope)) -> Fallible<CostBre
 /// The cost of the readings' energy under a tariff (energy, demand and fixed charges); on the
 /// calling thread.
 #[napi(
-    ts_args_type = "readings: ReadingRecord[] | ReadingColumns, tariff: Tariff, options: CostOptions"
+    ts_args_type = "readings: ReadingRecord[] | ReadingColumns | IntervalColumns, tariff: Tariff, options: CostOptions"
 )]
 pub fn energy_cost_sync(
     env: Env,
-    readings: Readings,
+    readings: EnergyInput,
     tariff: TariffJs,
     options: CostOptionsJs,
 ) -> napi::Result<CostBreakdownJs> {
@@ -722,12 +721,12 @@ pub fn energy_cost_sync(
 /// The cost under a tariff, off the main thread.
 #[napi(
     js_name = "energyCost",
-    ts_args_type = "readings: ReadingRecord[] | ReadingColumns, tariff: Tariff, options: CostOptions",
+    ts_args_type = "readings: ReadingRecord[] | ReadingColumns | IntervalColumns, tariff: Tariff, options: CostOptions",
     ts_return_type = "Promise<CostBreakdown>"
 )]
 pub fn energy_cost_async(
     env: Env,
-    readings: Readings,
+    readings: EnergyInput,
     tariff: TariffJs,
     options: CostOptionsJs,
 ) -> napi::Result<AsyncTask<Job<CostBreakdown, CostBreakdownJs>>> {

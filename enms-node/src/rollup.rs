@@ -1,12 +1,16 @@
 //! Rollups: energy and power statistics per time bucket (enms-core `rollup`).
 
-use enms_core::rollup::{self, rollup_power, Rollup, RollupOptions, StandardRollups};
-use enms_core::{Bucketing, PowerSeries};
+use enms_core::rollup::{
+    self, rollup_intervals, rollup_power, IntervalEnergy, Rollup, RollupOptions, StandardRollups,
+};
+use enms_core::{Bucketing, PowerSeries, PowerView};
 use napi::bindgen_prelude::{AsyncTask, Float64Array};
 use napi::Env;
 use napi_derive::napi;
 
-use crate::convert::{ms_column, range, readings, RangeJs, Readings};
+use crate::convert::{
+    energy_input, ms_column, range, readings, EnergyData, EnergyInput, RangeJs, Readings,
+};
 use crate::error::{run, Fallible};
 use crate::task::Job;
 
@@ -129,8 +133,8 @@ pub fn rollup_options(max_gap_s: Option<f64>, r: Option<&RangeJs>) -> Fallible<R
 
 /// Everything a rollup needs, converted on the main thread (the columns are copied once).
 pub struct RollupInput {
-    /// The readings.
-    pub readings: crate::convert::ReadingsData,
+    /// Power readings or interval energy.
+    pub data: EnergyData,
     /// The buckets.
     pub bucketing: Bucketing,
     /// Gap and range.
@@ -138,39 +142,45 @@ pub struct RollupInput {
 }
 
 impl RollupInput {
-    /// Converts JS readings and options.
-    pub fn new(r: &Readings, o: &RollupOptionsJs) -> Fallible<Self> {
+    /// Converts JS input and options.
+    pub fn new(e: &EnergyInput, o: &RollupOptionsJs) -> Fallible<Self> {
         Ok(RollupInput {
-            readings: readings(r)?,
+            data: energy_input(e)?,
             bucketing: bucketing(&o.width, o.timezone.as_deref())?,
             options: rollup_options(o.max_gap_s, o.range.as_ref())?,
         })
     }
 
-    /// The validated power series.
-    pub fn series(&self) -> Fallible<enms_core::PowerView<'_>> {
-        Ok(enms_core::PowerView::new(
-            &self.readings.ts,
-            &self.readings.power_kw,
-        )?)
-    }
-
-    /// Runs the rollup.
+    /// Runs the rollup: trapezoidal integration of power, or interval energy spread uniformly over
+    /// each interval.
     pub fn rollup(&self) -> Fallible<Rollup> {
-        Ok(rollup_power(
-            self.series()?,
-            &self.bucketing,
-            &self.options,
-        )?)
+        Ok(match &self.data {
+            EnergyData::Power(r) => rollup_power(
+                PowerView::new(&r.ts, &r.power_kw)?,
+                &self.bucketing,
+                &self.options,
+            )?,
+            EnergyData::Intervals {
+                ts,
+                energy_kwh,
+                interval_us,
+            } => {
+                let iv =
+                    IntervalEnergy::from_end_labels(ts.clone(), *interval_us, energy_kwh.clone())?;
+                rollup_intervals(&iv, &self.bucketing, self.options.range)?
+            }
+        })
     }
 }
 
 /// Rolls up power readings into buckets (trapezoidal energy, coverage, gaps), on the calling
 /// thread. For large inputs prefer `rollup`, which returns a Promise.
-#[napi(ts_args_type = "readings: ReadingRecord[] | ReadingColumns, options: RollupOptions")]
+#[napi(
+    ts_args_type = "readings: ReadingRecord[] | ReadingColumns | IntervalColumns, options: RollupOptions"
+)]
 pub fn rollup_sync(
     env: Env,
-    readings: Readings,
+    readings: EnergyInput,
     options: RollupOptionsJs,
 ) -> napi::Result<RollupJs> {
     run(env, || {
@@ -185,7 +195,7 @@ pub fn rollup_sync(
 )]
 pub fn rollup(
     env: Env,
-    readings: Readings,
+    readings: EnergyInput,
     options: RollupOptionsJs,
 ) -> napi::Result<AsyncTask<Job<Rollup, RollupJs>>> {
     let input = run(env, || RollupInput::new(&readings, &options))?;

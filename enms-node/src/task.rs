@@ -4,7 +4,7 @@
 use napi::bindgen_prelude::{ToNapiValue, TypeName};
 use napi::{Env, Task};
 
-use crate::error::{to_napi, Fallible, JsErrorParts};
+use crate::error::{guarded, to_napi, Fallible, JsErrorParts};
 
 type Work<T> = Box<dyn FnOnce() -> Fallible<T> + Send>;
 
@@ -36,7 +36,7 @@ impl<T: Send + 'static, J: ToNapiValue + TypeName> Task for Job<T, J> {
             .work
             .take()
             .ok_or_else(|| napi::Error::from_reason("enms: task already run"))?;
-        work().map_err(|p| {
+        guarded(work).map_err(|p| {
             let e = napi::Error::from_reason(p.message.clone());
             self.failure = Some(p);
             e

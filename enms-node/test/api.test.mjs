@@ -122,3 +122,16 @@ test('the simulator accepts a plant configuration', () => {
   assert.deepStrictEqual(sim.machines.map((m) => [m.id, m.factoryId]), [['hvac-1', 'plant-9']]);
   assert.throws(() => enms.simulateSync({ seed: 5, config: { machines: 3 }, start: T0, end: T0 + 1 }), { code: 'ENMS_INVALID_PARAMETER', field: 'config' });
 });
+
+test('interval energy (15-minute registers labelled by their end) rolls up and prices like power', () => {
+  const t0 = Date.parse('2025-01-06T00:00:00Z');
+  const ts = Array.from({ length: 8 }, (_, i) => t0 + (i + 1) * 15 * 60e3);
+  const energyKwh = [1, 2, 3, 4, 5, 6, 7, 8];
+  const input = { ts, energyKwh, intervalS: 900 };
+  const r = enms.rollupSync(input, { width: '1h' });
+  assert.deepStrictEqual(Array.from(r.energyKwh), [10, 26]);
+  const peak = enms.peakDemandSync(input);
+  assert.equal(peak.peakDemandKw, 32); // 8 kWh in the last quarter hour
+  const cost = enms.energyCostSync(input, enms.flatTariff('EUR', 0.5, 'UTC', '2025-01-01'), { width: '15m' });
+  assert.equal(cost.energyCost, 18);
+});

@@ -95,3 +95,11 @@ test('arguments of the wrong JS type are rejected by napi, not a crash', () => {
   assert.throws(() => enms.rollupSync('not readings', { width: '15m' }), (e) => e instanceof Error && e.code === 'InvalidArg');
   assert.throws(() => enms.loadFactor('a', 1, 2), (e) => e instanceof Error);
 });
+
+test('bad interval energy', () => {
+  const ts = [Date.parse('2025-01-06T00:15:00Z')];
+  throwsEnms(() => enms.rollupSync({ ts, energyKwh: [1], intervalS: -5 }, { width: '1h' }), 'ENMS_INVALID_PARAMETER', 'interval_s');
+  throwsEnms(() => enms.rollupSync({ ts, energyKwh: [-1], intervalS: 900 }, { width: '1h' }), 'ENMS_NEGATIVE', 'energy_kwh');
+  // an interval reaching before the representable time line: an error, not a crash
+  throwsEnms(() => enms.rollupSync({ ts: [-9.2e15], energyKwh: [1], intervalS: 9e12 }, { width: '1h' }), 'ENMS_TIMESTAMP_OUT_OF_RANGE', null);
+});
