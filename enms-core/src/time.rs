@@ -56,6 +56,24 @@ pub fn parse_rfc3339(s: &str) -> Result<Timestamp> {
         })
 }
 
+/// Parses a local date `YYYY-MM-DD` (the instant that day begins in `tz`: local midnight, or the
+/// end of the gap where clocks skip midnight) or an RFC 3339 instant (any offset); `column` names
+/// the value in errors. Shared by the simulator CLI and the faces, so `2025-01-06` means the same
+/// instant everywhere.
+pub fn parse_date_or_instant(column: &str, s: &str, tz: Tz) -> Result<Timestamp> {
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
+        return Ok(local_to_utc(d.and_time(chrono::NaiveTime::MIN), tz, None));
+    }
+    DateTime::parse_from_rfc3339(s.trim())
+        .map(|dt| dt.timestamp_micros())
+        .map_err(|e| Error::Parse {
+            column: column.into(),
+            index: 0,
+            value: s.to_string(),
+            reason: format!("neither a date (YYYY-MM-DD) nor an RFC 3339 instant: {e}"),
+        })
+}
+
 /// Resolves an IANA time zone name (`Europe/Berlin`, `UTC`).
 pub fn parse_tz(name: &str) -> Result<Tz> {
     name.parse::<Tz>()
@@ -166,6 +184,18 @@ impl TimeRange {
 mod tests {
     use super::*;
     use chrono::NaiveDate;
+
+    #[test]
+    fn dates_are_local_midnight_instants_pass_through() {
+        let berlin = parse_tz("Europe/Berlin").unwrap();
+        let d = parse_date_or_instant("start", "2025-01-06", berlin).unwrap();
+        assert_eq!(d, parse_rfc3339("2025-01-05T23:00:00Z").unwrap());
+        let i = parse_date_or_instant("start", "2025-01-06T00:00:00Z", berlin).unwrap();
+        assert_eq!(i, parse_rfc3339("2025-01-06T00:00:00Z").unwrap());
+        let e = parse_date_or_instant("start", "next monday", berlin).unwrap_err();
+        assert_eq!(e.code(), "PARSE");
+        assert_eq!(e.field(), Some("start"));
+    }
 
     #[test]
     fn rfc3339_round_trip() {
