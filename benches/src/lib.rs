@@ -57,3 +57,45 @@ pub fn read_raw(dir: &std::path::Path) -> std::io::Result<(Vec<Timestamp>, Vec<f
         .collect();
     Ok((ts, p))
 }
+
+/// A regression data set of `n` rows: energy on five drivers (production, degree-days, hours,
+/// moisture, pressure) with known coefficients and noise, from a fixed-seed generator. Returns
+/// `(y, drivers)`.
+pub fn regression_data(n: usize) -> (Vec<f64>, Vec<Vec<f64>>) {
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut uniform = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        (x >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut drivers = vec![Vec::with_capacity(n); 5];
+    let mut y = Vec::with_capacity(n);
+    let beta = [0.8, 3.0, 12.0, -2.0, 0.5];
+    for _ in 0..n {
+        let row = [
+            100.0 * uniform(),
+            15.0 * uniform(),
+            24.0 * uniform(),
+            10.0 * uniform(),
+            6.0 + 2.0 * uniform(),
+        ];
+        let noise = 10.0 * (uniform() + uniform() + uniform() - 1.5);
+        y.push(50.0 + row.iter().zip(beta).map(|(a, b)| a * b).sum::<f64>() + noise);
+        for (d, v) in drivers.iter_mut().zip(row) {
+            d.push(v);
+        }
+    }
+    (y, drivers)
+}
+
+/// Writes `f64` columns as raw little-endian files `DIR/NAME.f64`.
+pub fn write_f64(dir: &std::path::Path, name: &str, v: &[f64]) -> std::io::Result<()> {
+    use std::io::Write;
+    std::fs::create_dir_all(dir)?;
+    let mut f = std::io::BufWriter::new(std::fs::File::create(dir.join(format!("{name}.f64")))?);
+    for x in v {
+        f.write_all(&x.to_le_bytes())?;
+    }
+    f.flush()
+}

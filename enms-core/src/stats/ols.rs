@@ -133,92 +133,127 @@ pub struct Prediction {
     pub ci_high: Vec<f64>,
 }
 
-/// Householder QR of a column-major `n x p` matrix, in place: `R` in the upper triangle, the
-/// reflectors below it; `y` is transformed to `Qᵀ y` alongside.
-struct Qr {
-    n: usize,
-    p: usize,
-    a: Vec<f64>,
-    r_diag: Vec<f64>,
+/// `Σ a_i b_i` with eight independent accumulators, so the reduction vectorises (a single
+/// running sum is a chain of dependent additions).
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for k in 0..8 {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    let mut tail = 0.0;
+    for (x, y) in ra.iter().zip(rb) {
+        tail += x * y;
+    }
+    (acc[0] + acc[4]) + (acc[1] + acc[5]) + (acc[2] + acc[6]) + (acc[3] + acc[7]) + tail
 }
 
-impl Qr {
-    fn new(mut a: Vec<f64>, n: usize, p: usize, y: &mut [f64]) -> Self {
-        let mut r_diag = vec![0.0; p];
-        for k in 0..p {
-            let (before, rest) = a.split_at_mut((k + 1) * n);
-            let col = &mut before[k * n..];
-            let norm = col[k..].iter().map(|v| v * v).sum::<f64>().sqrt();
-            if norm == 0.0 {
-                r_diag[k] = 0.0;
-                continue;
-            }
-            let alpha = if col[k] > 0.0 { -norm } else { norm };
-            // v = x - alpha e_k, stored in place; v_k = x_k - alpha
-            col[k] -= alpha;
-            let vnorm2 = col[k..].iter().map(|v| v * v).sum::<f64>();
-            r_diag[k] = alpha;
-            if vnorm2 == 0.0 {
-                continue;
-            }
+/// `y -= s x`.
+fn axpy(y: &mut [f64], s: f64, x: &[f64]) {
+    for (a, b) in y.iter_mut().zip(x) {
+        *a -= s * b;
+    }
+}
+
+/// Rows per block of the tall-skinny QR: a block and the running `R` fit in the L1 cache.
+const BLOCK_ROWS: usize = 256;
+
+/// Householder QR, in place, of a small column-major `m x q` matrix: on return its top `q x q`
+/// holds `R` (upper triangular, zeros below the diagonal).
+fn householder_in_place(buf: &mut [f64], m: usize, q: usize) {
+    for k in 0..q.min(m) {
+        let (before, rest) = buf.split_at_mut((k + 1) * m);
+        let col = &mut before[k * m..];
+        let norm = dot(&col[k..], &col[k..]).sqrt();
+        if norm == 0.0 {
+            continue;
+        }
+        let alpha = if col[k] > 0.0 { -norm } else { norm };
+        col[k] -= alpha;
+        let vnorm2 = dot(&col[k..], &col[k..]);
+        if vnorm2 > 0.0 {
             let v = &col[k..];
-            for j in 0..p - k - 1 {
-                let cj = &mut rest[j * n + k..(j + 1) * n];
-                let dot: f64 = v.iter().zip(cj.iter()).map(|(a, b)| a * b).sum();
-                let s = 2.0 * dot / vnorm2;
-                for (c, vi) in cj.iter_mut().zip(v) {
-                    *c -= s * vi;
-                }
-            }
-            let yk = &mut y[k..];
-            let dot: f64 = v.iter().zip(yk.iter()).map(|(a, b)| a * b).sum();
-            let s = 2.0 * dot / vnorm2;
-            for (c, vi) in yk.iter_mut().zip(v) {
-                *c -= s * vi;
+            for j in 0..q - k - 1 {
+                let cj = &mut rest[j * m + k..(j + 1) * m];
+                let s = 2.0 * dot(v, cj) / vnorm2;
+                axpy(cj, s, v);
             }
         }
-        Qr { n, p, a, r_diag }
+        col[k] = alpha;
+        col[k + 1..].iter_mut().for_each(|v| *v = 0.0);
     }
+}
 
-    /// `R[i][j]` for `i <= j`.
-    fn r(&self, i: usize, j: usize) -> f64 {
-        if i == j {
-            self.r_diag[i]
-        } else {
-            self.a[j * self.n + i]
-        }
-    }
-
-    /// Solves `R b = c` (first `p` entries of `c`).
-    fn solve(&self, c: &[f64]) -> Vec<f64> {
-        let p = self.p;
-        let mut b = vec![0.0; p];
-        for i in (0..p).rev() {
-            let mut s = c[i];
-            for (j, bj) in b.iter().enumerate().skip(i + 1) {
-                s -= self.r(i, j) * bj;
+/// The `R` factor (row-major `q x q`) of the augmented matrix `[X y]`, where `X` is the intercept
+/// (when asked for) and the driver columns: a tall-skinny QR that streams the rows in blocks
+/// through a small buffer (one pass over the data, no copy of the design). `R[..p][..p]` is the
+/// `R` of `X`, `R[..p][p]` is `(Qᵀy)[..p]` and `|R[p][p]|` is the residual norm.
+fn augmented_r(drivers: &[(&str, &[f64])], intercept: bool, y: &[f64]) -> Vec<f64> {
+    let n = y.len();
+    let q = drivers.len() + usize::from(intercept) + 1;
+    let mut r = vec![0.0; q * q];
+    let mut buf = vec![0.0; (q + BLOCK_ROWS) * q];
+    let mut start = 0;
+    while start < n {
+        let b = BLOCK_ROWS.min(n - start);
+        let m = q + b;
+        let buf = &mut buf[..m * q];
+        for j in 0..q {
+            let col = &mut buf[j * m..(j + 1) * m];
+            for i in 0..q {
+                col[i] = r[i * q + j];
             }
-            b[i] = s / self.r(i, i);
-        }
-        b
-    }
-
-    /// `R⁻¹` (upper triangular), row-major.
-    fn r_inverse(&self) -> Vec<f64> {
-        let p = self.p;
-        let mut inv = vec![0.0; p * p];
-        for j in 0..p {
-            inv[j * p + j] = 1.0 / self.r(j, j);
-            for i in (0..j).rev() {
-                let mut s = 0.0;
-                for k in i + 1..=j {
-                    s += self.r(i, k) * inv[k * p + j];
-                }
-                inv[i * p + j] = -s / self.r(i, i);
+            let dst = &mut col[q..];
+            let k = j as isize - isize::from(intercept);
+            if j == q - 1 {
+                dst.copy_from_slice(&y[start..start + b]);
+            } else if k < 0 {
+                dst.iter_mut().for_each(|v| *v = 1.0);
+            } else {
+                dst.copy_from_slice(&drivers[k as usize].1[start..start + b]);
             }
         }
-        inv
+        householder_in_place(buf, m, q);
+        for i in 0..q {
+            for j in 0..q {
+                r[i * q + j] = if j >= i { buf[j * m + i] } else { 0.0 };
+            }
+        }
+        start += b;
     }
+    r
+}
+
+/// Solves `R b = c` for upper triangular row-major `R` (`p x p` inside a `stride`-wide matrix).
+fn back_substitute(r: &[f64], stride: usize, p: usize, c: &[f64]) -> Vec<f64> {
+    let mut b = vec![0.0; p];
+    for i in (0..p).rev() {
+        let mut s = c[i];
+        for (j, bj) in b.iter().enumerate().skip(i + 1) {
+            s -= r[i * stride + j] * bj;
+        }
+        b[i] = s / r[i * stride + i];
+    }
+    b
+}
+
+/// `R⁻¹` (upper triangular, row-major `p x p`) of the top-left `p x p` of `r`.
+fn r_inverse(r: &[f64], stride: usize, p: usize) -> Vec<f64> {
+    let mut inv = vec![0.0; p * p];
+    for j in 0..p {
+        inv[j * p + j] = 1.0 / r[j * stride + j];
+        for i in (0..j).rev() {
+            let mut s = 0.0;
+            for k in i + 1..=j {
+                s += r[i * stride + k] * inv[k * p + j];
+            }
+            inv[i * p + j] = -s / r[i * stride + i];
+        }
+    }
+    inv
 }
 
 fn check_column(name: &str, v: &[f64], n: usize) -> Result<()> {
@@ -237,36 +272,6 @@ fn check_column(name: &str, v: &[f64], n: usize) -> Result<()> {
         });
     }
     Ok(())
-}
-
-/// Column-major design matrix with the intercept first when asked for.
-fn design(drivers: &[(&str, &[f64])], n: usize, intercept: bool) -> (Vec<f64>, Vec<String>) {
-    let p = drivers.len() + usize::from(intercept);
-    let mut x = Vec::with_capacity(n * p);
-    let mut names = Vec::with_capacity(p);
-    if intercept {
-        x.extend(std::iter::repeat_n(1.0, n));
-        names.push("const".to_string());
-    }
-    for (name, v) in drivers {
-        x.extend_from_slice(v);
-        names.push((*name).to_string());
-    }
-    (x, names)
-}
-
-/// R² of `y` on the columns `x` (column-major `n x p`), from a QR (used for VIF).
-fn r_squared_of(x: Vec<f64>, n: usize, p: usize, y: &[f64], centred: bool) -> f64 {
-    let mut qty = y.to_vec();
-    Qr::new(x, n, p, &mut qty);
-    let ssr: f64 = qty[p..].iter().map(|v| v * v).sum();
-    let tss = if centred {
-        let m = y.iter().sum::<f64>() / n as f64;
-        y.iter().map(|v| (v - m) * (v - m)).sum::<f64>()
-    } else {
-        y.iter().map(|v| v * v).sum::<f64>()
-    };
-    1.0 - ssr / tss
 }
 
 /// Fits `y` on the named driver columns.
@@ -300,7 +305,11 @@ pub fn ols(y: &[f64], drivers: &[(&str, &[f64])], options: &OlsOptions) -> Resul
             ));
         }
     }
-    let (x, names) = design(drivers, n, options.intercept);
+    let mut names = Vec::with_capacity(drivers.len() + 1);
+    if options.intercept {
+        names.push("const".to_string());
+    }
+    names.extend(drivers.iter().map(|(name, _)| (*name).to_string()));
     let p = names.len();
     if p == 0 {
         return Err(Error::invalid(
@@ -317,43 +326,40 @@ pub fn ols(y: &[f64], drivers: &[(&str, &[f64])], options: &OlsOptions) -> Resul
             ),
         ));
     }
-    let col_norms: Vec<f64> = (0..p)
-        .map(|j| {
-            x[j * n..(j + 1) * n]
-                .iter()
-                .map(|v| v * v)
-                .sum::<f64>()
-                .sqrt()
-        })
-        .collect();
-    let mut qty = y.to_vec();
-    let qr = Qr::new(x.clone(), n, p, &mut qty);
+    let column = |j: usize| -> Option<&[f64]> {
+        let k = j as isize - isize::from(options.intercept);
+        (k >= 0).then(|| drivers[k as usize].1)
+    };
+    let q = p + 1;
+    let r = augmented_r(drivers, options.intercept, y);
     for j in 0..p {
-        if qr.r_diag[j].abs() <= RANK_TOL * col_norms[j].max(f64::MIN_POSITIVE) {
-            let col = &x[j * n..(j + 1) * n];
-            let constant = col.iter().all(|v| *v == col[0]);
-            let reason = if constant && options.intercept {
-                format!(
+        // ‖x_j‖ is the norm of R's column j (Q is orthogonal)
+        let norm = (0..=j)
+            .map(|i| r[i * q + j] * r[i * q + j])
+            .sum::<f64>()
+            .sqrt();
+        if r[j * q + j].abs() <= RANK_TOL * norm.max(f64::MIN_POSITIVE) {
+            let reason = match column(j) {
+                Some(col) if col.iter().all(|v| *v == col[0]) && options.intercept => format!(
                     "is constant ({}): it cannot be told apart from the intercept",
                     col[0]
-                )
-            } else if col_norms[j] == 0.0 {
-                "is all zeros".to_string()
-            } else {
-                format!(
+                ),
+                _ if norm == 0.0 => "is all zeros".to_string(),
+                _ => format!(
                     "is collinear with {}: a linear combination of them",
                     names[..j]
                         .iter()
                         .map(|s| format!("`{s}`"))
                         .collect::<Vec<_>>()
                         .join(", ")
-                )
+                ),
             };
             return Err(Error::invalid(&names[j], reason));
         }
     }
-    let beta = qr.solve(&qty[..p]);
-    let rinv = qr.r_inverse();
+    let qty: Vec<f64> = (0..p).map(|i| r[i * q + p]).collect();
+    let beta = back_substitute(&r, q, p, &qty);
+    let rinv = r_inverse(&r, q, p);
     // (XᵀX)⁻¹ = R⁻¹ R⁻ᵀ
     let mut cov = vec![0.0; p * p];
     for i in 0..p {
@@ -366,11 +372,12 @@ pub fn ols(y: &[f64], drivers: &[(&str, &[f64])], options: &OlsOptions) -> Resul
     // residuals from the data (not from Qᵀy) so DW and NMBE see them in time order
     let mut resid = y.to_vec();
     for (j, b) in beta.iter().enumerate() {
-        for (r, xv) in resid.iter_mut().zip(&x[j * n..(j + 1) * n]) {
-            *r -= b * xv;
+        match column(j) {
+            Some(col) => axpy(&mut resid, *b, col),
+            None => resid.iter_mut().for_each(|e| *e -= b),
         }
     }
-    let ssr: f64 = resid.iter().map(|e| e * e).sum();
+    let ssr = dot(&resid, &resid);
     let nf = n as f64;
     let mean_y = y.iter().sum::<f64>() / nf;
     let tss = if options.intercept {
@@ -402,16 +409,20 @@ pub fn ols(y: &[f64], drivers: &[(&str, &[f64])], options: &OlsOptions) -> Resul
     for j in 0..p {
         let se = (sigma2 * cov[j * p + j]).sqrt();
         let t = beta[j] / se;
-        let vif = if j >= first_driver && p - first_driver >= 2 {
-            // x_j on every other column (the intercept included), as statsmodels does
-            let mut others = Vec::with_capacity(n * (p - 1));
-            for k in (0..p).filter(|&k| k != j) {
-                others.extend_from_slice(&x[k * n..(k + 1) * n]);
+        // VIF_j = 1 / (1 - R²_j) of x_j on every other column (the intercept included, as
+        // statsmodels does); the residual sum of squares of that regression is
+        // 1 / [(XᵀX)⁻¹]_jj, so VIF_j = TSS_j [(XᵀX)⁻¹]_jj without refitting.
+        let vif = match column(j).filter(|_| p - first_driver >= 2) {
+            None => None,
+            Some(col) => {
+                let tss_j = if options.intercept {
+                    let m = col.iter().sum::<f64>() / nf;
+                    col.iter().map(|v| (v - m) * (v - m)).sum::<f64>()
+                } else {
+                    dot(col, col)
+                };
+                Some(tss_j * cov[j * p + j])
             }
-            let r2j = r_squared_of(others, n, p - 1, &x[j * n..(j + 1) * n], options.intercept);
-            Some(1.0 / (1.0 - r2j))
-        } else {
-            None
         };
         coefficients.push(Coefficient {
             name: names[j].clone(),
