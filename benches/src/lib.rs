@@ -69,7 +69,7 @@ pub fn regression_data(n: usize) -> (Vec<f64>, Vec<Vec<f64>>) {
         x ^= x << 17;
         (x >> 11) as f64 / (1u64 << 53) as f64
     };
-    let mut drivers = vec![Vec::with_capacity(n); 5];
+    let mut drivers: Vec<Vec<f64>> = (0..5).map(|_| Vec::with_capacity(n)).collect();
     let mut y = Vec::with_capacity(n);
     let beta = [0.8, 3.0, 12.0, -2.0, 0.5];
     for _ in 0..n {
