@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test of enms: format and lint checks, the Rust tests of all crates (unit, integration,
-# property and doc tests), and the cross-checks of enms' KPIs against independent pandas
-# computations (on the simulator's output and on the real steel plant data).
-# Installs what it needs itself (a Python virtual environment with pandas).
+# property and doc tests; the server's integration tests start the real binary), the cross-checks
+# of enms' KPIs against independent pandas computations (on the simulator's output and on the real
+# steel plant data), the Python face (`pip install ./enms-py` in a fresh virtual environment, stubs,
+# pytest) and the Node face (the napi-rs addon with node --test, the Node-RED nodes in the real
+# Node-RED runtime). Installs what it needs itself (Python packages from PyPI, npm packages).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -38,5 +40,11 @@ trap 'rm -rf "$WORK"' EXIT
 "$SIM" generate --start 2025-01-06 --days 7 --seed 42 --out "$WORK/week" --format csv
 "$SIM" kpis --data "$WORK/week" --json > "$WORK/kpis.json"
 "$VENV/bin/python" scripts/reference/sim_kpis.py "$WORK/week" "$WORK/kpis.json"
+
+step "Python face (scripts/test-python.sh)"
+./scripts/test-python.sh
+
+step "Node face (scripts/test-node.sh)"
+./scripts/test-node.sh
 
 step "all tests passed"
