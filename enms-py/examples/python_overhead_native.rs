@@ -4,7 +4,8 @@
 //! Data: `n` one-second power readings (default 10 million), `p_i = 100 + 50 sin(i / 600) +
 //! (i * 7919 mod 1000) / 100` kW from 2025-01-06T00:00:00Z, the formula the Python script uses.
 //! Timed: validating the borrowed columns, the 15-minute rollup and the peak demand (fixed
-//! blocks), i.e. everything `enms.peak_demand(df)` runs in the core. Prints one JSON line.
+//! blocks), i.e. everything `enms.peak_demand(df)` runs in the core. Prints one JSON line with
+//! the time of each call.
 //!
 //! `cargo run --release -p enms-py --example python_overhead_native -- [n] [repeats]`
 
@@ -43,11 +44,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         peak = peak_demand(&r, &d)?.map_or(f64::NAN, |x| x.peak_demand_kw);
         times.push(t.elapsed().as_secs_f64());
     }
-    times.sort_by(f64::total_cmp);
+    let list: Vec<String> = times.iter().map(|t| t.to_string()).collect();
     println!(
-        "{{\"rows\": {n}, \"repeats\": {repeats}, \"median_s\": {}, \"min_s\": {}, \"peak_demand_kw\": {peak}}}",
-        times[times.len() / 2],
-        times[0]
+        "{{\"rows\": {n}, \"times_s\": [{}], \"peak_demand_kw\": {peak}}}",
+        list.join(", ")
     );
     Ok(())
 }

@@ -471,8 +471,21 @@ fn not_a_column(obj: &Bound<'_, PyAny>, label: &str, expected: &str) -> FaceErro
     )
 }
 
-/// Reads a float column given by name (in `table`) or as an object.
-pub fn f64_column(table: Option<&Table>, arg: &ColumnArg<'_>, param: &str) -> FaceResult<F64Col> {
+/// What a column argument must hold: how its Arrow chunks are read, which numpy buffer it may
+/// be, and how that type is named in errors.
+struct Kind<T: pyo3::buffer::Element, C> {
+    from_chunks: fn(&str, &DataType, &[ArrayRef]) -> FaceResult<C>,
+    from_numpy: fn(PyBuffer<T>) -> C,
+    numpy_name: &'static str,
+}
+
+/// Reads a column given by name (in `table`) or as an object (Arrow, else a numpy buffer).
+fn column<T: pyo3::buffer::Element, C>(
+    table: Option<&Table>,
+    arg: &ColumnArg<'_>,
+    param: &str,
+    kind: Kind<T, C>,
+) -> FaceResult<C> {
     let label = arg.label(param);
     match arg {
         ColumnArg::Name(name) => {
@@ -483,60 +496,50 @@ pub fn f64_column(table: Option<&Table>, arg: &ColumnArg<'_>, param: &str) -> Fa
                 )
             })?;
             let (dt, chunks) = t.column(name)?;
-            f64_from_chunks(&label, dt, chunks)
+            (kind.from_chunks)(&label, dt, chunks)
         }
         ColumnArg::Object(obj) => {
             if let Some((dt, chunks)) = import_column_object(obj, &label)? {
-                return f64_from_chunks(&label, &dt, &chunks);
+                return (kind.from_chunks)(&label, &dt, &chunks);
             }
-            match PyBuffer::<f64>::get(obj) {
-                Ok(b) if b.dimensions() == 1 && b.is_c_contiguous() => Ok(F64Col::Numpy(b)),
-                Ok(_) => Err(not_a_column(obj, &label, "a contiguous float64 array")),
+            match PyBuffer::<T>::get(obj) {
+                Ok(b) if b.dimensions() == 1 && b.is_c_contiguous() => Ok((kind.from_numpy)(b)),
+                Ok(_) => Err(not_a_column(
+                    obj,
+                    &label,
+                    &format!("a contiguous {} array", kind.numpy_name),
+                )),
                 Err(_) => Err(match numpy_dtype(obj) {
                     Some(dt) => FaceError::Dtype {
                         column: label.clone(),
-                        expected: "float64",
+                        expected: kind.numpy_name,
                         got: dt,
                     },
-                    None => not_a_column(obj, &label, "a float64 array"),
+                    None => not_a_column(obj, &label, &format!("a {} array", kind.numpy_name)),
                 }),
             }
         }
     }
 }
 
+/// Reads a float column given by name (in `table`) or as an object.
+pub fn f64_column(table: Option<&Table>, arg: &ColumnArg<'_>, param: &str) -> FaceResult<F64Col> {
+    let kind = Kind {
+        from_chunks: f64_from_chunks,
+        from_numpy: F64Col::Numpy,
+        numpy_name: "float64",
+    };
+    column(table, arg, param, kind)
+}
+
 /// Reads a datetime column given by name (in `table`) or as an object.
 pub fn ts_column(table: Option<&Table>, arg: &ColumnArg<'_>, param: &str) -> FaceResult<TsCol> {
-    let label = arg.label(param);
-    match arg {
-        ColumnArg::Name(name) => {
-            let t = table.ok_or_else(|| {
-                arrow_err(
-                    param,
-                    format!("`{name}` names a column, but no data was given"),
-                )
-            })?;
-            let (dt, chunks) = t.column(name)?;
-            ts_from_chunks(&label, dt, chunks)
-        }
-        ColumnArg::Object(obj) => {
-            if let Some((dt, chunks)) = import_column_object(obj, &label)? {
-                return ts_from_chunks(&label, &dt, &chunks);
-            }
-            match PyBuffer::<i64>::get(obj) {
-                Ok(b) if b.dimensions() == 1 && b.is_c_contiguous() => Ok(TsCol::Numpy(b)),
-                Ok(_) => Err(not_a_column(obj, &label, "a contiguous datetime64 array")),
-                Err(_) => Err(match numpy_dtype(obj) {
-                    Some(dt) => FaceError::Dtype {
-                        column: label.clone(),
-                        expected: "datetime64 (or int64 microseconds)",
-                        got: dt,
-                    },
-                    None => not_a_column(obj, &label, "a datetime64 array"),
-                }),
-            }
-        }
-    }
+    let kind = Kind {
+        from_chunks: ts_from_chunks,
+        from_numpy: TsCol::Numpy,
+        numpy_name: "datetime64 (or int64 microseconds)",
+    };
+    column(table, arg, param, kind)
 }
 
 fn numpy_dtype(obj: &Bound<'_, PyAny>) -> Option<String> {

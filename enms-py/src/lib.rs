@@ -243,8 +243,7 @@ fn simulate(
                 }))
             }
         };
-        let out = py.detach(|| sim.generate(t0, t1))?;
-        sim::tables(&out)
+        py.detach(|| -> FaceResult<_> { sim::tables(&sim.generate(t0, t1)?) })
     };
     Ok(run()?)
 }
@@ -612,38 +611,41 @@ fn kpi_report(
 
     let machines = machines_from(&Table::import(&machines, "machines")?)?;
     let readings = Table::import(&energy_readings, "energy_readings")?;
-    let long = LongColumns {
-        machine_id: string_column(&readings, "machine_id")?,
-        ts: ts_column(Some(&readings), &ColumnArg::Name("time".into()), "time")?,
-        power: f64_column(
-            Some(&readings),
-            &ColumnArg::Name("power_kw".into()),
-            "power_kw",
-        )?,
-        reactive: if readings.has("reactive_energy_kvarh") {
-            let (dt, chunks) = readings.column("reactive_energy_kvarh")?;
-            Some(nullable_f64("reactive_energy_kvarh", dt, chunks)?)
-        } else {
-            None
-        },
-    };
-    let prod = match &production {
-        Some(p) => {
-            let t = Table::import(p, "production")?;
-            Some((
-                string_column(&t, "machine_id")?,
-                ts_column(Some(&t), &ColumnArg::Name("time".into()), "time")?,
+    let production = production
+        .as_ref()
+        .map(|p| Table::import(p, "production"))
+        .transpose()?;
+
+    // Column extraction (machine ids as text) scales with the data too: off the GIL.
+    let out = py.detach(move || -> FaceResult<String> {
+        let long = LongColumns {
+            machine_id: string_column(&readings, "machine_id")?,
+            ts: ts_column(Some(&readings), &ColumnArg::Name("time".into()), "time")?,
+            power: f64_column(
+                Some(&readings),
+                &ColumnArg::Name("power_kw".into()),
+                "power_kw",
+            )?,
+            reactive: if readings.has("reactive_energy_kvarh") {
+                let (dt, chunks) = readings.column("reactive_energy_kvarh")?;
+                Some(nullable_f64("reactive_energy_kvarh", dt, chunks)?)
+            } else {
+                None
+            },
+        };
+        let prod = match &production {
+            Some(t) => Some((
+                string_column(t, "machine_id")?,
+                ts_column(Some(t), &ColumnArg::Name("time".into()), "time")?,
                 f64_column(
-                    Some(&t),
+                    Some(t),
                     &ColumnArg::Name("production_count".into()),
                     "production_count",
                 )?,
-            ))
-        }
-        None => None,
-    };
+            )),
+            None => None,
+        };
 
-    let out = py.detach(move || -> FaceResult<String> {
         if let Some((ts, kg)) = &hourly {
             settings.hourly_electricity_carbon = Some(
                 HourlyCarbonFactors::new(ts.values().to_vec(), kg.values().to_vec())

@@ -8,6 +8,8 @@ import pytest
 
 import enms
 
+pytestmark = pytest.mark.steel
+
 
 def test_steel_energy_demand_and_load_factor(steel: pd.DataFrame) -> None:
     kwh = steel["Usage_kWh"]
