@@ -562,9 +562,12 @@ export interface SimulateOptions {
   config?: any
   /** Machine ids to keep; all when absent. */
   machines?: Array<string>
-  /** First instant simulated (ms or RFC 3339, e.g. `2025-01-06T00:00:00+01:00`). */
+  /**
+   * First instant simulated: ms, an RFC 3339 instant, or a local date of the factory's time
+   * zone (`2025-01-06`: the start of that day, as `enms-sim --start`).
+   */
   start: number | string
-  /** End of the span, exclusive. */
+  /** End of the span, exclusive (same forms: `2025-01-13` ends a week from `2025-01-06`). */
   end: number | string
 }
 /**
@@ -751,7 +754,7 @@ export type SimulatorSessionJs = SimulatorSession
  * `now` to `to` and returns what happened, exactly as one `simulate` over the whole span would.
  */
 export declare class SimulatorSession {
-  /** A session of the plant starting at `start` (ms or RFC 3339). */
+  /** A session of the plant starting at `start` (ms, RFC 3339, or a local date of the factory). */
   constructor(options: SimulatorOptions, start: number | string)
   /** The simulated time reached so far, ms. */
   get now(): number

@@ -10,11 +10,8 @@ const require = createRequire(import.meta.url);
 const enms = require('../enms-node/index.js');
 
 // 1. A week of the demo factory (six machines, Europe/Berlin), off the main thread.
-const sim = await enms.simulate({
-  seed: 42,
-  start: '2025-01-06T00:00:00+01:00',
-  end: '2025-01-13T00:00:00+01:00',
-});
+// Times: local dates of the factory's zone, RFC 3339 instants, or ms since the epoch.
+const sim = await enms.simulate({ seed: 42, start: '2025-01-06', end: '2025-01-13' });
 console.log(`simulated ${sim.machines.length} machines, ${sim.energyReadings.reduce((n, t) => n + t.ts.length, 0)} readings`);
 
 // 2. The KPI report: per machine, per factory (coincident peak per carrier) and in total.

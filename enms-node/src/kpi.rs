@@ -774,6 +774,7 @@ pub fn flat_tariff(
 
 /// A metered machine.
 #[napi(object, js_name = "Machine")]
+#[derive(Clone)]
 pub struct MachineJs {
     /// Stable identifier.
     pub id: String,

@@ -2,9 +2,10 @@
 //! by step (`SimulatorSession`, as column tables or as records for streaming).
 
 use enms_core::model::{EnergyReading, Event, Factory, ProductionRecord};
+use enms_core::time::{parse_date_or_instant, parse_tz};
 use enms_sim::realtime::{records, RealtimeClock, Record};
 use enms_sim::{FactoryConfig, SimOutput, SimSession, Simulator};
-use napi::bindgen_prelude::{AsyncTask, Float64Array};
+use napi::bindgen_prelude::{AsyncTask, Either, Float64Array};
 use napi::Env;
 use napi_derive::napi;
 
@@ -37,10 +38,11 @@ pub struct SimulateOptionsJs {
     pub config: Option<serde_json::Value>,
     /// Machine ids to keep; all when absent.
     pub machines: Option<Vec<String>>,
-    /// First instant simulated (ms or RFC 3339, e.g. `2025-01-06T00:00:00+01:00`).
+    /// First instant simulated: ms, an RFC 3339 instant, or a local date of the factory's time
+    /// zone (`2025-01-06`: the start of that day, as `enms-sim --start`).
     #[napi(ts_type = "number | string")]
     pub start: TimeJs,
-    /// End of the span, exclusive.
+    /// End of the span, exclusive (same forms: `2025-01-13` ends a week from `2025-01-06`).
     #[napi(ts_type = "number | string")]
     pub end: TimeJs,
 }
@@ -326,11 +328,23 @@ struct SimulateInput {
     end: i64,
 }
 
+/// A time for the simulator: ms, an RFC 3339 instant, or a local date of the factory's zone.
+fn sim_time(sim: &Simulator, t: &TimeJs, column: &str) -> Fallible<i64> {
+    match t {
+        Either::A(_) => time(t, column, 0),
+        Either::B(s) => {
+            let tz = parse_tz(&sim.factory().timezone)?;
+            Ok(parse_date_or_instant(column, s, tz)?)
+        }
+    }
+}
+
 fn simulate_input(o: &SimulateOptionsJs) -> Fallible<SimulateInput> {
+    let sim = simulator(o.seed, &o.config, &o.machines)?;
     Ok(SimulateInput {
-        sim: simulator(o.seed, &o.config, &o.machines)?,
-        start: time(&o.start, "start", 0)?,
-        end: time(&o.end, "end", 0)?,
+        start: sim_time(&sim, &o.start, "start")?,
+        end: sim_time(&sim, &o.end, "end")?,
+        sim,
     })
 }
 
@@ -451,7 +465,7 @@ pub(crate) struct SimulatorSessionJs {
 
 #[napi]
 impl SimulatorSessionJs {
-    /// A session of the plant starting at `start` (ms or RFC 3339).
+    /// A session of the plant starting at `start` (ms, RFC 3339, or a local date of the factory).
     #[napi(
         constructor,
         ts_args_type = "options: SimulatorOptions, start: number | string"
@@ -459,7 +473,7 @@ impl SimulatorSessionJs {
     pub fn new(env: Env, options: SimulatorOptionsJs, start: TimeJs) -> napi::Result<Self> {
         run(env, || {
             let sim = simulator(options.seed, &options.config, &options.machines)?;
-            let inner = sim.session(time(&start, "start", 0)?)?;
+            let inner = sim.session(sim_time(&sim, &start, "start")?)?;
             let machines = inner.machines().iter().map(Into::into).collect();
             let clock = options
                 .speed
@@ -482,18 +496,7 @@ impl SimulatorSessionJs {
     /// The machines simulated.
     #[napi(getter)]
     pub fn machines(&self) -> Vec<MachineJs> {
-        self.machines
-            .iter()
-            .map(|m| MachineJs {
-                id: m.id.clone(),
-                factory_id: m.factory_id.clone(),
-                name: m.name.clone(),
-                machine_type: m.machine_type.clone(),
-                rated_power_kw: m.rated_power_kw,
-                carrier: m.carrier.clone(),
-                interval_s: m.interval_s,
-            })
-            .collect()
+        self.machines.clone()
     }
 
     /// Simulates up to `to` (ms or RFC 3339) and returns the step's tables as columns.

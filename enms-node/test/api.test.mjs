@@ -113,6 +113,15 @@ test('a real-time session advances with the wall clock', async () => {
   assert.throws(() => new enms.SimulatorSession({ seed: 1, speed: -2 }, T0), { code: 'ENMS_INVALID_PARAMETER', field: 'speed' });
 });
 
+test('simulator times: local dates of the factory, RFC 3339 instants and ms agree', () => {
+  const opts = { seed: 2, machines: ['hvac-1'] };
+  const a = enms.simulateSync({ ...opts, start: '2025-07-01', end: '2025-07-01T01:00:00+02:00' });
+  const b = enms.simulateSync({ ...opts, start: Date.parse('2025-06-30T22:00:00Z'), end: Date.parse('2025-06-30T23:00:00Z') });
+  assert.equal(a.start, Date.parse('2025-06-30T22:00:00Z')); // midnight in Berlin (UTC+2 in summer)
+  assert.deepStrictEqual(a, b);
+  assert.throws(() => enms.simulateSync({ ...opts, start: 'soon', end: '2025-07-02' }), { code: 'ENMS_PARSE', field: 'start' });
+});
+
 test('the simulator accepts a plant configuration', () => {
   const config = enms.defaultFactoryConfig();
   config.factory.id = 'plant-9';

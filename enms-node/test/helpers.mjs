@@ -6,12 +6,8 @@ const require = createRequire(import.meta.url);
 export const enms = require('../index.js');
 
 // The week every face is checked on: seed 42, from Monday 2025-01-06 00:00 in Europe/Berlin
-// (UTC+1 in January), 7 days.
-export const WEEK = {
-  seed: 42,
-  start: '2025-01-06T00:00:00+01:00',
-  end: '2025-01-13T00:00:00+01:00',
-};
+// (the demo factory's zone; local dates as `enms-sim kpis --start 2025-01-06 --days 7`), 7 days.
+export const WEEK = { seed: 42, start: '2025-01-06', end: '2025-01-13' };
 
 /** KPI report inputs of a simulation: each machine with its readings and production. */
 export function machineInputs(sim) {
