@@ -41,7 +41,8 @@ module.exports = function register(RED) {
       try {
         kpis.learnMachines(msg.machines);
         const { readings, production } = split(msg.payload);
-        for (const { window, report } of kpis.push(readings, production)) {
+        const reports = msg.topic === 'flush' ? kpis.flush() : kpis.push(readings, production);
+        for (const { window, report } of reports) {
           if (report) send({ topic: 'kpi', window, payload: report });
         }
         done();

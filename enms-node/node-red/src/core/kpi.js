@@ -99,6 +99,16 @@ class WindowedKpis {
     return out;
   }
 
+  /**
+   * Reports the open window(s) up to the latest reading now, complete or not (e.g. at the end of
+   * a replay); returns them as `push` does.
+   */
+  flush() {
+    const out = [];
+    while (this.current && this.current.start <= this.latest) out.push(this.close());
+    return out;
+  }
+
   complete() {
     const { end } = this.current;
     if (this.latest < end) return false;

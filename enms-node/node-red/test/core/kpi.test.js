@@ -23,6 +23,10 @@ test('windowed reports equal direct reports over each window', () => {
     out.push(...w.push(r, p));
   }
   assert.equal(out.length, 4, 'four complete hours (the fifth has no reading after its end)');
+  const last = w.flush();
+  assert.equal(last.length, 1, 'flush reports the fifth hour');
+  assert.equal(last[0].window.start, START + 4 * 3600e3);
+  out.push(...last);
   for (const { window, report } of out) {
     const inputs = session.machines.map((machine) => {
       const readings = rec.energyReadings.filter((x) => x.machineId === machine.id);
