@@ -23,7 +23,7 @@ use crate::convert::{
     EnergyInput, QuantityColumns, RangeJs, Readings,
 };
 use crate::error::{run, Fallible};
-use crate::rollup::{rollup_options, RollupInput, RollupOptionsJs};
+use crate::rollup::{bucketing, rollup_options, RollupInput, RollupOptionsJs};
 use crate::task::Job;
 
 // ---------------------------------------------------------------------------------------------
@@ -675,18 +675,10 @@ fn cost_input(
     t: &TariffJs,
     o: &CostOptionsJs,
 ) -> Fallible<(RollupInput, Tariff, CostScope)> {
-    let input = RollupInput::new(
-        r,
-        &RollupOptionsJs {
-            width: o.width.clone(),
-            timezone: o.timezone.clone(),
-            max_gap_s: o.max_gap_s,
-            range: None,
-        },
-    )?;
     let input = RollupInput {
+        data: energy_input(r)?,
+        bucketing: bucketing(&o.width, o.timezone.as_deref())?,
         options: rollup_options(o.max_gap_s, o.range.as_ref())?,
-        ..input
     };
     let mut scope = CostScope::default();
     if let Some(d) = o.demand {
