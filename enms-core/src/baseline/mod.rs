@@ -2,9 +2,13 @@
 //! temperature change-point models (3P, 4P, 5P), validation gates (the charter's, US DOE SEP, ASHRAE Guideline 14), and energy performance over
 //! a reporting period (deviation, CUSUM, EnPI, savings with their uncertainty).
 //!
+//! Readings become one row per model period in [`dataset`] (sums, time-weighted means,
+//! degree-days over local days, operating hours, weekday/weekend).
+//!
 //! The regression itself, with its statistics, is [`crate::stats::ols`].
 
 pub mod changepoint;
+pub mod dataset;
 pub mod gates;
 pub mod model;
 pub mod performance;
@@ -12,6 +16,7 @@ pub mod performance;
 pub use changepoint::{
     fit_change_point, Candidate, ChangePointKind, ChangePointModel, ChangePointOptions,
 };
+pub use dataset::{Aggregation, DriverData, ModellingTable, PeriodDriver, Periods, TableSpec};
 pub use gates::{GateFailure, GateReport, Gates};
 pub use model::{Baseline, BaselineOptions, Driver, DriverSpec, DriverValues, FORMAT_VERSION};
 pub use performance::{performance, PerformanceOptions, PerformanceReport};
