@@ -6,20 +6,30 @@
 # quickstart example.
 #
 #   scripts/test-python.sh            # everything
-#   ENMS_PY_VENV=/some/dir scripts/test-python.sh   # reuse (or create) a venv there
+#   ENMS_PY_VENV=/some/dir scripts/test-python.sh   # build the venv there (anew) and keep it
 #
 # Needs: python3 (3.11+) with venv, cargo. Installs everything else from PyPI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
-VENV="${ENMS_PY_VENV:-$CARGO_TARGET_DIR/venv-py}"
+mkdir -p "$CARGO_TARGET_DIR"
+# A fresh environment per run (two runs at once, e.g. this script alone and from test-all.sh,
+# must not share one); ENMS_PY_VENV names a directory to use instead, created anew.
+WORK="$(mktemp -d)"
+if [ -n "${ENMS_PY_VENV:-}" ]; then
+    VENV="$ENMS_PY_VENV"
+    rm -rf "$VENV"
+    trap 'rm -rf "$WORK"' EXIT
+else
+    VENV="$(mktemp -d "$CARGO_TARGET_DIR/venv-py.XXXXXX")"
+    trap 'rm -rf "$WORK" "$VENV"' EXIT
+fi
 PY="$VENV/bin/python"
 
 step() { printf '\n==> %s\n' "$*"; }
 
 step "fresh virtual environment in $VENV"
-rm -rf "$VENV"
 python3 -m venv "$VENV"
 "$PY" -m pip install --quiet --disable-pip-version-check --upgrade pip
 
@@ -33,14 +43,13 @@ cargo build --locked --quiet -p enms-sim
 export ENMS_SIM_BIN="$CARGO_TARGET_DIR/debug/enms-sim"
 
 # Run from outside the source tree so that `import enms` is the installed package.
-WORK="$(mktemp -d)"
-trap 'rm -rf "$WORK"' EXIT
 cd "$WORK"
 
 step "type stubs match the compiled module (mypy stubtest)"
 "$PY" -m mypy.stubtest enms
 
-step "strict type check of the example against the stubs (mypy)"
+step "strict type check of the package and the example (mypy --strict)"
+"$PY" -m mypy --strict -p enms
 "$PY" -m mypy --strict --ignore-missing-imports "$ROOT/examples/python_quickstart.py"
 
 step "pytest over the installed package"

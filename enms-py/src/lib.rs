@@ -234,7 +234,13 @@ fn simulate(
         let sim = enms_sim::Simulator::new(cfg, seed)?;
         let t0 = sim::parse_start(start, &sim.factory().timezone)?;
         let t1 = match (days, end) {
-            (Some(d), None) => t0 + i64::from(d) * MICROS_PER_DAY,
+            (Some(d), None) => i64::from(d)
+                .checked_mul(MICROS_PER_DAY)
+                .and_then(|span| t0.checked_add(span))
+                .ok_or(FaceError::Core(Error::InvalidParameter {
+                    name: "days".into(),
+                    reason: format!("{d} days from the start is past the end of time"),
+                }))?,
             (None, Some(e)) => e.micros("end")?,
             _ => {
                 return Err(FaceError::Core(Error::InvalidParameter {

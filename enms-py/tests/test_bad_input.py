@@ -182,3 +182,63 @@ def test_pandas_index_is_not_taken_for_a_column() -> None:
     pdf = pd.DataFrame({"load": [1.0, 2.0]})
     with pytest.raises(enms.ColumnNotFoundError):
         enms.rollup(pdf, "1m", power="load")
+
+
+def test_arguments_of_the_wrong_python_type_are_enms_errors() -> None:
+    df = frame()
+    with pytest.raises(enms.DtypeError) as e:
+        enms.rollup(df, 15, time="ts", power="load")  # type: ignore[arg-type]
+    assert isinstance(e.value, TypeError) and e.value.field == "every"
+    with pytest.raises(enms.InvalidParameterError) as o:
+        enms.peak_demand(df, time="ts", power="load", window_minutes=2**40)
+    assert isinstance(o.value, ValueError) and o.value.field == "window_minutes"
+    with pytest.raises(enms.DtypeError) as f:
+        enms.load_factor("a lot", 1.0, 1.0)  # type: ignore[arg-type]
+    assert f.value.field == "energy_kwh"
+    with pytest.raises(enms.InvalidParameterError) as d:
+        enms.simulate("2025-01-06", days=2**31, seed=1)
+    assert d.value.field == "days"
+    with pytest.raises(enms.DtypeError):
+        enms.rollup(df, "1m", time="ts", power="load", start=1.5, end=2.5)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"every": "0m"},
+        {"every": "1s", "start": "1970-01-01T00:00:00Z", "end": "2200-01-01T00:00:00Z"},
+        {"every": "1m", "max_gap_s": float("nan")},
+        {"every": "1m", "max_gap_s": 1e300},
+        {"every": "1m", "timezone": ""},
+        {"every": "1m", "start": "2025-01-07T00:00:00Z", "end": "2025-01-06T00:00:00Z"},
+        {"every": "1m", "energy": "load", "power": None, "interval_s": float("nan")},
+        {"every": "1m", "energy": "load", "power": None, "interval_s": -900.0},
+        {"every": "1m", "energy": "load", "power": None, "interval_s": 1e30},
+        {"every": "99999999999d"},
+    ],
+)
+def test_odd_parameters_never_crash(kwargs: dict[str, object]) -> None:
+    args: dict[str, object] = {"time": "ts", "power": "load"}
+    args.update(kwargs)
+    every = args.pop("every")
+    try:
+        out = enms.rollup(frame(), every, **args)  # type: ignore[arg-type]
+    except enms.EnmsError as e:
+        assert e.code and str(e)
+    else:
+        assert isinstance(out, pl.DataFrame)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_tiny_inputs(n: int) -> None:
+    df = frame(n)
+    r = enms.rollup(df, "1m", time="ts", power="load")
+    assert r.height == 1 and r["sample_count"][0] == n
+    assert enms.peak_demand(df, time="ts", power="load") is not None
+
+
+def test_far_timestamps() -> None:
+    t = pl.Series("ts", [-(2**62), 2**62]).cast(pl.Datetime("us", "UTC"))
+    df = pl.DataFrame({"ts": t, "load": [1.0, 2.0]})
+    with pytest.raises(enms.EnmsError):
+        enms.rollup(df, "1m", time="ts", power="load")

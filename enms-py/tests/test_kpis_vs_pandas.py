@@ -178,3 +178,60 @@ def test_cost_under_a_time_of_use_tariff_matches_pandas(synthetic: pl.DataFrame)
 def test_carbon(synthetic: pl.DataFrame) -> None:
     assert enms.carbon_kg(100.0, "electricity") == pytest.approx(100.0 * enms.default_carbon_factors()["electricity"])
     assert enms.carbon_kg(100.0, "electricity", {"electricity": 0.3}) == pytest.approx(30.0)
+
+
+def test_kpi_report_settings(week: dict[str, pl.DataFrame]) -> None:
+    er, machines = week["energy_readings"], week["machines"]
+    base = enms.kpi_report(er, machines)
+    # a 60-minute demand window: each machine's peak is the one enms.peak_demand finds alone
+    hourly = enms.kpi_report(er, machines, window_minutes=60)
+    comp = er.filter(pl.col("machine_id") == "compressor-1")
+    alone = enms.peak_demand(comp, window_minutes=60, start=base.start, end=base.end)
+    assert alone is not None
+    row = hourly.machines.filter(pl.col("machine_id") == "compressor-1").row(0, named=True)
+    assert row["peak_demand_kw"] == pytest.approx(alone["peak_demand_kw"], rel=1e-12)
+    assert row["peak_demand_kw"] <= base.machines.filter(pl.col("machine_id") == "compressor-1")["peak_demand_kw"][0]
+    # a constant grid intensity of 0.3 kg/kWh for electricity, static factors for gas
+    hours = pl.datetime_range(base.start, base.end, "1h", eager=True, closed="left")
+    grid = pl.DataFrame({"time": hours, "kg_per_kwh": [0.3] * hours.len()})
+    green = enms.kpi_report(er, machines, hourly_carbon=grid, carbon_factors={"natural_gas": 0.2})
+    for m in green.machines.iter_rows(named=True):
+        factor = 0.3 if m["carrier"] == "electricity" else 0.2
+        assert m["carbon_kg"] == pytest.approx(m["energy_kwh"] * factor, rel=1e-9)
+    # a flat tariff: each electric machine pays its energy x rate, the factory its bill
+    flat = {
+        "name": "flat",
+        "currency": "EUR",
+        "timezone": "Europe/Berlin",
+        "versions": [{"valid_from": "2025-01-01", "base_rate_per_kwh": 0.25}],
+    }
+    billed = enms.kpi_report(er, machines, tariff=flat)
+    for m in billed.machines.iter_rows(named=True):
+        if m["carrier"] == "electricity":
+            assert m["energy_cost"] == pytest.approx(m["energy_kwh"] * 0.25, rel=1e-9)
+        else:
+            assert m["energy_cost"] is None
+    el = billed.factories.filter(pl.col("carrier") == "electricity").row(0, named=True)
+    assert el["total_cost"] == pytest.approx(el["energy_kwh"] * 0.25, rel=1e-9)
+
+
+def test_a_tariff_may_be_a_dataclass(synthetic: pl.DataFrame) -> None:
+    from dataclasses import dataclass, field
+
+    @dataclass
+    class Version:
+        valid_from: date
+        base_rate_per_kwh: float
+        periods: list[dict[str, object]] = field(default_factory=list)
+
+    @dataclass
+    class Tariff:
+        name: str
+        currency: str
+        timezone: str
+        versions: list[Version]
+        holidays: list[date] | None = None  # left out: the core's default applies
+
+    t = Tariff("flat", "EUR", "UTC", [Version(date(2025, 1, 1), 0.2)])
+    as_dict = {"name": "flat", "currency": "EUR", "timezone": "UTC", "versions": [{"valid_from": "2025-01-01", "base_rate_per_kwh": 0.2}]}
+    assert enms.energy_cost(synthetic, t, "15m") == enms.energy_cost(synthetic, as_dict, "15m")

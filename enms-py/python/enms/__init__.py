@@ -18,10 +18,12 @@ Each carries ``code`` (stable, e.g. ``"NON_FINITE"``) and ``field`` (the column 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
+import re
 from collections.abc import Mapping
 from datetime import date, datetime, time as dtime, timedelta, timezone as dtimezone
-from typing import Any, Union
+from typing import Any, Callable, TypeVar, Union
 
 import numpy as np
 import polars as pl
@@ -47,9 +49,6 @@ from ._enms import (
     UnknownMachineError,
     __version__,
     default_carbon_factors,
-    load_factor,
-    power_factor,
-    specific_energy_consumption,
 )
 
 __all__ = [
@@ -91,6 +90,7 @@ TimeLike = Union[datetime, date, str, int, np.datetime64]
 #: A column: its name in ``data``, or an array (polars Series, pyarrow array, numpy array).
 ColumnLike = Union[str, pl.Series, np.ndarray, Any]
 
+_T = TypeVar("_T")
 _EPOCH = datetime(1970, 1, 1, tzinfo=dtimezone.utc)
 _TIME_KEYS = frozenset(
     {
@@ -109,6 +109,35 @@ def _bad(field: str, message: str) -> EnmsError:
     err.code = "DTYPE"
     err.field = field
     return err
+
+
+_ARGUMENT = re.compile(r"(?:argument|processing) '(\w+)'")
+
+
+def _native(fn: Callable[..., _T]) -> Callable[..., _T]:
+    """Calls a function of the compiled module; an argument of the wrong Python type (pyo3's
+    TypeError or OverflowError while converting it) is raised as an enms error naming it."""
+
+    @functools.wraps(fn)
+    def call(*args: Any, **kwargs: Any) -> _T:
+        try:
+            return fn(*args, **kwargs)
+        except EnmsError:
+            raise
+        except (TypeError, OverflowError) as e:
+            # pyo3 names the argument in the message or in a note ("while processing 'every'")
+            text = " ".join([str(e), *getattr(e, "__notes__", [])])
+            m = _ARGUMENT.search(text)
+            if m is None:
+                raise
+            err: EnmsError = (DtypeError if isinstance(e, TypeError) else InvalidParameterError)(
+                f"`{m.group(1)}`: {e}"
+            )
+            err.code = "DTYPE" if isinstance(e, TypeError) else "INVALID_PARAMETER"
+            err.field = m.group(1)
+            raise err from e
+
+    return call
 
 
 def _micros(value: TimeLike | None, name: str) -> int | str | None:
@@ -219,7 +248,7 @@ def simulate(
         start_text = start.isoformat()
     else:
         start_text = start
-    tables = _enms.simulate(
+    tables = _native(_enms.simulate)(
         start_text,
         seed=seed,
         days=days,
@@ -258,7 +287,7 @@ def rollup(
     """
     p, e = _value_args(power, energy)
     return _frame(
-        _enms.rollup(
+        _native(_enms.rollup)(
             data,
             every,
             time=_column(time),
@@ -283,7 +312,7 @@ def standard_rollups(
 ) -> dict[str, pl.DataFrame]:
     """The four standard rollups of power readings (kW), built in one pass: ``"1m"``, ``"15m"``,
     ``"1h"`` and ``"1d"`` (local days in ``timezone``). Columns as in :func:`rollup`."""
-    out = _enms.standard_rollups(
+    out = _native(_enms.standard_rollups)(
         data, time=_column(time), power=_column(power), timezone=timezone, max_gap_s=max_gap_s
     )
     return {name: _frame(stream) for name, stream in out}
@@ -312,7 +341,7 @@ def peak_demand(
     :func:`rollup`.
     """
     p, e = _value_args(power, energy)
-    text = _enms.peak_demand(
+    text = _native(_enms.peak_demand)(
         data,
         time=_column(time),
         power=p,
@@ -354,7 +383,7 @@ def sec_per_bucket(
     """
     p, e = _value_args(power, energy)
     return _frame(
-        _enms.sec_per_bucket(
+        _native(_enms.sec_per_bucket)(
             data,
             production,
             every,
@@ -402,7 +431,7 @@ def energy_cost(
     included unless ``demand_charges``/``fixed_charges`` is False.
     """
     p, e = _value_args(power, energy)
-    text = _enms.energy_cost(
+    text = _native(_enms.energy_cost)(
         data,
         _to_json(tariff, "tariff"),
         every,
@@ -420,11 +449,30 @@ def energy_cost(
     return result
 
 
+def load_factor(energy_kwh: float, period_hours: float, peak_demand_kw: float) -> float | None:
+    """Load factor = mean power / peak demand, with mean power = ``energy_kwh`` (kWh) /
+    ``period_hours`` (h) and the peak in kW: 1 for a flat load, small for a peaky one; ``None``
+    when the peak or the period is not positive."""
+    return _native(_enms.load_factor)(energy_kwh, period_hours, peak_demand_kw)
+
+
+def specific_energy_consumption(energy_kwh: float, production: float) -> float | None:
+    """ISO 50006 specific energy consumption = ``energy_kwh`` / ``production``, kWh per unit;
+    ``None`` (undefined, not zero) when nothing was produced."""
+    return _native(_enms.specific_energy_consumption)(energy_kwh, production)
+
+
+def power_factor(active_kwh: float, reactive_kvarh: float) -> float | None:
+    """Energy-weighted power factor ``P / sqrt(P^2 + Q^2)`` from active energy (kWh) and reactive
+    energy (kvarh) over the same period; ``None`` when both are zero."""
+    return _native(_enms.power_factor)(active_kwh, reactive_kvarh)
+
+
 def carbon_kg(energy_kwh: float, carrier: str, factors: Mapping[str, float] | None = None) -> float:
     """Emissions of ``energy_kwh`` (kWh) of ``carrier`` (``electricity``, ``natural_gas``,
     ``fuel_oil``, ``steam``, ``district_heat``, ``compressed_air``), kg CO2, with the core's
     default factors (:func:`default_carbon_factors`, kg CO2 per kWh) or ``factors`` replacing some."""
-    return _enms.carbon_kg(energy_kwh, carrier, None if factors is None else dict(factors))
+    return _native(_enms.carbon_kg)(energy_kwh, carrier, None if factors is None else dict(factors))
 
 
 _MACHINE_SCHEMA: dict[str, Any] = {
@@ -571,7 +619,7 @@ def kpi_report(
     replaces some), no tariff. ``hourly_carbon`` is a table (``time``, ``kg_per_kwh``) of grid
     intensity used for electricity instead of the static factor.
     """
-    text = _enms.kpi_report(
+    text = _native(_enms.kpi_report)(
         energy_readings,
         machines,
         production,
