@@ -229,3 +229,52 @@ fn bad_input_gives_typed_errors() {
         .collect();
     assert!(Baseline::fit(&y[..3], &few, &options(45)).is_err());
 }
+
+#[test]
+fn driver_search_ranks_the_true_drivers_first() {
+    use enms_core::baseline::model::{select_drivers, SelectionOptions};
+    let (y, mut drivers) = plant(60 * 24, 21, 1.0);
+    let mut noise = Noise(5);
+    // an irrelevant driver, and one almost equal to production (collinear)
+    drivers.push(Driver::numeric(
+        "moisture_pct",
+        (0..y.len()).map(|_| noise.uniform()).collect(),
+    ));
+    let enms_core::baseline::DriverValues::Numeric(parts) = &drivers[0].values else {
+        panic!("parts is numeric")
+    };
+    let twin: Vec<f64> = parts
+        .iter()
+        .map(|p| p * 1.01 + noise.normal() * 0.05)
+        .collect();
+    drivers.push(Driver::numeric("parts_twin", twin));
+    let options = SelectionOptions {
+        max_drivers: 3,
+        expected_signs: vec![("parts".into(), 1.0), ("heating_degree_hours".into(), 1.0)],
+        baseline: options(60),
+        ..SelectionOptions::default()
+    };
+    let ranked = select_drivers(&y, &drivers, &options).unwrap();
+    // C(5,1) + C(5,2) + C(5,3) subsets
+    assert_eq!(ranked.len(), 5 + 10 + 10);
+    let best = &ranked[0];
+    assert!(best.recommended(), "{best:?}");
+    // production follows the day type (few parts on weekends), so the three true drivers
+    // together are collinear (VIF above 5) and the best recommended model keeps two of them
+    assert_eq!(best.drivers, ["parts", "heating_degree_hours"], "{best:?}");
+    let all_three = ranked
+        .iter()
+        .find(|c| c.drivers == ["parts", "heating_degree_hours", "day_type"])
+        .unwrap();
+    assert!(!all_three.vif_ok && all_three.gates_passed, "{all_three:?}");
+    // the twins together are flagged as collinear
+    let twins = ranked
+        .iter()
+        .find(|c| c.drivers == ["parts", "parts_twin"])
+        .unwrap();
+    assert!(!twins.vif_ok && !twins.recommended(), "{twins:?}");
+    // a recommended candidate never follows one that is not
+    let first_bad = ranked.iter().position(|c| !c.recommended()).unwrap();
+    assert!(ranked[first_bad..].iter().all(|c| !c.recommended()));
+    assert!(select_drivers(&y, &[], &options).is_err());
+}

@@ -304,3 +304,159 @@ impl Baseline {
         self.fit.predict_interval(&refs, level)
     }
 }
+
+/// Options of a driver search.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SelectionOptions {
+    /// Largest number of drivers in a candidate model (default 3).
+    pub max_drivers: usize,
+    /// Expected sign of a driver's coefficients (`+1.0` or `-1.0`, by driver name; for a
+    /// categorical driver every level's coefficient). A candidate whose coefficient has the wrong
+    /// sign is flagged.
+    pub expected_signs: Vec<(String, f64)>,
+    /// Largest acceptable variance inflation factor (default 5).
+    pub max_vif: f64,
+    /// Options of each fit (target, regression options, gates, training period).
+    pub baseline: BaselineOptions,
+}
+
+impl Default for SelectionOptions {
+    fn default() -> Self {
+        SelectionOptions {
+            max_drivers: 3,
+            expected_signs: Vec::new(),
+            max_vif: 5.0,
+            baseline: BaselineOptions::default(),
+        }
+    }
+}
+
+/// One candidate set of drivers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DriverCandidate {
+    /// Drivers of the candidate.
+    pub drivers: Vec<String>,
+    /// Adjusted R².
+    pub adj_r_squared: f64,
+    /// Akaike information criterion.
+    pub aic: f64,
+    /// Largest VIF among its columns (`None` with a single column).
+    pub max_vif: Option<f64>,
+    /// Whether every gate set passed.
+    pub gates_passed: bool,
+    /// Whether every coefficient has its expected sign.
+    pub signs_ok: bool,
+    /// Whether the VIFs are acceptable.
+    pub vif_ok: bool,
+    /// Every reason the candidate is not recommended (failed gates, wrong signs, collinearity,
+    /// a fit that could not be made).
+    pub problems: Vec<String>,
+}
+
+impl DriverCandidate {
+    /// Usable: gates passed, signs as expected, no collinearity.
+    pub fn recommended(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// Fits every subset of `drivers` with 1 to `max_drivers` members and ranks them: recommended
+/// candidates first, then by adjusted R² (higher first), then AIC (lower first). A subset that
+/// cannot be fitted (a constant or collinear driver) is listed with its reason, not dropped, so a
+/// person choosing sees why.
+pub fn select_drivers(
+    y: &[f64],
+    drivers: &[Driver],
+    options: &SelectionOptions,
+) -> Result<Vec<DriverCandidate>> {
+    if drivers.is_empty() {
+        return Err(Error::EmptySeries {
+            column: "drivers".into(),
+            needed: 1,
+        });
+    }
+    if drivers.len() > 20 {
+        return Err(Error::invalid(
+            "drivers",
+            format!(
+                "{} candidate drivers: at most 20 are searched exhaustively",
+                drivers.len()
+            ),
+        ));
+    }
+    if options.max_drivers == 0 {
+        return Err(Error::invalid("max_drivers", "must be at least 1"));
+    }
+    check_lengths(drivers, y.len())?;
+    let k = drivers.len();
+    let mut out = Vec::new();
+    for mask in 1u32..(1u32 << k) {
+        if mask.count_ones() as usize > options.max_drivers {
+            continue;
+        }
+        let subset: Vec<Driver> = (0..k)
+            .filter(|i| mask & (1 << i) != 0)
+            .map(|i| drivers[i].clone())
+            .collect();
+        let names: Vec<String> = subset.iter().map(|d| d.name.clone()).collect();
+        match Baseline::fit(y, &subset, &options.baseline) {
+            Ok(b) => {
+                let mut problems = b.failures();
+                let mut signs_ok = true;
+                for (name, sign) in &options.expected_signs {
+                    for c in &b.fit.coefficients {
+                        let mine = c.name == *name || c.name.starts_with(&format!("{name}="));
+                        if mine && c.estimate * sign < 0.0 {
+                            signs_ok = false;
+                            problems.push(format!(
+                                "`{}` = {:.4} has the wrong sign",
+                                c.name, c.estimate
+                            ));
+                        }
+                    }
+                }
+                let max_vif = b
+                    .fit
+                    .coefficients
+                    .iter()
+                    .filter_map(|c| c.vif)
+                    .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))));
+                let vif_ok = max_vif.is_none_or(|v| v <= options.max_vif);
+                if !vif_ok {
+                    problems.push(format!(
+                        "collinear drivers: largest VIF {:.2} above {}",
+                        max_vif.unwrap_or(f64::NAN),
+                        options.max_vif
+                    ));
+                }
+                out.push(DriverCandidate {
+                    drivers: names,
+                    adj_r_squared: b.fit.adj_r_squared,
+                    aic: b.fit.aic,
+                    max_vif,
+                    gates_passed: b.passed(),
+                    signs_ok,
+                    vif_ok,
+                    problems,
+                });
+            }
+            Err(e) => out.push(DriverCandidate {
+                drivers: names,
+                adj_r_squared: f64::NAN,
+                aic: f64::NAN,
+                max_vif: None,
+                gates_passed: false,
+                signs_ok: false,
+                vif_ok: false,
+                problems: vec![e.to_string()],
+            }),
+        }
+    }
+    out.sort_by(|a, b| {
+        b.recommended()
+            .cmp(&a.recommended())
+            .then(b.adj_r_squared.total_cmp(&a.adj_r_squared))
+            .then(a.aic.total_cmp(&b.aic))
+    });
+    Ok(out)
+}
