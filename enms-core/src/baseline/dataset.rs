@@ -22,6 +22,10 @@
 //! - [`Aggregation::DayType`] (categorical): `weekday` or `weekend` (Saturday, Sunday) of the local
 //!   day a period starts in; periods longer than a day are an error naming `period`.
 //!
+//! Intervals between readings longer than a column's `max_gap` are gaps (no data). The target
+//! uses the spec's `max_gap_us` (the rollups' 5 minutes by default); a driver uses its own, or
+//! else the larger of the spec's and twice its median sampling interval.
+//!
 //! Coverage of a column in a period is its covered time over the period's length. A period enters
 //! the table only when every column (target and drivers) has a value and coverage at least
 //! `min_coverage` (default 0.9); the others are listed in [`ModellingTable::dropped`] with the
@@ -49,6 +53,8 @@ pub const DEFAULT_HEATING_BASE_C: f64 = 18.0;
 pub const DEFAULT_COOLING_BASE_C: f64 = 21.0;
 /// Name of the target column.
 pub const TARGET: &str = "energy_kwh";
+/// Default model period: the local day.
+pub const DEFAULT_PERIOD: &str = "1d";
 
 /// How a driver's readings become one value per period.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -103,8 +109,9 @@ pub struct PeriodDriver {
     /// Aggregation to the periods.
     pub aggregation: Aggregation,
     /// Longest interval between two of its readings that is still data, microseconds; `None`:
-    /// the spec's `max_gap_us` (e.g. production counted every 15 minutes needs more than the
-    /// 5 minutes that suit a power meter).
+    /// the larger of the spec's `max_gap_us` and twice the series' median sampling interval (so
+    /// production counted every 15 minutes is not all gaps under the 5 minutes that suit a power
+    /// meter, while a dropout still is one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_gap_us: Option<i64>,
 }
@@ -214,6 +221,17 @@ impl TableSpec {
         }
         Ok(())
     }
+}
+
+/// The larger of `spec_gap_us` and twice the median interval between consecutive readings.
+pub fn default_gap_us(spec_gap_us: i64, ts: &[Timestamp]) -> i64 {
+    let mut d: Vec<i64> = ts.windows(2).map(|w| w[1] - w[0]).collect();
+    if d.is_empty() {
+        return spec_gap_us;
+    }
+    let mid = d.len() / 2;
+    let (_, median, _) = d.select_nth_unstable(mid);
+    spec_gap_us.max(median.saturating_mul(2))
 }
 
 fn check_base(name: &str, base_c: f64) -> Result<()> {
@@ -637,7 +655,9 @@ impl ModellingTable {
         }
         let mut columns = Vec::with_capacity(spec.drivers.len());
         for (d, x) in spec.drivers.iter().zip(data) {
-            let gap = d.max_gap_us.unwrap_or(spec.max_gap_us);
+            let gap = d
+                .max_gap_us
+                .unwrap_or_else(|| default_gap_us(spec.max_gap_us, x.ts));
             let name = d.name.as_str();
             columns.push(match d.aggregation {
                 Aggregation::Sum => {
@@ -1170,6 +1190,14 @@ mod tests {
                 needed: 1
             }
         );
+    }
+
+    #[test]
+    fn drivers_without_a_gap_take_twice_their_median_interval() {
+        let m = MICROS_PER_MINUTE;
+        assert_eq!(default_gap_us(5 * m, &[0, 15 * m, 30 * m, 45 * m]), 30 * m);
+        assert_eq!(default_gap_us(5 * m, &[0, m, 2 * m, 90 * m]), 5 * m);
+        assert_eq!(default_gap_us(5 * m, &[0]), 5 * m);
     }
 
     #[test]

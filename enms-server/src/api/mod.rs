@@ -2,9 +2,10 @@
 //! types in [`dto`] by utoipa, served at `/api/v1/openapi.json`).
 //!
 //! Handlers parse and check the request's parameters, read from the [`Store`] off the async
-//! runtime, and hand the data to the core (rollups, KPI report). Every parameter is optional text
+//! runtime, and hand the data to the core (rollups, KPI report, baselines). Every parameter is optional text
 //! parsed here, so a bad value is a 400 [`ApiError`] naming that parameter.
 
+pub mod baselines;
 pub mod dto;
 
 use std::sync::Arc;
@@ -14,7 +15,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use enms_core::bucket::Bucketing;
 use enms_core::kpi::{kpi_report, KpiSettings, MachineInput};
@@ -131,6 +132,16 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/machines/{machine_id}/rollup", get(rollup))
         .route("/api/v1/machines/{machine_id}/kpis", get(machine_kpis))
         .route("/api/v1/kpis", get(kpis))
+        .route(
+            "/api/v1/baselines",
+            post(baselines::train).get(baselines::list),
+        )
+        .route("/api/v1/baselines/{id}", get(baselines::get))
+        .route(
+            "/api/v1/baselines/{id}/performance",
+            get(baselines::performance_report),
+        )
+        .route("/api/v1/baselines/{id}/predict", post(baselines::predict))
         .fallback(fallback)
         .layer(middleware::from_fn(log_request))
         .with_state(state)
@@ -161,7 +172,7 @@ async fn fallback(req: Request) -> ApiError {
     info(
         title = "enms-server",
         description = "REST API of the enms reference server: factories, machines, meter readings \
-                       (raw and in buckets) and energy KPIs. Timestamps are RFC 3339; ranges are \
+                       (raw and in buckets), energy KPIs and energy baselines. Timestamps are RFC 3339; ranges are \
                        half-open [start, end). Errors are JSON bodies naming the field at fault."
     ),
     paths(
@@ -176,7 +187,12 @@ async fn fallback(req: Request) -> ApiError {
         readings,
         rollup,
         machine_kpis,
-        kpis
+        kpis,
+        baselines::train,
+        baselines::list,
+        baselines::get,
+        baselines::performance_report,
+        baselines::predict
     ),
     components(schemas(
         ApiError,
@@ -195,13 +211,28 @@ async fn fallback(req: Request) -> ApiError {
         CostDto,
         CarrierKpisDto,
         FactoryKpisDto,
-        KpiReportDto
+        KpiReportDto,
+        baselines::TrainRequest,
+        baselines::BaselineDto,
+        baselines::DriverDto,
+        baselines::CoefficientDto,
+        baselines::StatisticsDto,
+        baselines::GateFailureDto,
+        baselines::GateReportDto,
+        baselines::ShortfallDto,
+        baselines::DroppedPeriodDto,
+        baselines::TableSummaryDto,
+        baselines::PerformancePeriodDto,
+        baselines::PerformanceDto,
+        baselines::PredictRequest,
+        baselines::PredictionDto
     )),
     tags(
         (name = "system", description = "Health and the API document"),
         (name = "assets", description = "Factories and machines"),
         (name = "readings", description = "Meter readings, raw and in buckets"),
-        (name = "kpis", description = "Energy KPIs computed by enms-core")
+        (name = "kpis", description = "Energy KPIs computed by enms-core"),
+        (name = "baselines", description = "ISO 50006 energy baselines: train on stored data, statistics, gates, performance (deviation, CUSUM, EnPI, savings), prediction")
     )
 )]
 pub struct ApiDoc;

@@ -87,6 +87,51 @@ pub struct ProductionCounts {
     pub production_count: Vec<f64>,
 }
 
+/// Environment samples of one factory (NaN where a sensor gave no value).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EnvironmentSeries {
+    /// Sample times, UTC microseconds.
+    pub ts: Vec<Timestamp>,
+    /// Outdoor temperature, °C.
+    pub outdoor_temp_c: Vec<f64>,
+    /// Indoor temperature, °C.
+    pub indoor_temp_c: Vec<f64>,
+    /// Relative humidity, %.
+    pub humidity_pct: Vec<f64>,
+    /// Air pressure, hPa.
+    pub pressure_hpa: Vec<f64>,
+}
+
+/// Running flags of one machine (1 running, 0 not).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunningFlags {
+    /// Sample times, UTC microseconds.
+    pub ts: Vec<Timestamp>,
+    /// 1.0 when running, 0.0 when not.
+    pub running: Vec<f64>,
+}
+
+/// A stored energy baseline: the model and the recipe of its modelling table, as the core's JSON.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BaselineRecord {
+    /// Id (assigned by the store).
+    pub id: i64,
+    /// Machine whose energy it models.
+    pub machine_id: String,
+    /// When it was trained, UTC microseconds.
+    pub created_at: Timestamp,
+    /// Training period.
+    pub range: TimeRange,
+    /// Whether every gate passed.
+    pub passed: bool,
+    /// `enms_core::baseline::TableSpec` as JSON.
+    pub spec_json: String,
+    /// `enms_core::baseline::Baseline` as JSON.
+    pub model_json: String,
+    /// Periods in the training range, and the dropped ones, as JSON.
+    pub table_json: String,
+}
+
 /// Where the server keeps its data. Methods are blocking; the HTTP layer calls them off the async
 /// runtime.
 pub trait Store: Send + Sync + 'static {
@@ -133,4 +178,31 @@ pub trait Store: Send + Sync + 'static {
         range: Option<TimeRange>,
         neighbours: bool,
     ) -> Result<ProductionCounts, StoreError>;
+
+    /// Environment samples of a factory in `[range.start, range.end)`; with `neighbours`, also the
+    /// last sample before and the first at or after the end.
+    fn environment(
+        &self,
+        factory_id: &str,
+        range: TimeRange,
+        neighbours: bool,
+    ) -> Result<EnvironmentSeries, StoreError>;
+
+    /// Running flags of a machine in `[range.start, range.end)`; with `neighbours`, also the last
+    /// sample before and the first at or after the end.
+    fn running(
+        &self,
+        machine_id: &str,
+        range: TimeRange,
+        neighbours: bool,
+    ) -> Result<RunningFlags, StoreError>;
+
+    /// Stores a baseline (its `id` is ignored) and returns the id it got.
+    fn insert_baseline(&self, record: &BaselineRecord) -> Result<i64, StoreError>;
+
+    /// Stored baselines by id, optionally of one machine only.
+    fn baselines(&self, machine_id: Option<&str>) -> Result<Vec<BaselineRecord>, StoreError>;
+
+    /// One stored baseline.
+    fn baseline(&self, id: i64) -> Result<Option<BaselineRecord>, StoreError>;
 }

@@ -17,13 +17,16 @@ use enms_core::time::{TimeRange, Timestamp};
 use enms_sim::SimOutput;
 use rusqlite::{params, Connection, OptionalExtension, Statement, ToSql, Transaction};
 
-use super::{ImportSummary, ProductionCounts, Store, StoreError, TableCounts};
+use super::{
+    BaselineRecord, EnvironmentSeries, ImportSummary, ProductionCounts, RunningFlags, Store,
+    StoreError, TableCounts,
+};
 
 /// File name of the database inside the data directory.
 pub const DB_FILE: &str = "enms.sqlite3";
 
 /// Version of the schema below (`PRAGMA user_version`).
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS factories (
@@ -96,6 +99,18 @@ CREATE TABLE IF NOT EXISTS process_data (
     unit TEXT NOT NULL,
     PRIMARY KEY (machine_key, quantity, ts)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS baselines (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    machine_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    start_ts INTEGER NOT NULL,
+    end_ts INTEGER NOT NULL,
+    passed INTEGER NOT NULL,
+    spec TEXT NOT NULL,
+    model TEXT NOT NULL,
+    table_summary TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS baselines_by_machine ON baselines (machine_id, id);
 "#;
 
 /// Parameters per multi-row statement (SQLite allows 32766).
@@ -518,6 +533,72 @@ fn push_readings(
     Ok(())
 }
 
+const BASELINE_COLS: &str =
+    "id, machine_id, created_at, start_ts, end_ts, passed, spec, model, table_summary";
+
+fn baseline_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(BaselineRecord, i64, i64)> {
+    Ok((
+        BaselineRecord {
+            id: r.get(0)?,
+            machine_id: r.get(1)?,
+            created_at: r.get(2)?,
+            range: TimeRange { start: 0, end: 1 },
+            passed: r.get::<_, i64>(5)? != 0,
+            spec_json: r.get(6)?,
+            model_json: r.get(7)?,
+            table_json: r.get(8)?,
+        },
+        r.get(3)?,
+        r.get(4)?,
+    ))
+}
+
+fn with_range(row: (BaselineRecord, i64, i64)) -> Result<BaselineRecord, StoreError> {
+    let (mut rec, start, end) = row;
+    rec.range = TimeRange::new(start, end)
+        .map_err(|e| StoreError::Corrupt(format!("baseline {}: {e}", rec.id)))?;
+    Ok(rec)
+}
+
+/// Rows of a time-keyed table in `[start, end)`, optionally with the row before and the row at or
+/// after the end: `(table, key_col)` and `key` select the series, `cols` the columns after `ts`.
+fn series_rows<T>(
+    c: &Connection,
+    (table, key_col): (&str, &str),
+    key: &dyn ToSql,
+    cols: &str,
+    range: TimeRange,
+    neighbours: bool,
+    mut push: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Vec<T>, StoreError> {
+    let mut out = Vec::new();
+    let mut run = |sql: String, p: &[&dyn ToSql]| -> Result<(), StoreError> {
+        let mut stmt = c.prepare(&sql).map_err(db)?;
+        let mut rows = stmt.query(p).map_err(db)?;
+        while let Some(r) = rows.next().map_err(db)? {
+            out.push(push(r).map_err(db)?);
+        }
+        Ok(())
+    };
+    if neighbours {
+        run(
+            format!("SELECT ts, {cols} FROM {table} WHERE {key_col} = ?1 AND ts < ?2 ORDER BY ts DESC LIMIT 1"),
+            &[key, &range.start],
+        )?;
+    }
+    run(
+        format!("SELECT ts, {cols} FROM {table} WHERE {key_col} = ?1 AND ts >= ?2 AND ts < ?3 ORDER BY ts"),
+        &[key, &range.start, &range.end],
+    )?;
+    if neighbours {
+        run(
+            format!("SELECT ts, {cols} FROM {table} WHERE {key_col} = ?1 AND ts >= ?2 ORDER BY ts LIMIT 1"),
+            &[key, &range.end],
+        )?;
+    }
+    Ok(out)
+}
+
 impl Store for SqliteStore {
     fn backend(&self) -> &'static str {
         "sqlite"
@@ -717,6 +798,118 @@ impl Store for SqliteStore {
             Ok(out)
         })
     }
+
+    fn environment(
+        &self,
+        factory_id: &str,
+        range: TimeRange,
+        neighbours: bool,
+    ) -> Result<EnvironmentSeries, StoreError> {
+        self.read(|c| {
+            let nan = |v: Option<f64>| v.unwrap_or(f64::NAN);
+            let rows = series_rows(
+                c,
+                ("environmental_data", "factory_id"),
+                &factory_id,
+                "outdoor_temp_c, indoor_temp_c, humidity_pct, pressure_hpa",
+                range,
+                neighbours,
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        nan(r.get(1)?),
+                        nan(r.get(2)?),
+                        nan(r.get(3)?),
+                        nan(r.get(4)?),
+                    ))
+                },
+            )?;
+            let mut out = EnvironmentSeries::default();
+            for (ts, o, i, h, p) in rows {
+                out.ts.push(ts);
+                out.outdoor_temp_c.push(o);
+                out.indoor_temp_c.push(i);
+                out.humidity_pct.push(h);
+                out.pressure_hpa.push(p);
+            }
+            Ok(out)
+        })
+    }
+
+    fn running(
+        &self,
+        machine_id: &str,
+        range: TimeRange,
+        neighbours: bool,
+    ) -> Result<RunningFlags, StoreError> {
+        self.read(|c| {
+            let mut out = RunningFlags::default();
+            let Some(key) = Self::machine_key(c, machine_id)? else {
+                return Ok(out);
+            };
+            let rows = series_rows(
+                c,
+                ("machine_status", "machine_key"),
+                &key,
+                "is_running",
+                range,
+                neighbours,
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
+            )?;
+            for (ts, on) in rows {
+                out.ts.push(ts);
+                out.running.push(if on != 0 { 1.0 } else { 0.0 });
+            }
+            Ok(out)
+        })
+    }
+
+    fn insert_baseline(&self, rec: &BaselineRecord) -> Result<i64, StoreError> {
+        let conn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        conn.execute(
+            "INSERT INTO baselines (machine_id, created_at, start_ts, end_ts, passed, spec, model, \
+             table_summary) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                rec.machine_id,
+                rec.created_at,
+                rec.range.start,
+                rec.range.end,
+                i64::from(rec.passed),
+                rec.spec_json,
+                rec.model_json,
+                rec.table_json
+            ],
+        )
+        .map_err(db)?;
+        Ok(conn.last_insert_rowid())
+    }
+
+    fn baselines(&self, machine_id: Option<&str>) -> Result<Vec<BaselineRecord>, StoreError> {
+        self.read(|c| {
+            let mut stmt = c
+                .prepare(&format!(
+                    "SELECT {BASELINE_COLS} FROM baselines \
+                     WHERE ?1 IS NULL OR machine_id = ?1 ORDER BY id"
+                ))
+                .map_err(db)?;
+            let rows = stmt.query_map([machine_id], baseline_row).map_err(db)?;
+            rows.map(|r| r.map_err(db).and_then(with_range)).collect()
+        })
+    }
+
+    fn baseline(&self, id: i64) -> Result<Option<BaselineRecord>, StoreError> {
+        self.read(|c| {
+            c.query_row(
+                &format!("SELECT {BASELINE_COLS} FROM baselines WHERE id = ?1"),
+                [id],
+                baseline_row,
+            )
+            .optional()
+            .map_err(db)?
+            .map(with_range)
+            .transpose()
+        })
+    }
 }
 
 #[cfg(test)]
@@ -803,5 +996,56 @@ mod tests {
         expected.sort_by(|a, b| a.id.cmp(&b.id));
         assert_eq!(machines, expected);
         assert_eq!(store.factories().unwrap(), vec![data.factory.clone()]);
+
+        // environment and running flags: the range with a neighbour on either side
+        let env = &data.environment;
+        let range = TimeRange::new(env.ts[2], env.ts[5]).unwrap();
+        let got = store.environment("plant-1", range, true).unwrap();
+        assert_eq!(got.ts, env.ts[1..6]);
+        assert_eq!(got.outdoor_temp_c.len(), 5);
+        assert_eq!(
+            store.environment("plant-1", range, false).unwrap().ts,
+            env.ts[2..5]
+        );
+        let st = data
+            .status
+            .iter()
+            .find(|t| t.machine_id == "conveyor-1")
+            .unwrap();
+        let range = TimeRange::new(st.ts[10], st.ts[20]).unwrap();
+        let got = store.running("conveyor-1", range, true).unwrap();
+        assert_eq!(got.ts, st.ts[9..21]);
+        let flags: Vec<f64> = st.is_running[9..21]
+            .iter()
+            .map(|b| f64::from(u8::from(*b)))
+            .collect();
+        assert_eq!(got.running, flags);
+
+        // baselines: ids in order, filtered by machine
+        let rec = |m: &str| BaselineRecord {
+            id: 0,
+            machine_id: m.into(),
+            created_at: 5,
+            range,
+            passed: false,
+            spec_json: "{}".into(),
+            model_json: "{\"a\":1}".into(),
+            table_json: "[]".into(),
+        };
+        let a = store.insert_baseline(&rec("conveyor-1")).unwrap();
+        let b = store.insert_baseline(&rec("hvac-1")).unwrap();
+        assert!(b > a);
+        assert_eq!(store.baselines(None).unwrap().len(), 2);
+        let only = store.baselines(Some("hvac-1")).unwrap();
+        assert_eq!((only.len(), only[0].id), (1, b));
+        let got = store.baseline(a).unwrap().unwrap();
+        assert_eq!(
+            got,
+            BaselineRecord {
+                id: a,
+                ..rec("conveyor-1")
+            }
+        );
+        assert_eq!(store.baseline(b + 100).unwrap(), None);
     }
 }

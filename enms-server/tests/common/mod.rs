@@ -114,6 +114,10 @@ impl Server {
         http_get(&self.addr, path)
     }
 
+    pub fn post(&self, path: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
+        http_request(&self.addr, "POST", path, Some(&body.to_string()))
+    }
+
     /// Sends SIGTERM and waits (at most a minute) for the process to exit.
     pub fn terminate(&mut self) -> ExitStatus {
         let pid = self.child.id().to_string();
@@ -167,11 +171,23 @@ fn listening_addr(line: &str) -> Option<String> {
 
 /// `GET path` over HTTP/1.1 with `Connection: close`; returns the status and the JSON body.
 pub fn http_get(addr: &str, path: &str) -> (u16, serde_json::Value) {
+    http_request(addr, "GET", path, None)
+}
+
+/// `method path` with an optional JSON body; returns the status and the JSON body.
+pub fn http_request(
+    addr: &str,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+) -> (u16, serde_json::Value) {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
+    let body = body.unwrap_or("");
     write!(
         s,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: application/json\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: application/json\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
     )
     .unwrap();
     let mut raw = Vec::new();
