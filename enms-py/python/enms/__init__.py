@@ -104,11 +104,16 @@ _TIME_KEYS = frozenset(
 )
 
 
-def _bad(field: str, message: str) -> EnmsError:
-    err = DtypeError(message)
-    err.code = "DTYPE"
+def _error(cls: type[EnmsError], code: str, field: str, message: str) -> EnmsError:
+    """An enms error raised by this Python layer (argument conversion), shaped like the core's."""
+    err = cls(message)
+    err.code = code
     err.field = field
     return err
+
+
+def _bad(field: str, message: str) -> EnmsError:
+    return _error(DtypeError, "DTYPE", field, message)
 
 
 _ARGUMENT = re.compile(r"(?:argument|processing) '(\w+)'")
@@ -130,12 +135,10 @@ def _native(fn: Callable[..., _T]) -> Callable[..., _T]:
             m = _ARGUMENT.search(text)
             if m is None:
                 raise
-            err: EnmsError = (DtypeError if isinstance(e, TypeError) else InvalidParameterError)(
-                f"`{m.group(1)}`: {e}"
-            )
-            err.code = "DTYPE" if isinstance(e, TypeError) else "INVALID_PARAMETER"
-            err.field = m.group(1)
-            raise err from e
+            message = f"`{m.group(1)}`: {e}"
+            if isinstance(e, TypeError):
+                raise _bad(m.group(1), message) from e
+            raise _error(InvalidParameterError, "INVALID_PARAMETER", m.group(1), message) from e
 
     return call
 
