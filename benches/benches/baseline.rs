@@ -1,5 +1,5 @@
 //! Energy baselines: OLS with full statistics on 1 M rows x 5 drivers, and the daily
-//! change-point search and selection over 365 days.
+//! change-point search and selection over 365 days, and the hourly TOWT model over a year.
 //!
 //! `cargo bench -p enms-benches --bench baseline`
 
@@ -7,7 +7,7 @@
 #![allow(missing_docs)]
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use enms_core::baseline::{fit_change_point, ChangePointOptions};
+use enms_core::baseline::{fit_change_point, fit_towt, ChangePointOptions, TowtOptions};
 use enms_core::stats::{ols, OlsOptions};
 
 fn bench(c: &mut Criterion) {
@@ -43,6 +43,36 @@ fn bench(c: &mut Criterion) {
     g.sample_size(50);
     g.bench_function("change_point_search_daily_365", |b| {
         b.iter(|| fit_change_point(&temp, &energy, &ChangePointOptions::default()).map(|m| m.kind))
+    });
+    // a year of hours: time-of-week-and-temperature with occupancy detection
+    let start = 1_736_118_000_000_000i64; // 2025-01-06T00:00 Europe/Berlin
+    let ts: Vec<i64> = (0..8760).map(|h| start + h * 3_600_000_000).collect();
+    let hourly_temp: Vec<f64> = (0..8760)
+        .map(|h| {
+            let d = f64::from(h / 24);
+            10.0 - 10.0 * (d / 365.0 * std::f64::consts::TAU).cos()
+                + 5.0 * (f64::from(h % 24) / 24.0 * std::f64::consts::TAU).sin()
+        })
+        .collect();
+    let hourly: Vec<f64> = (0..8760usize)
+        .map(|h| {
+            let busy = (h / 24) % 7 < 5 && (8..18).contains(&(h % 24));
+            let cool = (hourly_temp[h] - 20.0).max(0.0);
+            let load = if busy {
+                100.0 + 4.0 * cool
+            } else {
+                30.0 + cool
+            };
+            load + 2.0 * (h as f64 * 0.37).sin()
+        })
+        .collect();
+    let towt_options = TowtOptions {
+        timezone: "Europe/Berlin".into(),
+        ..TowtOptions::default()
+    };
+    g.sample_size(20);
+    g.bench_function("towt_hourly_year", |b| {
+        b.iter(|| fit_towt(&ts, &hourly_temp, &hourly, &towt_options).map(|m| m.r_squared))
     });
     g.finish();
 }
