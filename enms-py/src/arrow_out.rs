@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use arrow_array::builder::{Float64Builder, StringBuilder, TimestampMicrosecondBuilder};
+use arrow_array::builder::{Float64Builder, TimestampMicrosecondBuilder};
 use arrow_array::ffi_stream::FFI_ArrowArrayStream;
 use arrow_array::{
     ArrayRef, BooleanArray, Float64Array, RecordBatch, RecordBatchIterator, UInt64Array,
@@ -89,22 +89,13 @@ pub fn f64_options(v: &[Option<f64>]) -> ArrayRef {
     Arc::new(Float64Array::from(v.to_vec()))
 }
 
-/// Strings (optional) as utf8.
-pub fn strings<'a>(it: impl Iterator<Item = Option<&'a str>>) -> ArrayRef {
-    let mut b = StringBuilder::new();
-    for s in it {
-        b.append_option(s);
-    }
-    Arc::new(b.finish())
-}
-
 /// One batch from named columns.
 pub fn batch(fields: Vec<Field>, columns: Vec<ArrayRef>) -> Result<RecordBatch, FaceError> {
     RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).map_err(arrow_out_err)
 }
 
 /// An Arrow error while building a result (a bug, reported rather than panicking).
-pub fn arrow_out_err(e: ArrowError) -> FaceError {
+fn arrow_out_err(e: ArrowError) -> FaceError {
     FaceError::Arrow {
         field: "result".into(),
         reason: e.to_string(),

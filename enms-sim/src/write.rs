@@ -458,7 +458,6 @@ fn strings<'a>(it: impl Iterator<Item = Option<&'a str>>) -> ArrayRef {
 
 struct PqOut {
     path: PathBuf,
-    schema: SchemaRef,
     w: ArrowWriter<File>,
 }
 
@@ -470,13 +469,12 @@ impl PqOut {
         let props = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
             .build();
-        let w = ArrowWriter::try_new(f, schema.clone(), Some(props))?;
-        Ok(PqOut { path, schema, w })
+        let w = ArrowWriter::try_new(f, schema, Some(props))?;
+        Ok(PqOut { path, w })
     }
 
-    fn write(&mut self, cols: Vec<ArrayRef>) -> Result<()> {
-        let batch = RecordBatch::try_new(self.schema.clone(), cols)?;
-        self.w.write(&batch)?;
+    fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        self.w.write(batch)?;
         // One row group per machine table / batch.
         self.w.flush()?;
         Ok(())
@@ -492,12 +490,43 @@ fn ranges(n: usize) -> impl Iterator<Item = std::ops::Range<usize>> {
     (0..n.div_ceil(BATCH_ROWS)).map(move |k| k * BATCH_ROWS..((k + 1) * BATCH_ROWS).min(n))
 }
 
-/// Writes every table as `dir/<table>.parquet` (creating `dir`); returns the files written.
-pub fn write_parquet(out: &SimOutput, dir: &Path) -> Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let mut files = Vec::new();
+/// One table's record batches, built column by column.
+struct Batches {
+    table: &'static str,
+    schema: SchemaRef,
+    batches: Vec<RecordBatch>,
+}
 
-    let mut w = PqOut::new(dir, "factories")?;
+impl Batches {
+    fn new(table: &'static str) -> Result<Self> {
+        let schema = schema(table)
+            .ok_or_else(|| Error::invalid("table", format!("unknown table `{table}`")))?;
+        Ok(Batches {
+            table,
+            schema,
+            batches: Vec::new(),
+        })
+    }
+
+    fn write(&mut self, cols: Vec<ArrayRef>) -> Result<()> {
+        self.batches
+            .push(RecordBatch::try_new(self.schema.clone(), cols)?);
+        Ok(())
+    }
+
+    fn finish(self) -> (&'static str, SchemaRef, Vec<RecordBatch>) {
+        (self.table, self.schema, self.batches)
+    }
+}
+
+/// Every table as Arrow record batches with the schemas of [`schema`], in the order of
+/// [`crate::TABLES`]: one batch per machine table (or per million rows) where the data is per
+/// machine. What [`write_parquet`] writes, one row group per batch, and what the Python face hands
+/// to polars.
+pub fn record_batches(out: &SimOutput) -> Result<Vec<(&'static str, SchemaRef, Vec<RecordBatch>)>> {
+    let mut tables = Vec::with_capacity(crate::TABLES.len());
+
+    let mut w = Batches::new("factories")?;
     let f = &out.factory;
     w.write(
         [&f.id, &f.name, &f.location, &f.timezone]
@@ -505,9 +534,9 @@ pub fn write_parquet(out: &SimOutput, dir: &Path) -> Result<Vec<PathBuf>> {
             .map(|v| strings(std::iter::once(Some(v.as_str()))))
             .collect(),
     )?;
-    files.push(w.finish()?);
+    tables.push(w.finish());
 
-    let mut w = PqOut::new(dir, "machines")?;
+    let mut w = Batches::new("machines")?;
     let ms = &out.machines;
     w.write(vec![
         strings(ms.iter().map(|m| Some(m.id.as_str()))),
@@ -518,9 +547,9 @@ pub fn write_parquet(out: &SimOutput, dir: &Path) -> Result<Vec<PathBuf>> {
         strings(ms.iter().map(|m| Some(m.carrier.as_str()))),
         f64_array(&ms.iter().map(|m| m.interval_s).collect::<Vec<_>>()),
     ])?;
-    files.push(w.finish()?);
+    tables.push(w.finish());
 
-    let mut w = PqOut::new(dir, "energy_readings")?;
+    let mut w = Batches::new("energy_readings")?;
     for t in &out.energy {
         for r in ranges(t.len()) {
             w.write(vec![
@@ -536,9 +565,9 @@ pub fn write_parquet(out: &SimOutput, dir: &Path) -> Result<Vec<PathBuf>> {
             ])?;
         }
     }
-    files.push(w.finish()?);
+    tables.push(w.finish());
 
-    let mut w = PqOut::new(dir, "production_data")?;
+    let mut w = Batches::new("production_data")?;
     for t in &out.production {
         for r in ranges(t.len()) {
             w.write(vec![
@@ -551,9 +580,9 @@ pub fn write_parquet(out: &SimOutput, dir: &Path) -> Result<Vec<PathBuf>> {
             ])?;
         }
     }
-    files.push(w.finish()?);
+    tables.push(w.finish());
 
-    let mut w = PqOut::new(dir, "environmental_data")?;
+    let mut w = Batches::new("environmental_data")?;
     let e = &out.environment;
     for r in ranges(e.len()) {
         w.write(vec![
@@ -565,9 +594,9 @@ pub fn write_parquet(out: &SimOutput, dir: &Path) -> Result<Vec<PathBuf>> {
             f64_array(&e.pressure_hpa[r]),
         ])?;
     }
-    files.push(w.finish()?);
+    tables.push(w.finish());
 
-    let mut w = PqOut::new(dir, "machine_status")?;
+    let mut w = Batches::new("machine_status")?;
     for t in &out.status {
         for r in ranges(t.len()) {
             let mut running = BooleanBuilder::with_capacity(r.len());
@@ -581,9 +610,9 @@ pub fn write_parquet(out: &SimOutput, dir: &Path) -> Result<Vec<PathBuf>> {
             ])?;
         }
     }
-    files.push(w.finish()?);
+    tables.push(w.finish());
 
-    let mut w = PqOut::new(dir, "events")?;
+    let mut w = Batches::new("events")?;
     let ev = &out.events;
     let mut end = TimestampMicrosecondBuilder::with_capacity(ev.len()).with_timezone("UTC");
     for x in ev {
@@ -596,9 +625,9 @@ pub fn write_parquet(out: &SimOutput, dir: &Path) -> Result<Vec<PathBuf>> {
         Arc::new(end.finish()),
         strings(ev.iter().map(|x| Some(x.description.as_str()))),
     ])?;
-    files.push(w.finish()?);
+    tables.push(w.finish());
 
-    let mut w = PqOut::new(dir, "process_data")?;
+    let mut w = Batches::new("process_data")?;
     for s in &out.process {
         for r in ranges(s.len()) {
             w.write(vec![
@@ -610,7 +639,21 @@ pub fn write_parquet(out: &SimOutput, dir: &Path) -> Result<Vec<PathBuf>> {
             ])?;
         }
     }
-    files.push(w.finish()?);
+    tables.push(w.finish());
+    Ok(tables)
+}
+
+/// Writes every table as `dir/<table>.parquet` (creating `dir`); returns the files written.
+pub fn write_parquet(out: &SimOutput, dir: &Path) -> Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let mut files = Vec::new();
+    for (table, _, batches) in record_batches(out)? {
+        let mut w = PqOut::new(dir, table)?;
+        for b in &batches {
+            w.write(b)?;
+        }
+        files.push(w.finish()?);
+    }
     Ok(files)
 }
 

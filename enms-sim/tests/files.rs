@@ -196,3 +196,20 @@ fn realtime_stream_yields_records_in_time_order() {
     // Clock: speed must be positive.
     assert!(enms_sim::RealtimeClock::new(start, 0.0).is_err());
 }
+
+#[test]
+fn record_batches_hold_every_row_with_the_file_schemas() {
+    let out = output();
+    let tables = enms_sim::write::record_batches(&out).unwrap();
+    let names: Vec<&str> = tables.iter().map(|t| t.0).collect();
+    assert_eq!(names, TABLES);
+    for ((name, schema, batches), rows) in tables.iter().zip(row_counts(&out)) {
+        assert_eq!(*schema, enms_sim::write::schema(name).unwrap(), "{name}");
+        assert!(batches.iter().all(|b| b.schema() == *schema), "{name}");
+        assert_eq!(
+            batches.iter().map(|b| b.num_rows()).sum::<usize>(),
+            rows,
+            "{name}"
+        );
+    }
+}
