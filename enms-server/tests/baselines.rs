@@ -97,7 +97,7 @@ fn table(data: &SimOutput, machine: &str, spec: &TableSpec, range: TimeRange) ->
                 DriverData::new(&p.ts, &p.production_count)
             }
             "operating_hours" => DriverData::new(&status.ts, &running),
-            "day_type" => DriverData::default(),
+            "day_type" | "shift" => DriverData::default(),
             _ => DriverData::new(&env_ts, &temp),
         })
         .collect();
@@ -358,6 +358,7 @@ fn baselines_over_the_api() {
     let (status, all) = server.get("/api/v1/baselines");
     assert_eq!(status, 200);
     assert_eq!(all.as_array().unwrap().len(), 2);
+    assert_eq!(all[0]["id"], flagged);
     let (_, none) = server.get(&format!("/api/v1/baselines?machine_id={HVAC}"));
     assert_eq!(none.as_array().unwrap().len(), 0);
     let (status, one) = server.get(&format!("/api/v1/baselines/{sep_id}"));
@@ -419,6 +420,53 @@ fn baselines_over_the_api() {
         "hdd",
     );
 
+    // an hourly model of the moulding machine on production and the shift of the hour
+    let (status, hourly) = server.post(
+        "/api/v1/baselines",
+        &json!({
+            "machine_id": MOULDING,
+            "start": format_rfc3339(day(0)),
+            "end": format_rfc3339(day(7)),
+            "period": "1h",
+            "drivers": ["production", "shift"],
+            "gates": ["ashrae14-hourly"],
+        }),
+    );
+    assert_eq!(status, 201, "{hourly}");
+    assert_eq!(hourly["period"], "1h");
+    assert_eq!(
+        hourly["drivers"][1]["levels"],
+        json!(["shift_1", "shift_2", "shift_3"])
+    );
+    assert_eq!(hourly["drivers"][1]["shift_hours"], 8);
+    let spec_h = TableSpec::new(
+        Bucketing::parse("1h")
+            .unwrap()
+            .with_timezone("Europe/Berlin")
+            .unwrap(),
+        vec![
+            PeriodDriver::new("production", Aggregation::Sum),
+            PeriodDriver::new("shift", Aggregation::shift()),
+        ],
+    );
+    let th = table(
+        &data,
+        MOULDING,
+        &spec_h,
+        TimeRange::new(day(0), day(7)).unwrap(),
+    );
+    assert_eq!(hourly["table"]["periods_used"], th.len());
+    let direct_h = th.fit(&BaselineOptions::default()).unwrap();
+    for (got, c) in hourly["statistics"]["coefficients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(&direct_h.fit.coefficients)
+    {
+        assert_eq!(got["name"], c.name.as_str());
+        assert!(close(got["estimate"].as_f64().unwrap(), c.estimate));
+    }
+
     // bad requests name the field
     let train = |body: Value| server.post("/api/v1/baselines", &body);
     let base = json!({
@@ -444,6 +492,15 @@ fn baselines_over_the_api() {
     assert_400(train(with("min_coverage", json!(2.0))), "min_coverage");
     assert_400(train(with("hdd_base_c", json!("warm"))), "hdd_base_c");
     assert_400(train(with("timezone", json!("Mars/Base"))), "timezone");
+    assert_400(train(with("drivers", json!(["shift"]))), "period");
+    assert_400(
+        train(
+            with("shift_hours", json!(7))
+                .tap(|b| b["drivers"] = json!(["shift"]))
+                .tap(|b| b["period"] = json!("1h")),
+        ),
+        "shift_hours",
+    );
     assert_400(train(with("colour", json!("red"))), "colour");
     assert_400(
         train(

@@ -20,7 +20,10 @@
 //! - [`Aggregation::OperatingHours`]: hours with the running flag (0 or 1) at 1, each flag sample
 //!   holding until the next sample (sample-and-hold) unless the interval is a gap;
 //! - [`Aggregation::DayType`] (categorical): `weekday` or `weekend` (Saturday, Sunday) of the local
-//!   day a period starts in; periods longer than a day are an error naming `period`.
+//!   day a period starts in; periods longer than a day are an error naming `period`;
+//! - [`Aggregation::Shift`] (categorical): `shift_1`, `shift_2`, ... of the local hour, shifts of
+//!   `shift_h` hours from `start_h` (default three 8-hour shifts from 06:00); a period must lie
+//!   inside one shift, else an error naming `period`.
 //!
 //! Intervals between readings longer than a column's `max_gap` are gaps (no data). The target
 //! uses the spec's `max_gap_us` (the rollups' 5 minutes by default); a driver uses its own, or
@@ -33,7 +36,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Datelike, Weekday};
+use chrono::{Datelike, Timelike, Weekday};
 use serde::{Deserialize, Serialize};
 
 use crate::baseline::model::{Baseline, BaselineOptions, Driver};
@@ -43,6 +46,7 @@ use crate::rollup::{rollup_power, RollupOptions, MAX_BUCKETS};
 use crate::series::{check_finite, check_len, check_non_empty, check_sorted, PowerView};
 use crate::time::{
     format_rfc3339, parse_tz, to_local, TimeRange, Timestamp, HOURS_PER_MICRO, MICROS_PER_DAY,
+    MICROS_PER_HOUR,
 };
 
 /// Default least share of a period a column must cover for the period to enter the table.
@@ -53,6 +57,10 @@ pub const DEFAULT_HEATING_BASE_C: f64 = 18.0;
 pub const DEFAULT_COOLING_BASE_C: f64 = 21.0;
 /// Name of the target column.
 pub const TARGET: &str = "energy_kwh";
+/// Default local hour the first shift starts.
+pub const DEFAULT_SHIFT_START_H: u8 = 6;
+/// Default shift length, hours (three shifts a day).
+pub const DEFAULT_SHIFT_HOURS: u8 = 8;
 /// Default model period: the local day.
 pub const DEFAULT_PERIOD: &str = "1d";
 
@@ -78,6 +86,14 @@ pub enum Aggregation {
     OperatingHours,
     /// `weekday` or `weekend` of the local day (categorical; needs no readings).
     DayType,
+    /// The shift of the local hour (categorical; needs no readings): shifts of `shift_h` hours
+    /// from `start_h` local, named `shift_1`, `shift_2`, ... in the order of the day.
+    Shift {
+        /// Local hour the first shift starts (0..24).
+        start_h: u8,
+        /// Hours per shift; must divide 24.
+        shift_h: u8,
+    },
 }
 
 impl Aggregation {
@@ -95,9 +111,17 @@ impl Aggregation {
         }
     }
 
-    /// Whether the aggregation needs readings (all but [`Aggregation::DayType`]).
+    /// Three 8-hour shifts from [`DEFAULT_SHIFT_START_H`] local.
+    pub fn shift() -> Self {
+        Aggregation::Shift {
+            start_h: DEFAULT_SHIFT_START_H,
+            shift_h: DEFAULT_SHIFT_HOURS,
+        }
+    }
+
+    /// Whether the aggregation needs readings (all but the calendar drivers).
     pub fn needs_readings(&self) -> bool {
-        !matches!(self, Aggregation::DayType)
+        !matches!(self, Aggregation::DayType | Aggregation::Shift { .. })
     }
 }
 
@@ -216,6 +240,10 @@ impl TableSpec {
                     whole_days(&self.period, &d.name)?
                 }
                 Aggregation::DayType => at_most_a_day(&self.period, &d.name)?,
+                Aggregation::Shift { start_h, shift_h } => {
+                    check_shifts(start_h, shift_h)?;
+                    within_a_shift(&self.period, &d.name, shift_h)?;
+                }
                 _ => {}
             }
         }
@@ -264,6 +292,34 @@ fn at_most_a_day(period: &Bucketing, driver: &str) -> Result<()> {
             "period",
             format!(
                 "`{driver}` (weekday/weekend) needs periods of at most one day, got {w}: a longer period mixes weekdays and weekend days"
+            ),
+        )),
+    }
+}
+
+fn check_shifts(start_h: u8, shift_h: u8) -> Result<()> {
+    if start_h >= 24 {
+        return Err(Error::invalid(
+            "shift_start_h",
+            format!("must be a local hour 0..23, got {start_h}"),
+        ));
+    }
+    if shift_h == 0 || 24 % shift_h != 0 {
+        return Err(Error::invalid(
+            "shift_hours",
+            format!("must divide 24 (1, 2, 3, 4, 6, 8, 12, 24), got {shift_h}"),
+        ));
+    }
+    Ok(())
+}
+
+fn within_a_shift(period: &Bucketing, driver: &str, shift_h: u8) -> Result<()> {
+    match period.width() {
+        BucketWidth::Micros(w) if w <= i64::from(shift_h) * MICROS_PER_HOUR => Ok(()),
+        w => Err(Error::invalid(
+            "period",
+            format!(
+                "`{driver}` (shift) needs periods no longer than a shift ({shift_h}h), got {w}"
             ),
         )),
     }
@@ -570,6 +626,42 @@ pub fn day_type_by_period(column: &str, periods: &Periods) -> Result<Vec<String>
         .collect()
 }
 
+/// The shift (`shift_1`, `shift_2`, ...) of each period's local hours: shifts of `shift_h` hours
+/// from `start_h` local. A period that straddles two shifts is an error naming `period`.
+pub fn shift_by_period(
+    column: &str,
+    periods: &Periods,
+    start_h: u8,
+    shift_h: u8,
+) -> Result<Vec<String>> {
+    check_shifts(start_h, shift_h)?;
+    within_a_shift(&periods.bucketing, column, shift_h)?;
+    let tz = parse_tz(periods.bucketing.timezone().unwrap_or("UTC"))?;
+    let shift_of = |t: Timestamp| -> Result<u32> {
+        let local = to_local(t, tz)?;
+        let h = (local.hour() + 24 - u32::from(start_h)) % 24;
+        Ok(h / u32::from(shift_h))
+    };
+    periods
+        .buckets
+        .iter()
+        .map(|b| {
+            let (first, last) = (shift_of(b.start)?, shift_of(b.end - 1)?);
+            if first != last {
+                return Err(Error::invalid(
+                    "period",
+                    format!(
+                        "the period {} .. {} straddles two shifts of `{column}`; use periods that divide the shift and start with it",
+                        format_rfc3339(b.start),
+                        format_rfc3339(b.end)
+                    ),
+                ));
+            }
+            Ok(format!("shift_{}", first + 1))
+        })
+        .collect()
+}
+
 /// A column that kept a period out of the table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Shortfall {
@@ -676,6 +768,9 @@ impl ModellingTable {
                     name, x.ts, x.values, &periods, gap,
                 )?),
                 Aggregation::DayType => Column::Categorical(day_type_by_period(name, &periods)?),
+                Aggregation::Shift { start_h, shift_h } => {
+                    Column::Categorical(shift_by_period(name, &periods, start_h, shift_h)?)
+                }
             });
         }
         let mut keep = Vec::with_capacity(n);
@@ -1189,6 +1284,50 @@ mod tests {
                 column: "outdoor_temp_c".into(),
                 needed: 1
             }
+        );
+    }
+
+    #[test]
+    fn shifts_follow_the_local_hour() {
+        // 2-hour periods over the local day of 2025-10-26 in Berlin (25 hours: clocks go back)
+        let r = range("2025-10-25T22:00:00Z", "2025-10-26T23:00:00Z");
+        let b = Bucketing::parse("2h")
+            .unwrap()
+            .with_timezone("Europe/Berlin")
+            .unwrap();
+        let periods = Periods::new(&b, r).unwrap();
+        let s = shift_by_period("shift", &periods, 6, 8).unwrap();
+        // local 00-02, 02-03 (first pass), 02-03 (second pass, cut by the change), 04-06: night
+        assert_eq!(periods.len(), 13);
+        assert!(s[..4].iter().all(|x| x == "shift_3"), "{s:?}");
+        assert!(s[4..8].iter().all(|x| x == "shift_1"), "{s:?}");
+        assert!(s[8..12].iter().all(|x| x == "shift_2"), "{s:?}");
+        assert_eq!(s[12], "shift_3");
+        // 8-hour periods from local midnight straddle the 06:00 change of shift
+        let b8 = Bucketing::parse("8h")
+            .unwrap()
+            .with_timezone("Europe/Berlin")
+            .unwrap();
+        let e = shift_by_period("shift", &Periods::new(&b8, r).unwrap(), 6, 8).unwrap_err();
+        assert_eq!(e.field(), Some("period"));
+        // parameters
+        assert_eq!(
+            shift_by_period("shift", &periods, 24, 8)
+                .unwrap_err()
+                .field(),
+            Some("shift_start_h")
+        );
+        assert_eq!(
+            shift_by_period("shift", &periods, 6, 7)
+                .unwrap_err()
+                .field(),
+            Some("shift_hours")
+        );
+        assert_eq!(
+            shift_by_period("shift", &Periods::new(&berlin_days(), r).unwrap(), 6, 8)
+                .unwrap_err()
+                .field(),
+            Some("period")
         );
     }
 

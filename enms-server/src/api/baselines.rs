@@ -9,7 +9,7 @@
 //! `hdd` / `cdd` (degree-days from the factory's outdoor temperature over local days),
 //! `outdoor_temp_c`, `indoor_temp_c`, `humidity_pct`, `pressure_hpa` (time-weighted means of the
 //! factory's environment), `operating_hours` (the machine's running flag), `day_type`
-//! (`weekday` / `weekend`).
+//! (`weekday` / `weekend`), `shift` (`shift_1`, `shift_2`, ... of the local hour).
 
 use std::collections::BTreeMap;
 
@@ -38,7 +38,7 @@ use crate::ApiError;
 type ApiResult<T> = Result<Json<T>, ApiError>;
 
 /// The driver names the server knows, with the stored series each stands for.
-pub const DRIVERS: [&str; 9] = [
+pub const DRIVERS: [&str; 10] = [
     "production",
     "hdd",
     "cdd",
@@ -48,6 +48,7 @@ pub const DRIVERS: [&str; 9] = [
     "pressure_hpa",
     "operating_hours",
     "day_type",
+    "shift",
 ];
 
 fn bad(name: &str, reason: impl Into<String>) -> ApiError {
@@ -121,8 +122,12 @@ pub struct TrainRequest {
     /// IANA time zone of the periods; default: the factory's.
     pub timezone: Option<String>,
     /// Drivers: `production`, `hdd`, `cdd`, `outdoor_temp_c`, `indoor_temp_c`, `humidity_pct`,
-    /// `pressure_hpa`, `operating_hours`, `day_type`.
+    /// `pressure_hpa`, `operating_hours`, `day_type`, `shift`.
     pub drivers: Vec<String>,
+    /// Local hour the first shift of `shift` starts (default: the core's, 6).
+    pub shift_start_h: Option<u8>,
+    /// Hours per shift of `shift`, dividing 24 (default: the core's, 8).
+    pub shift_hours: Option<u8>,
     /// Base temperature of `hdd`, °C (default: the core's, 18).
     pub hdd_base_c: Option<f64>,
     /// Base temperature of `cdd`, °C (default: the core's, 21).
@@ -138,7 +143,7 @@ pub struct TrainRequest {
     pub confidence: Option<f64>,
 }
 
-const TRAIN_FIELDS: [&str; 12] = [
+const TRAIN_FIELDS: [&str; 14] = [
     "machine_id",
     "start",
     "end",
@@ -147,6 +152,8 @@ const TRAIN_FIELDS: [&str; 12] = [
     "drivers",
     "hdd_base_c",
     "cdd_base_c",
+    "shift_start_h",
+    "shift_hours",
     "gates",
     "min_coverage",
     "max_gap_s",
@@ -159,11 +166,17 @@ pub struct DriverDto {
     /// Name.
     pub name: String,
     /// `sum`, `mean`, `heating_degree_days`, `cooling_degree_days`, `operating_hours`,
-    /// `day_type`.
+    /// `day_type`, `shift`.
     pub aggregation: String,
     /// Base temperature of degree-days, °C.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub base_c: Option<f64>,
+    /// Local hour the first shift starts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shift_start_h: Option<u8>,
+    /// Hours per shift.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shift_hours: Option<u8>,
     /// Levels of a categorical driver (the first is the reference level, without a coefficient).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub levels: Option<Vec<String>>,
@@ -351,6 +364,7 @@ fn aggregation_name(a: &Aggregation) -> (&'static str, Option<f64>) {
         Aggregation::CoolingDegreeDays { base_c } => ("cooling_degree_days", Some(*base_c)),
         Aggregation::OperatingHours => ("operating_hours", None),
         Aggregation::DayType => ("day_type", None),
+        Aggregation::Shift { .. } => ("shift", None),
     }
 }
 
@@ -400,10 +414,16 @@ impl Loaded {
                     ),
                     _ => None,
                 });
+                let (shift_start_h, shift_hours) = match d.aggregation {
+                    Aggregation::Shift { start_h, shift_h } => (Some(start_h), Some(shift_h)),
+                    _ => (None, None),
+                };
                 DriverDto {
                     name: d.name.clone(),
                     aggregation: aggregation.into(),
                     base_c,
+                    shift_start_h,
+                    shift_hours,
                     levels,
                 }
             })
@@ -474,12 +494,23 @@ impl Loaded {
     }
 }
 
-/// The driver of the server's vocabulary called `name`.
-fn driver_for(
-    name: &str,
+/// Parameters of the drivers of a training request (`None`: the core's defaults).
+#[derive(Debug, Clone, Copy, Default)]
+struct DriverParams {
     hdd_base_c: Option<f64>,
     cdd_base_c: Option<f64>,
-) -> Result<PeriodDriver, ApiError> {
+    shift_start_h: Option<u8>,
+    shift_hours: Option<u8>,
+}
+
+/// The driver of the server's vocabulary called `name`.
+fn driver_for(name: &str, p: DriverParams) -> Result<PeriodDriver, ApiError> {
+    let DriverParams {
+        hdd_base_c,
+        cdd_base_c,
+        shift_start_h,
+        shift_hours,
+    } = p;
     let aggregation = match name {
         "production" => Aggregation::Sum,
         "hdd" => match hdd_base_c {
@@ -493,6 +524,13 @@ fn driver_for(
         "outdoor_temp_c" | "indoor_temp_c" | "humidity_pct" | "pressure_hpa" => Aggregation::Mean,
         "operating_hours" => Aggregation::OperatingHours,
         "day_type" => Aggregation::DayType,
+        "shift" => match Aggregation::shift() {
+            Aggregation::Shift { start_h, shift_h } => Aggregation::Shift {
+                start_h: shift_start_h.unwrap_or(start_h),
+                shift_h: shift_hours.unwrap_or(shift_h),
+            },
+            other => other,
+        },
         other => {
             return Err(bad(
                 "drivers",
@@ -544,7 +582,7 @@ fn driver_series(
                 let r = store.running(machine_id, range, true)?;
                 (r.ts, r.running)
             }
-            "day_type" => (Vec::new(), Vec::new()),
+            "day_type" | "shift" => (Vec::new(), Vec::new()),
             name @ ("hdd" | "cdd" | "outdoor_temp_c" | "indoor_temp_c" | "humidity_pct"
             | "pressure_hpa") => {
                 if env.is_none() {
@@ -624,11 +662,15 @@ pub async fn train(
     let bucketing = Bucketing::parse(&period).map_err(|e| ApiError::param(&e, "period"))?;
     let timezone: Option<String> = b.get("timezone")?;
     let names: Vec<String> = b.require("drivers")?;
-    let hdd_base_c: Option<f64> = b.get("hdd_base_c")?;
-    let cdd_base_c: Option<f64> = b.get("cdd_base_c")?;
+    let params = DriverParams {
+        hdd_base_c: b.get("hdd_base_c")?,
+        cdd_base_c: b.get("cdd_base_c")?,
+        shift_start_h: b.get("shift_start_h")?,
+        shift_hours: b.get("shift_hours")?,
+    };
     let drivers = names
         .iter()
-        .map(|n| driver_for(n, hdd_base_c, cdd_base_c))
+        .map(|n| driver_for(n, params))
         .collect::<Result<Vec<_>, _>>()?;
     let mut options = BaselineOptions::default();
     if let Some(gates) = b.get::<Vec<String>>("gates")? {
