@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod anomaly;
 pub mod baseline;
 pub mod bucket;
 pub mod counter;

@@ -1,0 +1,466 @@
+//! Isolation forest (Liu, Ting and Zhou, ICDM 2008), the algorithm and conventions of
+//! scikit-learn's `IsolationForest`:
+//!
+//! - each of `n_estimators` trees (default 100) is grown on `max_samples` rows drawn without
+//!   replacement (default `min(256, n)`) and `max_features` of the columns (default all), to a
+//!   depth of at most `ceil(log2(max_samples))`; a node splits on a random non-constant column at a
+//!   threshold drawn uniformly between that column's minimum and maximum in the node (rows with
+//!   `x <= threshold` go left);
+//! - the path length of a row is the depth of the leaf it reaches plus `c(m)` for the `m` training
+//!   rows left unsplit in that leaf, with `c(m) = 2 H(m - 1) - 2 (m - 1) / m` (`H(i) ≈ ln i +
+//!   0.5772156649`), `c(2) = 1`, `c(m <= 1) = 0`;
+//! - `score_samples(x) = -2^(-E[h(x)] / c(max_samples))` (lower is more abnormal);
+//!   `decision_function = score_samples - offset` with `offset = -0.5` for
+//!   `contamination = "auto"` or the `contamination` quantile of the training scores;
+//!   `predict = +1` (inlier) where `decision_function >= 0`, else `-1`.
+//!
+//! Trees are grown and rows scored on all cores (`std::thread::scope`); each tree draws from its
+//! own random stream derived from `(random_state, tree index)`, so a seed gives the same forest
+//! on any number of threads. A fitted forest serialises with serde.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+const EULER_GAMMA: f64 = 0.577_215_664_901_532_9;
+
+/// How the decision threshold is set.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Contamination {
+    /// `offset = -0.5`, as in the original paper.
+    Auto,
+    /// The expected share of anomalies in the training data, in (0, 0.5].
+    Fraction(f64),
+}
+
+/// Parameters of the forest (scikit-learn's names and defaults).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IsolationForestParams {
+    /// Number of trees.
+    pub n_estimators: usize,
+    /// Rows per tree; `None` = `min(256, n)`.
+    pub max_samples: Option<usize>,
+    /// Share of columns each tree may split on, in (0, 1].
+    pub max_features: f64,
+    /// Threshold rule.
+    pub contamination: Contamination,
+    /// Seed of the random streams.
+    pub random_state: u64,
+    /// Threads for fitting and scoring; `None` = all available.
+    pub n_jobs: Option<usize>,
+}
+
+impl Default for IsolationForestParams {
+    fn default() -> Self {
+        IsolationForestParams {
+            n_estimators: 100,
+            max_samples: None,
+            max_features: 1.0,
+            contamination: Contamination::Auto,
+            random_state: 0,
+            n_jobs: None,
+        }
+    }
+}
+
+/// One isolation tree, as flat arrays (node 0 is the root; a leaf has `feature == u32::MAX`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Tree {
+    feature: Vec<u32>,
+    threshold: Vec<f64>,
+    left: Vec<u32>,
+    right: Vec<u32>,
+    /// For a leaf: its depth plus `c(rows in the leaf)`.
+    leaf_path: Vec<f64>,
+}
+
+/// A fitted isolation forest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IsolationForest {
+    /// Parameters it was fitted with.
+    pub params: IsolationForestParams,
+    /// Names of the columns, in the order scoring expects them.
+    pub feature_names: Vec<String>,
+    /// Rows each tree was grown on.
+    pub max_samples: usize,
+    /// `decision_function = score_samples - offset`.
+    pub offset: f64,
+    trees: Vec<Tree>,
+}
+
+/// Average path length of an unsuccessful search in a binary search tree of `n` nodes.
+pub fn average_path_length(n: usize) -> f64 {
+    match n {
+        0 | 1 => 0.0,
+        2 => 1.0,
+        _ => {
+            let m = n as f64;
+            2.0 * ((m - 1.0).ln() + EULER_GAMMA) - 2.0 * (m - 1.0) / m
+        }
+    }
+}
+
+/// SplitMix64: seeds the per-tree streams.
+fn splitmix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = x;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// xoshiro256** random stream.
+struct Rng([u64; 4]);
+
+impl Rng {
+    fn new(seed: u64) -> Self {
+        let a = splitmix(seed);
+        let b = splitmix(a);
+        let c = splitmix(b);
+        let d = splitmix(c);
+        Rng([a, b, c, d])
+    }
+
+    fn next(&mut self) -> u64 {
+        let s = &mut self.0;
+        let result = s[1].wrapping_mul(5).rotate_left(7).wrapping_mul(9);
+        let t = s[1] << 17;
+        s[2] ^= s[0];
+        s[3] ^= s[1];
+        s[1] ^= s[2];
+        s[0] ^= s[3];
+        s[2] ^= t;
+        s[3] = s[3].rotate_left(45);
+        result
+    }
+
+    /// Uniform in [0, 1).
+    fn uniform(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// Uniform integer in [0, n).
+    fn below(&mut self, n: usize) -> usize {
+        (((self.next() >> 32) * n as u64) >> 32) as usize
+    }
+}
+
+fn threads(n_jobs: Option<usize>, work: usize) -> usize {
+    let avail = std::thread::available_parallelism().map_or(1, |n| n.get());
+    n_jobs.unwrap_or(avail).clamp(1, work.max(1))
+}
+
+fn check_columns(columns: &[(&str, &[f64])]) -> Result<usize> {
+    let Some((_, first)) = columns.first() else {
+        return Err(Error::EmptySeries {
+            column: "features".into(),
+            needed: 1,
+        });
+    };
+    let n = first.len();
+    for (name, c) in columns {
+        if c.len() != n {
+            return Err(Error::LengthMismatch {
+                column: (*name).to_string(),
+                expected: n,
+                got: c.len(),
+            });
+        }
+        if let Some(i) = c.iter().position(|v| !v.is_finite()) {
+            return Err(Error::NonFinite {
+                column: (*name).to_string(),
+                index: i,
+                value: c[i].to_string(),
+            });
+        }
+    }
+    Ok(n)
+}
+
+fn grow(
+    columns: &[&[f64]],
+    features: &[usize],
+    rows: &mut [usize],
+    depth: usize,
+    max_depth: usize,
+    rng: &mut Rng,
+    tree: &mut Tree,
+) -> u32 {
+    let node = tree.feature.len() as u32;
+    tree.feature.push(u32::MAX);
+    tree.threshold.push(0.0);
+    tree.left.push(0);
+    tree.right.push(0);
+    tree.leaf_path.push(0.0);
+    let leaf = |tree: &mut Tree, rows: usize| {
+        tree.leaf_path[node as usize] = depth as f64 + average_path_length(rows);
+        node
+    };
+    if depth >= max_depth || rows.len() <= 1 {
+        return leaf(tree, rows.len());
+    }
+    // a random non-constant feature: draw without replacement until one varies
+    let mut candidates: Vec<usize> = features.to_vec();
+    let mut chosen = None;
+    while !candidates.is_empty() {
+        let k = rng.below(candidates.len());
+        let f = candidates.swap_remove(k);
+        let col = columns[f];
+        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        for &r in rows.iter() {
+            lo = lo.min(col[r]);
+            hi = hi.max(col[r]);
+        }
+        if hi > lo {
+            chosen = Some((f, lo, hi));
+            break;
+        }
+    }
+    let Some((f, lo, hi)) = chosen else {
+        return leaf(tree, rows.len());
+    };
+    let mut threshold = lo + (hi - lo) * rng.uniform();
+    if threshold >= hi {
+        threshold = lo;
+    }
+    let col = columns[f];
+    // partition: rows with x <= threshold first
+    let mut split = 0;
+    for i in 0..rows.len() {
+        if col[rows[i]] <= threshold {
+            rows.swap(i, split);
+            split += 1;
+        }
+    }
+    let (l, r) = rows.split_at_mut(split);
+    let left = grow(columns, features, l, depth + 1, max_depth, rng, tree);
+    let right = grow(columns, features, r, depth + 1, max_depth, rng, tree);
+    let k = node as usize;
+    tree.feature[k] = f as u32;
+    tree.threshold[k] = threshold;
+    tree.left[k] = left;
+    tree.right[k] = right;
+    node
+}
+
+impl Tree {
+    fn path(&self, columns: &[&[f64]], row: usize) -> f64 {
+        let mut k = 0usize;
+        loop {
+            let f = self.feature[k];
+            if f == u32::MAX {
+                return self.leaf_path[k];
+            }
+            k = if columns[f as usize][row] <= self.threshold[k] {
+                self.left[k]
+            } else {
+                self.right[k]
+            } as usize;
+        }
+    }
+}
+
+impl IsolationForest {
+    /// Grows the forest on named columns (all of the same length, finite).
+    pub fn fit(columns: &[(&str, &[f64])], params: &IsolationForestParams) -> Result<Self> {
+        let n = check_columns(columns)?;
+        if n < 2 {
+            return Err(Error::EmptySeries {
+                column: "features".into(),
+                needed: 2,
+            });
+        }
+        if params.n_estimators == 0 {
+            return Err(Error::invalid("n_estimators", "must be at least 1"));
+        }
+        if !(params.max_features > 0.0 && params.max_features <= 1.0) {
+            return Err(Error::invalid(
+                "max_features",
+                format!("must lie in (0, 1], got {}", params.max_features),
+            ));
+        }
+        if let Contamination::Fraction(c) = params.contamination {
+            if !(c > 0.0 && c <= 0.5) {
+                return Err(Error::invalid(
+                    "contamination",
+                    format!("must be \"auto\" or a fraction in (0, 0.5], got {c}"),
+                ));
+            }
+        }
+        let max_samples = match params.max_samples {
+            None => n.min(256),
+            Some(0) => return Err(Error::invalid("max_samples", "must be at least 1")),
+            // as scikit-learn: more than n is clipped to n
+            Some(m) => m.min(n),
+        };
+        let p = columns.len();
+        let per_tree = ((params.max_features * p as f64).floor() as usize).clamp(1, p);
+        let max_depth = (max_samples.max(2) as f64).log2().ceil() as usize;
+        let cols: Vec<&[f64]> = columns.iter().map(|(_, c)| *c).collect();
+        let build = |t: usize| -> Tree {
+            let mut rng = Rng::new(params.random_state ^ splitmix(t as u64));
+            // rows without replacement: partial Fisher-Yates over a sparse swap map
+            let mut swaps = std::collections::HashMap::new();
+            let mut rows = Vec::with_capacity(max_samples);
+            for i in 0..max_samples {
+                let j = i + rng.below(n - i);
+                let vj = *swaps.get(&j).unwrap_or(&j);
+                let vi = *swaps.get(&i).unwrap_or(&i);
+                swaps.insert(j, vi);
+                rows.push(vj);
+            }
+            let mut features: Vec<usize> = (0..p).collect();
+            for i in 0..per_tree {
+                let j = i + rng.below(p - i);
+                features.swap(i, j);
+            }
+            features.truncate(per_tree);
+            let mut tree = Tree {
+                feature: Vec::new(),
+                threshold: Vec::new(),
+                left: Vec::new(),
+                right: Vec::new(),
+                leaf_path: Vec::new(),
+            };
+            grow(
+                &cols, &features, &mut rows, 0, max_depth, &mut rng, &mut tree,
+            );
+            tree
+        };
+        let workers = threads(params.n_jobs, params.n_estimators);
+        let mut trees: Vec<Option<Tree>> = vec![None; params.n_estimators];
+        std::thread::scope(|s| {
+            let chunk = params.n_estimators.div_ceil(workers);
+            for (w, slot) in trees.chunks_mut(chunk).enumerate() {
+                let build = &build;
+                s.spawn(move || {
+                    for (i, t) in slot.iter_mut().enumerate() {
+                        *t = Some(build(w * chunk + i));
+                    }
+                });
+            }
+        });
+        let mut forest = IsolationForest {
+            params: params.clone(),
+            feature_names: columns.iter().map(|(n, _)| (*n).to_string()).collect(),
+            max_samples,
+            offset: -0.5,
+            trees: trees.into_iter().flatten().collect(),
+        };
+        if let Contamination::Fraction(c) = params.contamination {
+            let scores = forest.score_columns(&cols, n);
+            forest.offset = percentile(&scores, 100.0 * c);
+        }
+        Ok(forest)
+    }
+
+    fn score_columns(&self, cols: &[&[f64]], n: usize) -> Vec<f64> {
+        let norm = average_path_length(self.max_samples);
+        let workers = threads(self.params.n_jobs, n / 4096 + 1);
+        let mut out = vec![0.0; n];
+        std::thread::scope(|s| {
+            let chunk = n.div_ceil(workers).max(1);
+            for (w, part) in out.chunks_mut(chunk).enumerate() {
+                s.spawn(move || {
+                    for (i, o) in part.iter_mut().enumerate() {
+                        let row = w * chunk + i;
+                        let mean = self.trees.iter().map(|t| t.path(cols, row)).sum::<f64>()
+                            / self.trees.len() as f64;
+                        *o = -(2f64.powf(-mean / norm));
+                    }
+                });
+            }
+        });
+        out
+    }
+
+    fn columns_for<'a>(&self, columns: &[(&str, &'a [f64])]) -> Result<(Vec<&'a [f64]>, usize)> {
+        if columns.len() != self.feature_names.len() {
+            return Err(Error::LengthMismatch {
+                column: "features".into(),
+                expected: self.feature_names.len(),
+                got: columns.len(),
+            });
+        }
+        let n = check_columns(columns)?;
+        Ok((columns.iter().map(|(_, c)| *c).collect(), n))
+    }
+
+    /// `score_samples`: `-2^(-E[h]/c(max_samples))`, lower is more abnormal.
+    pub fn score_samples(&self, columns: &[(&str, &[f64])]) -> Result<Vec<f64>> {
+        let (cols, n) = self.columns_for(columns)?;
+        Ok(self.score_columns(&cols, n))
+    }
+
+    /// `decision_function`: `score_samples - offset`; negative for anomalies.
+    pub fn decision_function(&self, columns: &[(&str, &[f64])]) -> Result<Vec<f64>> {
+        let mut s = self.score_samples(columns)?;
+        s.iter_mut().for_each(|v| *v -= self.offset);
+        Ok(s)
+    }
+
+    /// `predict`: `+1` for inliers, `-1` for anomalies.
+    pub fn predict(&self, columns: &[(&str, &[f64])]) -> Result<Vec<i8>> {
+        Ok(self
+            .decision_function(columns)?
+            .into_iter()
+            .map(|d| if d >= 0.0 { 1 } else { -1 })
+            .collect())
+    }
+}
+
+/// The `q`-th percentile (0-100) with linear interpolation (numpy's default).
+fn percentile(v: &[f64], q: f64) -> f64 {
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    let pos = q / 100.0 * (s.len() - 1) as f64;
+    let lo = pos.floor() as usize;
+    let hi = pos.ceil() as usize;
+    s[lo] + (s[hi] - s[lo]) * (pos - lo as f64)
+}
+
+/// Area under the ROC curve of `scores` (higher = more positive) for boolean `labels`, with ties
+/// counted half (the Mann-Whitney statistic); `None` without both classes.
+pub fn roc_auc(labels: &[bool], scores: &[f64]) -> Option<f64> {
+    let mut idx: Vec<usize> = (0..scores.len().min(labels.len())).collect();
+    idx.sort_by(|&a, &b| scores[a].total_cmp(&scores[b]));
+    let (mut rank_sum, mut pos) = (0.0, 0usize);
+    let mut i = 0;
+    while i < idx.len() {
+        let mut j = i;
+        while j + 1 < idx.len() && scores[idx[j + 1]] == scores[idx[i]] {
+            j += 1;
+        }
+        let avg_rank = (i + j) as f64 / 2.0 + 1.0;
+        for &k in &idx[i..=j] {
+            if labels[k] {
+                rank_sum += avg_rank;
+                pos += 1;
+            }
+        }
+        i = j + 1;
+    }
+    let neg = idx.len() - pos;
+    if pos == 0 || neg == 0 {
+        return None;
+    }
+    let (p, q) = (pos as f64, neg as f64);
+    Some((rank_sum - p * (p + 1.0) / 2.0) / (p * q))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_length_constants() {
+        assert_eq!(average_path_length(1), 0.0);
+        assert_eq!(average_path_length(2), 1.0);
+        // scikit-learn's _average_path_length([256])
+        assert!((average_path_length(256) - 10.244_770_920_119_917).abs() < 1e-9);
+        assert_eq!(roc_auc(&[false, true], &[0.1, 0.9]), Some(1.0));
+        assert_eq!(roc_auc(&[false, true, true], &[0.5, 0.5, 0.9]), Some(0.75));
+        assert_eq!(roc_auc(&[true, true], &[0.5, 0.9]), None);
+    }
+}
