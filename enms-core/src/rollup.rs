@@ -433,10 +433,11 @@ pub fn rollup_power<'a>(
         let (Some(&t1), Some(&p1)) = (ts.get(i + 1), p.get(i + 1)) else {
             break;
         };
-        let dt = t1 - t0;
-        if dt > max_gap {
-            continue;
-        }
+        // readings at the two ends of the time line: a gap, not an overflow
+        let dt = match t1.checked_sub(t0) {
+            Some(dt) if dt <= max_gap => dt,
+            _ => continue,
+        };
         if t0 >= lo && t1 <= cur.bucket.end && t1 <= hi {
             // whole interval inside the open bucket: the common case
             cur.acc.energy += (p0 + p1) * (0.5 * dt as f64);

@@ -253,7 +253,7 @@ impl TableSpec {
 
 /// The larger of `spec_gap_us` and twice the median interval between consecutive readings.
 pub fn default_gap_us(spec_gap_us: i64, ts: &[Timestamp]) -> i64 {
-    let mut d: Vec<i64> = ts.windows(2).map(|w| w[1] - w[0]).collect();
+    let mut d: Vec<i64> = ts.windows(2).map(|w| w[1].saturating_sub(w[0])).collect();
     if d.is_empty() {
         return spec_gap_us;
     }
@@ -460,17 +460,17 @@ pub fn sum_by_period(
     for i in 0..ts_end.len() {
         let t = ts_end[i];
         // the period of the interval that ends at t: the one containing t - 1 us
-        if let Some(k) = periods.index_of(t - 1) {
+        if let Some(k) = periods.index_of(t.saturating_sub(1)) {
             out.values[k] += values[i];
             rows[k] = true;
         }
         let d = if i > 0 {
-            t - ts_end[i - 1]
+            t.saturating_sub(ts_end[i - 1])
         } else {
-            ts_end.get(1).map_or(0, |t1| t1 - t)
+            ts_end.get(1).map_or(0, |t1| t1.saturating_sub(t))
         };
         if d > 0 && d <= max_gap_us {
-            periods.spread(t - d, t, |k, len| out.covered_us[k] += len);
+            periods.spread(t.saturating_sub(d), t, |k, len| out.covered_us[k] += len);
         }
     }
     for ((v, row), c) in out.values.iter_mut().zip(&rows).zip(&out.covered_us) {
@@ -587,7 +587,7 @@ pub fn operating_hours_by_period(
     let mut on_us = vec![0i64; n];
     for i in 0..ts.len().saturating_sub(1) {
         let (a, b) = (ts[i], ts[i + 1]);
-        if b - a > max_gap_us {
+        if b.saturating_sub(a) > max_gap_us {
             continue;
         }
         let on = running[i] == 1.0;
@@ -971,6 +971,44 @@ mod tests {
             let total: f64 = s.values.iter().filter(|x| !x.is_nan()).sum();
             let expected: f64 = v.iter().sum();
             prop_assert!((total - expected).abs() <= 1e-9 * expected.max(1.0));
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn no_panic_on_any_input(
+            ts in prop::collection::vec(any::<i64>(), 0..20),
+            values in prop::collection::vec(prop_oneof![any::<f64>(), -50.0f64..50.0, Just(0.0), Just(1.0)], 0..20),
+            start in any::<i64>(),
+            len_h in 1i64..2000,
+            width in prop_oneof![Just("1h"), Just("1d"), Just("7d"), Just("1mo"), Just("15m")],
+            agg in 0usize..7,
+        ) {
+            let mut ts = ts;
+            ts.sort_unstable();
+            ts.dedup();
+            let n = ts.len().min(values.len());
+            let (ts, values) = (&ts[..n], &values[..n]);
+            let aggregation = [
+                Aggregation::Sum,
+                Aggregation::Mean,
+                Aggregation::hdd(),
+                Aggregation::cdd(),
+                Aggregation::OperatingHours,
+                Aggregation::DayType,
+                Aggregation::shift(),
+            ][agg];
+            let Ok(range) = TimeRange::new(start, start.saturating_add(len_h * MICROS_PER_HOUR)) else {
+                return Ok(());
+            };
+            let b = Bucketing::parse(width).unwrap().with_timezone("Europe/Berlin").unwrap();
+            let spec = TableSpec::new(b, vec![PeriodDriver::new("x", aggregation)]);
+            let pts = [range.start, range.start.saturating_add(MICROS_PER_HOUR)];
+            let Ok(power) = PowerView::new(&pts, &[1.0, 1.0]) else {
+                return Ok(());
+            };
+            // any outcome but a panic
+            let _ = ModellingTable::build(&spec, range, power, &[DriverData::new(ts, values)]);
         }
     }
 
