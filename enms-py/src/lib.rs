@@ -232,7 +232,7 @@ fn simulate(
             cfg.fault_rate_per_machine_day = r;
         }
         let sim = enms_sim::Simulator::new(cfg, seed)?;
-        let t0 = sim::parse_start(start, &sim.factory().timezone)?;
+        let t0 = enms_sim::calendar::parse_start(start, &sim.factory().timezone)?;
         let t1 = match (days, end) {
             (Some(d), None) => i64::from(d)
                 .checked_mul(MICROS_PER_DAY)

@@ -173,7 +173,7 @@ def test_simulator_bad_input() -> None:
         enms.simulate("2025-01-06", days=1, seed=1, timezone="Nowhere/Land")
     with pytest.raises(enms.InvalidParameterError):
         enms.simulate("2025-01-06", seed=1)
-    with pytest.raises(enms.ParseError) as e:
+    with pytest.raises(enms.InvalidParameterError) as e:
         enms.simulate("next tuesday", days=1, seed=1)
     assert e.value.field == "start"
 

@@ -221,6 +221,28 @@ pub fn push_rfc3339(out: &mut String, ts: Timestamp) {
     out.extend(buf[..n].iter().map(|&b| b as char));
 }
 
+/// The start of a simulated span as people write it: a local date (`2025-01-06`, midnight in the
+/// factory's time zone `timezone`) or an RFC 3339 instant (`2025-01-06T00:00:00Z`). The CLI's
+/// `--start` and the faces' `start` read it the same way.
+pub fn parse_start(s: &str, timezone: &str) -> crate::Result<Timestamp> {
+    let tz = enms_core::time::parse_tz(timezone)?;
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
+        let midnight = d
+            .and_hms_opt(0, 0, 0)
+            .ok_or_else(|| crate::Error::invalid("start", "invalid date"))?;
+        return Ok(enms_core::time::local_to_utc(midnight, tz, None));
+    }
+    enms_core::time::parse_rfc3339(s).map_err(|_| {
+        crate::Error::invalid(
+            "start",
+            format!(
+                "`{s}` is neither a date (YYYY-MM-DD) nor an RFC 3339 instant \
+                 (2025-01-06T00:00:00Z)"
+            ),
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -294,5 +316,18 @@ mod tests {
             push_rfc3339(&mut s, ts);
             prop_assert_eq!(s, format_rfc3339(ts));
         }
+    }
+
+    #[test]
+    fn start_is_a_local_date_or_an_instant() {
+        let berlin = parse_start("2025-01-06", "Europe/Berlin").unwrap();
+        assert_eq!(
+            enms_core::time::format_rfc3339(berlin),
+            "2025-01-05T23:00:00Z"
+        );
+        let utc = parse_start("2025-01-06T00:00:00Z", "Europe/Berlin").unwrap();
+        assert_eq!(utc - berlin, 3_600_000_000);
+        assert!(parse_start("next tuesday", "Europe/Berlin").is_err());
+        assert!(parse_start("2025-01-06", "Mars/Olympus").is_err());
     }
 }

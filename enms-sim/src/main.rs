@@ -6,13 +6,10 @@ use std::io::{ErrorKind, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use enms_core::kpi::{kpi_report, KpiReport, KpiSettings};
-use enms_core::time::{
-    format_rfc3339, local_to_utc, parse_rfc3339, parse_tz, Timestamp, MICROS_PER_DAY,
-    MICROS_PER_SECOND,
-};
+use enms_core::time::{format_rfc3339, MICROS_PER_DAY, MICROS_PER_SECOND};
+use enms_sim::calendar::parse_start;
 use enms_sim::{Error, FactoryConfig, Format, Simulator};
 
 /// Realistic factory energy simulator of enms.
@@ -140,20 +137,6 @@ fn simulator(a: &FactoryArgs) -> Result<Simulator, Error> {
         cfg.factory.timezone = tz.clone();
     }
     Simulator::new(cfg, a.seed)
-}
-
-/// A local date (midnight in `tz`) or an RFC 3339 instant.
-fn parse_start(s: &str, tz_name: &str) -> Result<Timestamp, Error> {
-    let tz = parse_tz(tz_name)?;
-    if let Ok(d) = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
-        let midnight = d
-            .and_hms_opt(0, 0, 0)
-            .ok_or_else(|| user("start", "invalid date"))?;
-        return Ok(local_to_utc(midnight, tz, None));
-    }
-    parse_rfc3339(s).map_err(|_| {
-        user("start", format!("`{s}` is neither a date (YYYY-MM-DD) nor an RFC 3339 instant (2025-01-06T00:00:00Z)"))
-    })
 }
 
 fn generate(a: &GenerateArgs) -> Result<(), Error> {
