@@ -163,15 +163,7 @@ fn simulated_physics_is_recovered() {
     .unwrap();
     let slope = &m.fit.coefficients[1];
     assert!(slope.estimate > 0.0 && slope.p_value < 0.05, "{slope:?}");
-    let cp = fit_change_point(
-        &temp,
-        &t.energy_kwh,
-        &ChangePointOptions {
-            min_points_beyond: 5,
-            ..ChangePointOptions::default()
-        },
-    )
-    .unwrap();
+    let cp = fit_change_point(&temp, &t.energy_kwh, &ChangePointOptions::default()).unwrap();
     assert!(
         matches!(
             cp.kind,

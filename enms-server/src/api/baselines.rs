@@ -18,7 +18,8 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use enms_core::baseline::dataset::{
-    Aggregation, DriverData, ModellingTable, PeriodDriver, TableSpec, DEFAULT_PERIOD,
+    Aggregation, DriverData, ModellingTable, PeriodDriver, TableSpec, DEFAULT_COOLING_BASE_C,
+    DEFAULT_HEATING_BASE_C, DEFAULT_PERIOD, DEFAULT_SHIFT_HOURS, DEFAULT_SHIFT_START_H,
 };
 use enms_core::baseline::{
     performance, Baseline, BaselineOptions, Driver, DriverSpec, Gates, PerformanceOptions,
@@ -495,7 +496,7 @@ impl Loaded {
 }
 
 /// Parameters of the drivers of a training request (`None`: the core's defaults).
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 struct DriverParams {
     hdd_base_c: Option<f64>,
     cdd_base_c: Option<f64>,
@@ -513,23 +514,18 @@ fn driver_for(name: &str, p: DriverParams) -> Result<PeriodDriver, ApiError> {
     } = p;
     let aggregation = match name {
         "production" => Aggregation::Sum,
-        "hdd" => match hdd_base_c {
-            Some(base_c) => Aggregation::HeatingDegreeDays { base_c },
-            None => Aggregation::hdd(),
+        "hdd" => Aggregation::HeatingDegreeDays {
+            base_c: hdd_base_c.unwrap_or(DEFAULT_HEATING_BASE_C),
         },
-        "cdd" => match cdd_base_c {
-            Some(base_c) => Aggregation::CoolingDegreeDays { base_c },
-            None => Aggregation::cdd(),
+        "cdd" => Aggregation::CoolingDegreeDays {
+            base_c: cdd_base_c.unwrap_or(DEFAULT_COOLING_BASE_C),
         },
         "outdoor_temp_c" | "indoor_temp_c" | "humidity_pct" | "pressure_hpa" => Aggregation::Mean,
         "operating_hours" => Aggregation::OperatingHours,
         "day_type" => Aggregation::DayType,
-        "shift" => match Aggregation::shift() {
-            Aggregation::Shift { start_h, shift_h } => Aggregation::Shift {
-                start_h: shift_start_h.unwrap_or(start_h),
-                shift_h: shift_hours.unwrap_or(shift_h),
-            },
-            other => other,
+        "shift" => Aggregation::Shift {
+            start_h: shift_start_h.unwrap_or(DEFAULT_SHIFT_START_H),
+            shift_h: shift_hours.unwrap_or(DEFAULT_SHIFT_HOURS),
         },
         other => {
             return Err(bad(
