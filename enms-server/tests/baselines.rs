@@ -346,6 +346,33 @@ fn baselines_over_the_api() {
     let enpi = report["enpi_index"].as_f64().unwrap();
     assert!((0.9..1.1).contains(&enpi), "EnPI {enpi}");
 
+    // a reporting period after the data: no readings
+    let (status, body) = server.get(&format!(
+        "/api/v1/baselines/{sep_id}/performance?start={}&end={}",
+        format_rfc3339(day(40)),
+        format_rfc3339(day(41))
+    ));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (404, Some("NO_DATA")),
+        "{body}"
+    );
+    assert_400(
+        server.get(&format!(
+            "/api/v1/baselines/{sep_id}/performance?start={}",
+            format_rfc3339(day(14))
+        )),
+        "end",
+    );
+    assert_400(
+        server.get(&format!(
+            "/api/v1/baselines/{sep_id}/performance?start={}&end={}&allow_failed_gates=maybe",
+            format_rfc3339(day(14)),
+            format_rfc3339(day(21))
+        )),
+        "allow_failed_gates",
+    );
+
     // list, filter, fetch
     let (status, all) = server.get("/api/v1/baselines");
     assert_eq!(status, 200);

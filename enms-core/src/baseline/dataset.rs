@@ -822,9 +822,10 @@ impl ModellingTable {
                     *counts.entry(s.column.as_str()).or_default() += 1;
                 }
             }
+            // the column short most often; the target first among equals
             let worst = counts
                 .iter()
-                .max_by_key(|(_, c)| **c)
+                .max_by_key(|(name, c)| (**c, **name == TARGET))
                 .map_or(TARGET, |(name, _)| *name);
             return Err(Error::EmptySeries {
                 column: worst.to_string(),
@@ -1306,6 +1307,25 @@ mod tests {
         assert_eq!(
             build(&spec, &[DriverData::new(&ts, &v), DriverData::new(&ts, &v)]).field(),
             Some("cdd")
+        );
+        // no energy at all: the target is named before a driver that is missing too
+        let spec_p = TableSpec::new(
+            berlin_days(),
+            vec![PeriodDriver::new("production", Aggregation::Sum)],
+        );
+        let late = [r.end + MICROS_PER_HOUR, r.end + 2 * MICROS_PER_HOUR];
+        assert_eq!(
+            ModellingTable::build(
+                &spec_p,
+                r,
+                PowerView::new(&late, &[1.0, 1.0]).unwrap(),
+                &[DriverData::new(&late, &[1.0, 1.0])]
+            )
+            .unwrap_err(),
+            Error::EmptySeries {
+                column: "energy_kwh".into(),
+                needed: 1
+            }
         );
         // a reporting period in which the driver has no data at all
         let spec = TableSpec::new(

@@ -608,7 +608,7 @@ fn table_for(
 ) -> Result<ModellingTable, ApiError> {
     let machine = find_machine(store, machine_id)?;
     let readings = store.readings(machine_id, Some(range), None, true)?;
-    if readings.is_empty() {
+    if !readings.ts.iter().any(|t| range.contains(*t)) {
         return Err(ApiError::no_data(format!(
             "machine `{machine_id}` has no readings from {} to {}",
             format_rfc3339(range.start),
