@@ -64,14 +64,21 @@ impl Default for IsolationForestParams {
     }
 }
 
-/// One isolation tree, as flat arrays (node 0 is the root; a leaf has `feature == u32::MAX`).
+/// A node of an isolation tree: `x[feature] > threshold` goes to `left + 1`, else `left`
+/// (children are stored side by side). A leaf points to itself with the largest finite threshold, so a
+/// walk of exactly `max_depth` steps ends on it without a branch.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+struct Node {
+    threshold: f64,
+    feature: u32,
+    left: u32,
+}
+
+/// One isolation tree.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Tree {
-    feature: Vec<u32>,
-    threshold: Vec<f64>,
-    left: Vec<u32>,
-    right: Vec<u32>,
-    /// For a leaf: its depth plus `c(rows in the leaf)`.
+    nodes: Vec<Node>,
+    /// For a leaf: its depth plus `c(rows in the leaf)`; 0 for inner nodes.
     leaf_path: Vec<f64>,
 }
 
@@ -86,6 +93,7 @@ pub struct IsolationForest {
     pub max_samples: usize,
     /// `decision_function = score_samples - offset`.
     pub offset: f64,
+    max_depth: usize,
     trees: Vec<Tree>,
 }
 
@@ -178,27 +186,29 @@ fn check_columns(columns: &[(&str, &[f64])]) -> Result<usize> {
     Ok(n)
 }
 
+/// Grows the subtree of `rows` into node `node` (already allocated).
+#[allow(clippy::too_many_arguments)]
 fn grow(
     columns: &[&[f64]],
     features: &[usize],
     rows: &mut [usize],
+    node: usize,
     depth: usize,
     max_depth: usize,
     rng: &mut Rng,
     tree: &mut Tree,
-) -> u32 {
-    let node = tree.feature.len() as u32;
-    tree.feature.push(u32::MAX);
-    tree.threshold.push(0.0);
-    tree.left.push(0);
-    tree.right.push(0);
-    tree.leaf_path.push(0.0);
-    let leaf = |tree: &mut Tree, rows: usize| {
-        tree.leaf_path[node as usize] = depth as f64 + average_path_length(rows);
-        node
+) {
+    let make_leaf = |tree: &mut Tree, rows: usize| {
+        tree.nodes[node] = Node {
+            // no finite value is above it (and, unlike infinity, JSON can hold it)
+            threshold: f64::MAX,
+            feature: 0,
+            left: node as u32,
+        };
+        tree.leaf_path[node] = depth as f64 + average_path_length(rows);
     };
     if depth >= max_depth || rows.len() <= 1 {
-        return leaf(tree, rows.len());
+        return make_leaf(tree, rows.len());
     }
     // a random non-constant feature: draw without replacement until one varies
     let mut candidates: Vec<usize> = features.to_vec();
@@ -218,7 +228,7 @@ fn grow(
         }
     }
     let Some((f, lo, hi)) = chosen else {
-        return leaf(tree, rows.len());
+        return make_leaf(tree, rows.len());
     };
     let mut threshold = lo + (hi - lo) * rng.uniform();
     if threshold >= hi {
@@ -233,33 +243,37 @@ fn grow(
             split += 1;
         }
     }
+    let left = tree.nodes.len();
+    let blank = Node {
+        threshold: 0.0,
+        feature: 0,
+        left: 0,
+    };
+    tree.nodes.extend([blank, blank]);
+    tree.leaf_path.extend([0.0, 0.0]);
+    tree.nodes[node] = Node {
+        threshold,
+        feature: f as u32,
+        left: left as u32,
+    };
     let (l, r) = rows.split_at_mut(split);
-    let left = grow(columns, features, l, depth + 1, max_depth, rng, tree);
-    let right = grow(columns, features, r, depth + 1, max_depth, rng, tree);
-    let k = node as usize;
-    tree.feature[k] = f as u32;
-    tree.threshold[k] = threshold;
-    tree.left[k] = left;
-    tree.right[k] = right;
-    node
+    grow(columns, features, l, left, depth + 1, max_depth, rng, tree);
+    grow(
+        columns,
+        features,
+        r,
+        left + 1,
+        depth + 1,
+        max_depth,
+        rng,
+        tree,
+    );
 }
 
-impl Tree {
-    fn path(&self, columns: &[&[f64]], row: usize) -> f64 {
-        let mut k = 0usize;
-        loop {
-            let f = self.feature[k];
-            if f == u32::MAX {
-                return self.leaf_path[k];
-            }
-            k = if columns[f as usize][row] <= self.threshold[k] {
-                self.left[k]
-            } else {
-                self.right[k]
-            } as usize;
-        }
-    }
-}
+/// Rows scored together: their values stay in the L1 cache while every tree walks them.
+const SCORE_BLOCK: usize = 512;
+/// Rows walked in lockstep through a tree, so their dependent loads overlap.
+const LANES: usize = 8;
 
 impl IsolationForest {
     /// Grows the forest on named columns (all of the same length, finite).
@@ -317,14 +331,15 @@ impl IsolationForest {
             }
             features.truncate(per_tree);
             let mut tree = Tree {
-                feature: Vec::new(),
-                threshold: Vec::new(),
-                left: Vec::new(),
-                right: Vec::new(),
-                leaf_path: Vec::new(),
+                nodes: vec![Node {
+                    threshold: 0.0,
+                    feature: 0,
+                    left: 0,
+                }],
+                leaf_path: vec![0.0],
             };
             grow(
-                &cols, &features, &mut rows, 0, max_depth, &mut rng, &mut tree,
+                &cols, &features, &mut rows, 0, 0, max_depth, &mut rng, &mut tree,
             );
             tree
         };
@@ -346,6 +361,7 @@ impl IsolationForest {
             feature_names: columns.iter().map(|(n, _)| (*n).to_string()).collect(),
             max_samples,
             offset: -0.5,
+            max_depth,
             trees: trees.into_iter().flatten().collect(),
         };
         if let Contamination::Fraction(c) = params.contamination {
@@ -362,17 +378,51 @@ impl IsolationForest {
         std::thread::scope(|s| {
             let chunk = n.div_ceil(workers).max(1);
             for (w, part) in out.chunks_mut(chunk).enumerate() {
-                s.spawn(move || {
-                    for (i, o) in part.iter_mut().enumerate() {
-                        let row = w * chunk + i;
-                        let mean = self.trees.iter().map(|t| t.path(cols, row)).sum::<f64>()
-                            / self.trees.len() as f64;
-                        *o = -(2f64.powf(-mean / norm));
-                    }
-                });
+                s.spawn(move || self.score_range(cols, w * chunk, part, norm));
             }
         });
         out
+    }
+
+    /// Scores rows `first..first + out.len()` into `out`.
+    fn score_range(&self, cols: &[&[f64]], first: usize, out: &mut [f64], norm: f64) {
+        let p = cols.len();
+        let mut buf = vec![0.0; SCORE_BLOCK * p];
+        let mut sum = vec![0.0; SCORE_BLOCK];
+        for (b, part) in out.chunks_mut(SCORE_BLOCK).enumerate() {
+            let start = first + b * SCORE_BLOCK;
+            let m = part.len();
+            // row-major copy of the block
+            for (j, c) in cols.iter().enumerate() {
+                for (i, v) in c[start..start + m].iter().enumerate() {
+                    buf[i * p + j] = *v;
+                }
+            }
+            sum[..m].iter_mut().for_each(|v| *v = 0.0);
+            for tree in &self.trees {
+                let nodes = &tree.nodes;
+                let mut i = 0;
+                while i < m {
+                    let lanes = LANES.min(m - i);
+                    let mut idx = [0usize; LANES];
+                    for _ in 0..self.max_depth {
+                        for (l, k) in idx.iter_mut().enumerate().take(lanes) {
+                            let nd = nodes[*k];
+                            let x = buf[(i + l) * p + nd.feature as usize];
+                            *k = nd.left as usize + usize::from(x > nd.threshold);
+                        }
+                    }
+                    for (l, k) in idx.iter().enumerate().take(lanes) {
+                        sum[i + l] += tree.leaf_path[*k];
+                    }
+                    i += lanes;
+                }
+            }
+            let trees = self.trees.len() as f64;
+            for (o, s) in part.iter_mut().zip(&sum) {
+                *o = -(2f64.powf(-(s / trees) / norm));
+            }
+        }
     }
 
     fn columns_for<'a>(&self, columns: &[(&str, &'a [f64])]) -> Result<(Vec<&'a [f64]>, usize)> {
