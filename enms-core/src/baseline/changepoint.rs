@@ -31,8 +31,10 @@ pub enum ChangePointKind {
     /// Intercept only.
     Mean,
     /// Heating slope below a balance point.
+    #[serde(rename = "heating_3p", alias = "heating3p")]
     Heating3p,
     /// Cooling slope above a balance point.
+    #[serde(rename = "cooling_3p", alias = "cooling3p")]
     Cooling3p,
     /// Heating and cooling slopes around one change point.
     FourP,
@@ -41,7 +43,7 @@ pub enum ChangePointKind {
 }
 
 impl ChangePointKind {
-    /// The snake_case name.
+    /// The snake_case name (also its serde name).
     pub fn as_str(&self) -> &'static str {
         match self {
             ChangePointKind::Mean => "mean",
@@ -482,6 +484,22 @@ impl ChangePointModel {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn serde_names_are_the_documented_names() {
+        for k in ChangePointOptions::default().kinds {
+            let json = serde_json::to_string(&k).unwrap();
+            assert_eq!(json, format!("\"{}\"", k.as_str()));
+            assert_eq!(serde_json::from_str::<ChangePointKind>(&json).unwrap(), k);
+        }
+        // the names written before `heating_3p` and `cooling_3p` still load
+        for (old, k) in [
+            ("\"heating3p\"", ChangePointKind::Heating3p),
+            ("\"cooling3p\"", ChangePointKind::Cooling3p),
+        ] {
+            assert_eq!(serde_json::from_str::<ChangePointKind>(old).unwrap(), k);
+        }
+    }
 
     #[test]
     fn prefix_sums_equal_direct_sums() {

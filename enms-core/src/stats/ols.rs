@@ -56,16 +56,22 @@ pub struct Coefficient {
     /// Driver name (`const` for the intercept).
     pub name: String,
     /// Estimate.
+    #[serde(with = "crate::stats::nonfinite")]
     pub estimate: f64,
     /// Standard error.
+    #[serde(with = "crate::stats::nonfinite")]
     pub std_error: f64,
     /// t statistic.
+    #[serde(with = "crate::stats::nonfinite")]
     pub t: f64,
     /// Two-sided p-value.
+    #[serde(with = "crate::stats::nonfinite")]
     pub p_value: f64,
     /// Lower bound of the confidence interval.
+    #[serde(with = "crate::stats::nonfinite")]
     pub ci_low: f64,
     /// Upper bound of the confidence interval.
+    #[serde(with = "crate::stats::nonfinite")]
     pub ci_high: f64,
     /// Variance inflation factor (drivers only; `None` for the intercept or a single driver).
     pub vif: Option<f64>,
@@ -81,38 +87,55 @@ pub struct OlsFit {
     /// Observations.
     pub n: usize,
     /// Model degrees of freedom.
+    #[serde(with = "crate::stats::nonfinite")]
     pub df_model: f64,
     /// Residual degrees of freedom.
+    #[serde(with = "crate::stats::nonfinite")]
     pub df_resid: f64,
     /// Sum of squared residuals.
+    #[serde(with = "crate::stats::nonfinite")]
     pub ssr: f64,
     /// Total sum of squares (centred with an intercept).
+    #[serde(with = "crate::stats::nonfinite")]
     pub tss: f64,
     /// Mean of `y`.
+    #[serde(with = "crate::stats::nonfinite")]
     pub mean_y: f64,
     /// Coefficient of determination.
+    #[serde(with = "crate::stats::nonfinite")]
     pub r_squared: f64,
     /// Adjusted R².
+    #[serde(with = "crate::stats::nonfinite")]
     pub adj_r_squared: f64,
     /// F statistic of the model against the intercept-only model.
+    #[serde(with = "crate::stats::nonfinite")]
     pub f_statistic: f64,
     /// p-value of F.
+    #[serde(with = "crate::stats::nonfinite")]
     pub f_p_value: f64,
     /// Residual standard error `σ`.
+    #[serde(with = "crate::stats::nonfinite")]
     pub residual_std_error: f64,
     /// Log-likelihood.
+    #[serde(with = "crate::stats::nonfinite")]
     pub log_likelihood: f64,
     /// Akaike information criterion.
+    #[serde(with = "crate::stats::nonfinite")]
     pub aic: f64,
     /// Bayesian information criterion.
+    #[serde(with = "crate::stats::nonfinite")]
     pub bic: f64,
     /// Durbin-Watson statistic of the residuals.
+    #[serde(with = "crate::stats::nonfinite")]
     pub durbin_watson: f64,
     /// Lag-1 autocorrelation of the residuals, `Σ e_t e_(t-1) / Σ e_t²`.
+    #[serde(with = "crate::stats::nonfinite")]
     pub resid_autocorr_lag1: f64,
     /// CV(RMSE), percent (ASHRAE Guideline 14, `n - p` degrees of freedom).
+    #[serde(with = "crate::stats::nonfinite")]
     pub cv_rmse_pct: f64,
     /// Normalised mean bias error, percent (ASHRAE Guideline 14).
+    #[serde(with = "crate::stats::nonfinite")]
     pub nmbe_pct: f64,
     /// `(XᵀX)⁻¹`, row-major `p x p`.
     pub cov_unscaled: Vec<f64>,
@@ -667,5 +690,36 @@ mod tests {
         assert_eq!(e.code(), "LENGTH_MISMATCH");
         assert!(ols(&[], &[], &OlsOptions::default()).is_err());
         assert!(fit.predict(&[]).is_err());
+    }
+
+    #[test]
+    fn a_fit_with_nan_statistics_survives_json() {
+        // no drivers: F and its p are NaN; a constant target: R² too
+        for y in [vec![1.0, 2.0, 4.0, 3.0], vec![2.0; 4]] {
+            let fit = ols(&y, &[], &OlsOptions::default()).unwrap();
+            assert!(fit.f_statistic.is_nan());
+            let json = serde_json::to_string(&fit).unwrap();
+            assert!(json.contains("\"f_statistic\":\"NaN\""), "{json}");
+            let back: OlsFit = serde_json::from_str(&json).unwrap();
+            assert_eq!(serde_json::to_string(&back).unwrap(), json);
+            assert!(back.f_p_value.is_nan());
+            assert_eq!(back.coefficients[0].estimate, fit.coefficients[0].estimate);
+            // NaN reads back as NaN (its sign and payload are not kept)
+            assert!(
+                back.r_squared == fit.r_squared
+                    || back.r_squared.is_nan() && fit.r_squared.is_nan()
+            );
+        }
+        // `null`, as serde_json wrote NaN before, reads as NaN; infinities round-trip
+        let mut v: serde_json::Value =
+            serde_json::to_value(ols(&[1.0, 2.0, 4.0], &[], &OlsOptions::default()).unwrap())
+                .unwrap();
+        v["f_statistic"] = serde_json::Value::Null;
+        v["coefficients"][0]["t"] = "-inf".into();
+        let back: OlsFit = serde_json::from_value(v.clone()).unwrap();
+        assert!(back.f_statistic.is_nan());
+        assert_eq!(back.coefficients[0].t, f64::NEG_INFINITY);
+        v["aic"] = "lots".into();
+        assert!(serde_json::from_value::<OlsFit>(v).is_err());
     }
 }
