@@ -748,6 +748,284 @@ export interface SimRecords {
   /** Faults and dropouts that started in the step. */
   events: Array<SimEvent>
 }
+/** Options of an OLS fit; absent fields keep enms' defaults (intercept, 95 % intervals). */
+export interface OlsOptions {
+  /** Add an intercept (a column of ones named `const`, first). */
+  intercept?: boolean
+  /** Confidence level of the coefficient intervals, in (0, 1). */
+  confidence?: number
+}
+/** A gate set of one's own; an absent threshold is not checked. */
+export interface GateSet {
+  /** Name of the set (reported with each failure). */
+  name: string
+  /** R² must be strictly above this. */
+  minRSquaredExclusive?: number
+  /** R² must be at least this. */
+  minRSquared?: number
+  /** Every driver's p-value must be below this. */
+  maxDriverP?: number
+  /** At least one driver's p-value must be below this. */
+  oneDriverPBelow?: number
+  /** The model's F-test p-value must be below this. */
+  maxModelP?: number
+  /** At least this many observations. */
+  minObservations?: number
+  /** The training period spans at most this many days. */
+  maxSpanDays?: number
+  /** CV(RMSE) at most this, percent. */
+  maxCvRmsePct?: number
+  /** |NMBE| at most this, percent. */
+  maxAbsNmbePct?: number
+}
+/**
+ * Options of a baseline fit; absent fields keep enms' defaults (target `energy_kwh`, intercept,
+ * 95 % intervals, the `charter` gates, no training period).
+ */
+export interface BaselineOptions {
+  /** Name of the modelled quantity. */
+  target?: string
+  /** Add an intercept. */
+  intercept?: boolean
+  /** Confidence level of the coefficient intervals, in (0, 1). */
+  confidence?: number
+  /**
+   * Gate sets to check: built-in names (`charter`, `sep`, `ashrae14-monthly`,
+   * `ashrae14-daily`, `ashrae14-hourly`) or sets of one's own.
+   */
+  gates?: Array<string | GateSet>
+  /** Training period (for the span gate and the record). */
+  training?: TimeRange
+}
+/**
+ * Options of a performance report; absent fields keep enms' defaults (90 % confidence, a
+ * baseline that failed its gates refused).
+ */
+export interface PerformanceOptions {
+  /** Confidence level of the savings interval, in (0, 1). */
+  confidence?: number
+  /** Use a baseline that failed its gates (the report says so in `baselinePassed`). */
+  allowFailedGates?: boolean
+}
+/**
+ * Options of a driver search; absent fields keep enms' defaults (subsets of up to 3 drivers, VIF
+ * at most 5, no expected signs, the baseline defaults).
+ */
+export interface SelectionOptions {
+  /** Largest number of drivers in a candidate. */
+  maxDrivers?: number
+  /** Expected sign of each driver's coefficients (`1` or `-1`, by driver name). */
+  expectedSigns?: Record<string, number>
+  /** Largest acceptable variance inflation factor. */
+  maxVif?: number
+  /** Options of each candidate's fit. */
+  baseline?: BaselineOptions
+}
+/**
+ * Options of the change-point search; absent fields keep enms' defaults (heating 0-25 °C,
+ * cooling 5-30 °C, 0.5 °C steps, 10 periods beyond each balance point, slopes with p < 0.1, every
+ * shape, 95 % intervals).
+ */
+export interface ChangePointOptions {
+  /** Heating balance points searched, °C: `[low, high]`. */
+  heatingRangeC?: Array<number>
+  /** Cooling balance points searched, °C: `[low, high]`. */
+  coolingRangeC?: Array<number>
+  /** Grid step, °C. */
+  stepC?: number
+  /** Periods that must lie beyond each balance point. */
+  minPointsBeyond?: number
+  /** A slope qualifies when its p-value is below this. */
+  maxSlopeP?: number
+  /** Shapes to consider: `mean`, `heating_3p`, `cooling_3p`, `four_p`, `five_p`. */
+  kinds?: Array<string>
+  /** Confidence level of the final fit's intervals. */
+  confidence?: number
+}
+/**
+ * Options of a TOWT fit; absent fields keep enms' defaults (knots 0, 5, ..., 25 °C, occupancy
+ * above 65 % positive residuals, UTC hours of the week).
+ */
+export interface TowtOptions {
+  /** Temperature knots, °C, increasing. */
+  knotsC?: Array<number>
+  /** Share of positive first-pass residuals above which an hour of the week is occupied. */
+  occupancyThreshold?: number
+  /** IANA time zone of the site (hours of the week are local). */
+  timezone?: string
+}
+/** One estimated parameter. */
+export interface Coefficient {
+  /** Driver column name (`const` for the intercept, `driver=level` for a categorical level). */
+  name: string
+  /** Estimate. */
+  estimate: number
+  /** Standard error. */
+  stdError: number
+  /** t statistic. */
+  t: number
+  /** Two-sided p-value. */
+  pValue: number
+  /** Lower bound of the confidence interval. */
+  ciLow: number
+  /** Upper bound of the confidence interval. */
+  ciHigh: number
+  /** Variance inflation factor (`null` for the intercept or a single driver). */
+  vif?: number
+}
+/** Predictions with their intervals, one value per row. */
+export interface Prediction {
+  /** Predicted values. */
+  mean: Float64Array
+  /** Lower bound of the prediction interval (a new observation). */
+  piLow: Float64Array
+  /** Upper bound of the prediction interval. */
+  piHigh: Float64Array
+  /** Lower bound of the confidence interval of the mean. */
+  ciLow: Float64Array
+  /** Upper bound of the confidence interval of the mean. */
+  ciHigh: Float64Array
+}
+/** One failed gate. */
+export interface GateFailure {
+  /**
+   * Which test: `r_squared`, `driver_p`, `one_driver_p`, `model_p`, `observations`, `span`,
+   * `cv_rmse`, `nmbe`.
+   */
+  gate: string
+  /** What was found and what was required. */
+  reason: string
+}
+/** The outcome of one gate set. */
+export interface GateReport {
+  /** Name of the set. */
+  set: string
+  /** Whether every gate passed. */
+  passed: boolean
+  /** Every failing gate. */
+  failures: Array<GateFailure>
+}
+/** How a driver enters a baseline. */
+export interface DriverSpec {
+  /** Driver name. */
+  name: string
+  /** `numeric` or `categorical`. */
+  kind: string
+  /** Reference level of a categorical driver (no column of its own). */
+  reference?: string
+  /** Levels of a categorical driver with a column each, in column order. */
+  levels?: Array<string>
+}
+/** A training period, ms. */
+export interface Period {
+  /** First instant, ms. */
+  start: number
+  /** First instant after the period, ms. */
+  end: number
+}
+/** Energy performance over a reporting period. */
+export interface PerformanceReport {
+  /** Expected energy per period (the adjusted baseline). */
+  expected: Float64Array
+  /** Actual energy per period. */
+  actual: Float64Array
+  /** Actual - expected per period. */
+  deviation: Float64Array
+  /** Running sum of the deviations (falling: energy saved). */
+  cusum: Float64Array
+  /** Σ actual. */
+  totalActual: number
+  /** Σ expected. */
+  totalExpected: number
+  /** Regression-based EnPI: Σ actual / Σ expected (below 1: better than the baseline). */
+  enpiIndex: number
+  /** Avoided energy: Σ expected - Σ actual. */
+  savings: number
+  /** Savings / Σ expected. */
+  savingsFraction: number
+  /** Absolute uncertainty of the savings at `confidence` (ASHRAE Guideline 14, Annex B). */
+  savingsUncertainty: number
+  /** Fractional savings uncertainty (ΔS / S); `null` without savings. */
+  fractionalSavingsUncertainty?: number
+  /** Lower end of the savings interval. */
+  savingsLow: number
+  /** Upper end of the savings interval. */
+  savingsHigh: number
+  /** Confidence level. */
+  confidence: number
+  /** Whether the baseline passed its gates. */
+  baselinePassed: boolean
+}
+/** One candidate set of drivers of `selectDrivers`. */
+export interface DriverCandidate {
+  /** Drivers of the candidate. */
+  drivers: Array<string>
+  /** Adjusted R² (NaN when it could not be fitted). */
+  adjRSquared: number
+  /** Akaike information criterion (NaN when it could not be fitted). */
+  aic: number
+  /** Largest VIF among its columns (`null` with a single column). */
+  maxVif?: number
+  /** Whether every gate set passed. */
+  gatesPassed: boolean
+  /** Whether every coefficient has its expected sign. */
+  signsOk: boolean
+  /** Whether the VIFs are acceptable. */
+  vifOk: boolean
+  /** Every reason the candidate is not recommended. */
+  problems: Array<string>
+  /** Usable: gates passed, signs as expected, no collinearity. */
+  recommended: boolean
+}
+/** The best candidate of one change-point shape. */
+export interface ChangePointCandidate {
+  /** Shape: `mean`, `heating_3p`, `cooling_3p`, `four_p`, `five_p`. */
+  kind: string
+  /** Heating balance point, °C. */
+  heatingBalanceC?: number
+  /** Cooling balance point, °C. */
+  coolingBalanceC?: number
+  /** Adjusted R². */
+  adjRSquared: number
+  /** Whether its slopes are positive and significant. */
+  qualified: boolean
+}
+/**
+ * Ordinary least squares of `y` on named numeric columns (QR, statsmodels' statistics), on the
+ * calling thread.
+ */
+export declare function olsSync(y: Float64Array | number[], drivers: Record<string, Float64Array | number[]>, options?: OlsOptions): OlsFit
+/** Ordinary least squares off the main thread. */
+export declare function ols(y: Float64Array | number[], drivers: Record<string, Float64Array | number[]>, options?: OlsOptions): Promise<OlsFit>
+/**
+ * Fits an energy baseline of `y` (energy per period) on named driver columns (numbers: numeric,
+ * strings: categorical) and checks its gates, on the calling thread.
+ */
+export declare function fitBaselineSync(y: Float64Array | number[], drivers: Record<string, Float64Array | number[] | string[]>, options?: BaselineOptions): Baseline
+/** Fits an energy baseline off the main thread. */
+export declare function fitBaseline(y: Float64Array | number[], drivers: Record<string, Float64Array | number[] | string[]>, options?: BaselineOptions): Promise<Baseline>
+/**
+ * Fits every subset of the candidate drivers up to `maxDrivers` and ranks them (recommended
+ * first, then adjusted R², then AIC); subsets that cannot be fitted are listed with their
+ * reason. On the calling thread.
+ */
+export declare function selectDriversSync(y: Float64Array | number[], drivers: Record<string, Float64Array | number[] | string[]>, options?: SelectionOptions): Array<DriverCandidate>
+/** The driver search off the main thread. */
+export declare function selectDrivers(y: Float64Array | number[], drivers: Record<string, Float64Array | number[] | string[]>, options?: SelectionOptions): Promise<DriverCandidate[]>
+/**
+ * Searches every change-point shape and balance point (CalTRACK-style selection) for energy
+ * per period against the period's mean outdoor temperature, on the calling thread.
+ */
+export declare function fitChangePointSync(tempC: Float64Array | number[], energy: Float64Array | number[], options?: ChangePointOptions): ChangePointModel
+/** The change-point search off the main thread. */
+export declare function fitChangePoint(tempC: Float64Array | number[], energy: Float64Array | number[], options?: ChangePointOptions): Promise<ChangePointModel>
+/**
+ * Fits the hourly time-of-week-and-temperature model (LBNL / CalTRACK hourly) on hourly energy
+ * and the hour's mean outdoor temperature, at the hours starting at `ts`; on the calling thread.
+ */
+export declare function fitTowtSync(ts: Float64Array | BigInt64Array | Array<number | string>, tempC: Float64Array | number[], energy: Float64Array | number[], options?: TowtOptions): TowtModel
+/** The TOWT fit off the main thread. */
+export declare function fitTowt(ts: Float64Array | BigInt64Array | Array<number | string>, tempC: Float64Array | number[], energy: Float64Array | number[], options?: TowtOptions): Promise<TowtModel>
 export type SimulatorSessionJs = SimulatorSession
 /**
  * A simulation stepped forward by the caller (e.g. on a timer): `advance(to)` simulates from
@@ -772,4 +1050,265 @@ export declare class SimulatorSession {
    * and returns the records of the step, as `advanceRecords`.
    */
   advanceToNow(): SimRecords
+}
+/** A fitted ordinary least squares regression with its statistics. */
+export declare class OlsFit {
+  /** Parameters in design order (the intercept first), with their statistics. */
+  get coefficients(): Array<Coefficient>
+  /**
+   * Names of the design columns without the intercept (`driver=level` for
+   * categorical levels).
+   */
+  get columnNames(): Array<string>
+  /** Observations. */
+  get n(): number
+  /** Whether the model has an intercept. */
+  get intercept(): boolean
+  /** Confidence level of the coefficient intervals. */
+  get confidence(): number
+  /** Model degrees of freedom. */
+  get dfModel(): number
+  /** Residual degrees of freedom. */
+  get dfResid(): number
+  /** Sum of squared residuals. */
+  get ssr(): number
+  /** Total sum of squares (centred with an intercept). */
+  get tss(): number
+  /** Mean of the target. */
+  get meanY(): number
+  /** Coefficient of determination R². */
+  get rSquared(): number
+  /** Adjusted R². */
+  get adjRSquared(): number
+  /** F statistic against the intercept-only model. */
+  get fStatistic(): number
+  /** p-value of F. */
+  get fPValue(): number
+  /** Residual standard error σ. */
+  get residualStdError(): number
+  /** Log-likelihood. */
+  get logLikelihood(): number
+  /** Akaike information criterion. */
+  get aic(): number
+  /** Bayesian information criterion. */
+  get bic(): number
+  /** Durbin-Watson statistic of the residuals. */
+  get durbinWatson(): number
+  /** Lag-1 autocorrelation of the residuals. */
+  get residAutocorrLag1(): number
+  /** CV(RMSE), percent (ASHRAE Guideline 14, `n - p` degrees of freedom). */
+  get cvRmsePct(): number
+  /** Normalised mean bias error, percent (ASHRAE Guideline 14). */
+  get nmbePct(): number
+  /** A statsmodels-like text summary (enms-core's). */
+  summary(): string
+  /**
+   * Predictions with prediction and confidence intervals at `level` (e.g. 0.95) for new
+   * driver columns given by name, on the calling thread.
+   */
+  predictSync(drivers: Record<string, Float64Array | number[]>, level: number): Prediction
+  /** Predictions with intervals off the main thread. */
+  predict(drivers: Record<string, Float64Array | number[]>, level: number): Promise<Prediction>
+  /** The fit as enms-core serialises it (snake_case keys); `JSON.stringify(fit)` saves it. */
+  toJSON(): Record<string, any>
+  /** Loads a fit saved with `JSON.stringify(fit)` (the text). */
+  static fromJSON(json: string): OlsFit
+}
+/**
+ * A fitted energy baseline (ISO 50006): the regression with its statistics, its drivers (with
+ * categorical levels), its training period and its gate reports. Made by `fitBaseline` or
+ * `Baseline.fromJSON`.
+ */
+export declare class Baseline {
+  /** Parameters in design order (the intercept first), with their statistics. */
+  get coefficients(): Array<Coefficient>
+  /**
+   * Names of the design columns without the intercept (`driver=level` for
+   * categorical levels).
+   */
+  get columnNames(): Array<string>
+  /** Observations. */
+  get n(): number
+  /** Whether the model has an intercept. */
+  get intercept(): boolean
+  /** Confidence level of the coefficient intervals. */
+  get confidence(): number
+  /** Model degrees of freedom. */
+  get dfModel(): number
+  /** Residual degrees of freedom. */
+  get dfResid(): number
+  /** Sum of squared residuals. */
+  get ssr(): number
+  /** Total sum of squares (centred with an intercept). */
+  get tss(): number
+  /** Mean of the target. */
+  get meanY(): number
+  /** Coefficient of determination R². */
+  get rSquared(): number
+  /** Adjusted R². */
+  get adjRSquared(): number
+  /** F statistic against the intercept-only model. */
+  get fStatistic(): number
+  /** p-value of F. */
+  get fPValue(): number
+  /** Residual standard error σ. */
+  get residualStdError(): number
+  /** Log-likelihood. */
+  get logLikelihood(): number
+  /** Akaike information criterion. */
+  get aic(): number
+  /** Bayesian information criterion. */
+  get bic(): number
+  /** Durbin-Watson statistic of the residuals. */
+  get durbinWatson(): number
+  /** Lag-1 autocorrelation of the residuals. */
+  get residAutocorrLag1(): number
+  /** CV(RMSE), percent (ASHRAE Guideline 14, `n - p` degrees of freedom). */
+  get cvRmsePct(): number
+  /** Normalised mean bias error, percent (ASHRAE Guideline 14). */
+  get nmbePct(): number
+  /** A statsmodels-like text summary (enms-core's). */
+  summary(): string
+  /** Version of enms' serialised form the model was written with. */
+  get formatVersion(): number
+  /** Name of the modelled quantity. */
+  get target(): string
+  /** The drivers, in input order, with the levels of categorical ones. */
+  get drivers(): Array<DriverSpec>
+  /** Training period (ms), when given. */
+  get training(): Period | null
+  /** The outcome of each gate set. */
+  get gates(): Array<GateReport>
+  /** Every failing gate as one sentence (`set gate: reason`). */
+  get failures(): Array<string>
+  /** Whether every gate set passed (a model that did not is refused by `performance`). */
+  get passed(): boolean
+  /** The regression alone, as an `OlsFit`. */
+  get fit(): OlsFit
+  /**
+   * Predictions with prediction and confidence intervals at `level` (e.g. 0.95) for new driver
+   * values (every driver of the model, by name), on the calling thread.
+   */
+  predictSync(drivers: Record<string, Float64Array | number[] | string[]>, level: number): Prediction
+  /** Predictions with intervals off the main thread. */
+  predict(drivers: Record<string, Float64Array | number[] | string[]>, level: number): Promise<Prediction>
+  /**
+   * Deviation, CUSUM, EnPI and savings with their uncertainty over a reporting period
+   * (`actual` energy per period and the period's drivers), on the calling thread. A model
+   * that failed its gates is refused unless `allowFailedGates`.
+   */
+  performanceSync(actual: Float64Array | number[], drivers: Record<string, Float64Array | number[] | string[]>, options?: PerformanceOptions): PerformanceReport
+  /** The performance report off the main thread. */
+  performance(actual: Float64Array | number[], drivers: Record<string, Float64Array | number[] | string[]>, options?: PerformanceOptions): Promise<PerformanceReport>
+  /**
+   * The model as enms-core serialises it (snake_case keys, with `format_version`, drivers,
+   * training period, statistics and gate reports): `JSON.stringify(baseline)` saves it, in the
+   * form the server and the Python face use too.
+   */
+  toJSON(): Record<string, any>
+  /** Loads a model saved with `JSON.stringify(baseline)` (the text). */
+  static fromJSON(json: string): Baseline
+}
+/** A fitted temperature change-point model (mean, 3P heating or cooling, 4P, 5P). */
+export declare class ChangePointModel {
+  /** Parameters in design order (the intercept first), with their statistics. */
+  get coefficients(): Array<Coefficient>
+  /**
+   * Names of the design columns without the intercept (`driver=level` for
+   * categorical levels).
+   */
+  get columnNames(): Array<string>
+  /** Observations. */
+  get n(): number
+  /** Whether the model has an intercept. */
+  get intercept(): boolean
+  /** Confidence level of the coefficient intervals. */
+  get confidence(): number
+  /** Model degrees of freedom. */
+  get dfModel(): number
+  /** Residual degrees of freedom. */
+  get dfResid(): number
+  /** Sum of squared residuals. */
+  get ssr(): number
+  /** Total sum of squares (centred with an intercept). */
+  get tss(): number
+  /** Mean of the target. */
+  get meanY(): number
+  /** Coefficient of determination R². */
+  get rSquared(): number
+  /** Adjusted R². */
+  get adjRSquared(): number
+  /** F statistic against the intercept-only model. */
+  get fStatistic(): number
+  /** p-value of F. */
+  get fPValue(): number
+  /** Residual standard error σ. */
+  get residualStdError(): number
+  /** Log-likelihood. */
+  get logLikelihood(): number
+  /** Akaike information criterion. */
+  get aic(): number
+  /** Bayesian information criterion. */
+  get bic(): number
+  /** Durbin-Watson statistic of the residuals. */
+  get durbinWatson(): number
+  /** Lag-1 autocorrelation of the residuals. */
+  get residAutocorrLag1(): number
+  /** CV(RMSE), percent (ASHRAE Guideline 14, `n - p` degrees of freedom). */
+  get cvRmsePct(): number
+  /** Normalised mean bias error, percent (ASHRAE Guideline 14). */
+  get nmbePct(): number
+  /** A statsmodels-like text summary (enms-core's). */
+  summary(): string
+  /** Shape: `mean`, `heating_3p`, `cooling_3p`, `four_p` or `five_p`. */
+  get kind(): string
+  /** Heating balance point, °C (`null` without a heating slope). */
+  get heatingBalanceC(): number | null
+  /** Cooling balance point, °C (`null` without a cooling slope). */
+  get coolingBalanceC(): number | null
+  /** The best candidate of every shape considered. */
+  get candidates(): Array<ChangePointCandidate>
+  /** The regression on the degree terms (`hdd`, `cdd`), as an `OlsFit`. */
+  get fit(): OlsFit
+  /** Predicted energy per period for mean temperatures `tempC`. */
+  predict(tempC: Float64Array | number[]): Float64Array
+  /** The model as enms-core serialises it; `JSON.stringify(model)` saves it. */
+  toJSON(): Record<string, any>
+  /** Loads a model saved with `JSON.stringify(model)` (the text). */
+  static fromJSON(json: string): ChangePointModel
+}
+/** A fitted hourly time-of-week-and-temperature model. */
+export declare class TowtModel {
+  /**
+   * Level of each local hour of the week (Monday 00:00 = 0, ..., 167; NaN where the training
+   * data had no such hour).
+   */
+  get towLevels(): Float64Array
+  /** Whether each hour of the week is occupied. */
+  get occupied(): Array<boolean>
+  /** Temperature segment slopes in occupied hours. */
+  get occupiedSlopes(): Float64Array
+  /** Temperature segment slopes in unoccupied hours. */
+  get unoccupiedSlopes(): Float64Array
+  /** Temperature knots, °C. */
+  get knotsC(): Array<number>
+  /** IANA time zone of the hours of the week. */
+  get timezone(): string
+  /** Observations. */
+  get n(): number
+  /** Parameters (levels present plus slopes). */
+  get nParams(): number
+  /** Coefficient of determination. */
+  get rSquared(): number
+  /** CV(RMSE), percent (ASHRAE Guideline 14). */
+  get cvRmsePct(): number
+  /** NMBE, percent (ASHRAE Guideline 14). */
+  get nmbePct(): number
+  /**
+   * Predicted energy for hours starting at `ts` with mean temperatures `tempC`, on the calling
+   * thread.
+   */
+  predictSync(ts: Float64Array | BigInt64Array | Array<number | string>, tempC: Float64Array | number[]): Float64Array
+  /** Predictions off the main thread. */
+  predict(ts: Float64Array | BigInt64Array | Array<number | string>, tempC: Float64Array | number[]): Promise<Float64Array>
 }

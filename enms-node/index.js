@@ -310,7 +310,7 @@ if (!nativeBinding) {
   throw new Error(`Failed to load native binding`)
 }
 
-const { peakDemandSync, peakDemand, loadFactor, specificEnergyConsumption, secPerBucketSync, secPerBucket, powerFactor, reactiveSummary, defaultCarbonFactors, carbonKg, hourlyCarbonKgSync, hourlyCarbonKg, energyCostSync, energyCost, flatTariff, kpiReportSync, kpiReport, rollupSync, rollup, standardRollupsSync, standardRollups, bucketOf, defaultFactoryConfig, simulateSync, simulate, SimulatorSession } = nativeBinding
+const { peakDemandSync, peakDemand, loadFactor, specificEnergyConsumption, secPerBucketSync, secPerBucket, powerFactor, reactiveSummary, defaultCarbonFactors, carbonKg, hourlyCarbonKgSync, hourlyCarbonKg, energyCostSync, energyCost, flatTariff, kpiReportSync, kpiReport, rollupSync, rollup, standardRollupsSync, standardRollups, bucketOf, defaultFactoryConfig, simulateSync, simulate, SimulatorSession, OlsFit, olsSync, ols, Baseline, fitBaselineSync, fitBaseline, selectDriversSync, selectDrivers, ChangePointModel, fitChangePointSync, fitChangePoint, TowtModel, fitTowtSync, fitTowt } = nativeBinding
 
 module.exports.peakDemandSync = peakDemandSync
 module.exports.peakDemand = peakDemand
@@ -338,3 +338,17 @@ module.exports.defaultFactoryConfig = defaultFactoryConfig
 module.exports.simulateSync = simulateSync
 module.exports.simulate = simulate
 module.exports.SimulatorSession = SimulatorSession
+module.exports.OlsFit = OlsFit
+module.exports.olsSync = olsSync
+module.exports.ols = ols
+module.exports.Baseline = Baseline
+module.exports.fitBaselineSync = fitBaselineSync
+module.exports.fitBaseline = fitBaseline
+module.exports.selectDriversSync = selectDriversSync
+module.exports.selectDrivers = selectDrivers
+module.exports.ChangePointModel = ChangePointModel
+module.exports.fitChangePointSync = fitChangePointSync
+module.exports.fitChangePoint = fitChangePoint
+module.exports.TowtModel = TowtModel
+module.exports.fitTowtSync = fitTowtSync
+module.exports.fitTowt = fitTowt

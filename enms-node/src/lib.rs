@@ -17,4 +17,7 @@ pub mod rollup;
 pub mod sim;
 pub mod task;
 
+// Private: its napi classes have no constructor, so napi-derive generates undocumented items.
+mod baseline;
+
 pub use error::{js_error, JsErrorParts};
