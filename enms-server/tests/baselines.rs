@@ -475,6 +475,13 @@ fn baselines_over_the_api() {
         TimeRange::new(day(0), day(7)).unwrap(),
     );
     assert_eq!(hourly["table"]["periods_used"], th.len());
+    assert_eq!(
+        hourly["statistics"]["coefficients"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
     let direct_h = th.fit(&BaselineOptions::default()).unwrap();
     for (got, c) in hourly["statistics"]["coefficients"]
         .as_array()
@@ -484,6 +491,51 @@ fn baselines_over_the_api() {
     {
         assert_eq!(got["name"], c.name.as_str());
         assert!(close(got["estimate"].as_f64().unwrap(), c.estimate));
+    }
+
+    // operating hours and a mean temperature: the server's series equal the files'
+    let (status, ops) = server.post(
+        "/api/v1/baselines",
+        &json!({
+            "machine_id": MOULDING,
+            "start": format_rfc3339(day(0)),
+            "end": format_rfc3339(day(21)),
+            "drivers": ["operating_hours", "outdoor_temp_c"],
+            "gates": ["sep"],
+        }),
+    );
+    assert_eq!(status, 201, "{ops}");
+    let spec_o = TableSpec::new(
+        days(),
+        vec![
+            PeriodDriver::new("operating_hours", Aggregation::OperatingHours),
+            PeriodDriver::new("outdoor_temp_c", Aggregation::Mean),
+        ],
+    );
+    let to = table(
+        &data,
+        MOULDING,
+        &spec_o,
+        TimeRange::new(day(0), day(21)).unwrap(),
+    );
+    let direct_o = to.fit(&BaselineOptions::default()).unwrap();
+    assert_eq!(ops["table"]["periods_used"], to.len());
+    assert_eq!(
+        ops["statistics"]["coefficients"].as_array().unwrap().len(),
+        3
+    );
+    for (got, c) in ops["statistics"]["coefficients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(&direct_o.fit.coefficients)
+    {
+        assert_eq!(got["name"], c.name.as_str());
+        assert!(
+            close(got["estimate"].as_f64().unwrap(), c.estimate),
+            "{got} {c:?}"
+        );
+        assert!(close(got["std_error"].as_f64().unwrap(), c.std_error));
     }
 
     // bad requests name the field
