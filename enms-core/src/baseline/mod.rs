@@ -1,7 +1,8 @@
 //! ISO 50001 energy baselines (ISO 50006): regression models of energy on its relevant variables,
 //! temperature change-point models (3P, 4P, 5P), the hourly time-of-week-and-temperature model,
-//! validation gates (the charter's, US DOE SEP, ASHRAE Guideline 14), and energy performance over
-//! a reporting period (deviation, CUSUM, EnPI, savings with their uncertainty).
+//! the energy review (SEUs by Pareto, drivers by correlation), validation gates (the charter's,
+//! US DOE SEP, ASHRAE Guideline 14), and energy performance over a reporting period (deviation,
+//! CUSUM, EnPI, savings with their uncertainty).
 //!
 //! Readings become one row per model period in [`dataset`] (sums, time-weighted means,
 //! degree-days over local days, operating hours, weekday/weekend).
@@ -13,6 +14,7 @@ pub mod dataset;
 pub mod gates;
 pub mod model;
 pub mod performance;
+pub mod review;
 pub mod towt;
 
 pub use changepoint::{
@@ -22,4 +24,5 @@ pub use dataset::{Aggregation, DriverData, ModellingTable, PeriodDriver, Periods
 pub use gates::{GateFailure, GateReport, Gates};
 pub use model::{Baseline, BaselineOptions, Driver, DriverSpec, DriverValues, FORMAT_VERSION};
 pub use performance::{performance, PerformanceOptions, PerformanceReport};
+pub use review::{energy_review, pearson, EnergyReview, MachineEnergy, MachineReview};
 pub use towt::{fit_towt, TowtModel, TowtOptions};
