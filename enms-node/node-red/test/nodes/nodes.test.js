@@ -1,5 +1,5 @@
 'use strict';
-// The three nodes loaded into the real Node-RED runtime (node-red-node-test-helper), wired as in
+// The nodes loaded into the real Node-RED runtime (node-red-node-test-helper), wired as in
 // a flow; and the example flow of examples/node-red-flow.json.
 const { test, before, after, afterEach } = require('node:test');
 const assert = require('node:assert/strict');
@@ -10,6 +10,7 @@ const enms = require('enms');
 const simulatorNode = require('../../nodes/enms-simulator.js');
 const rollupNode = require('../../nodes/enms-rollup.js');
 const kpiNode = require('../../nodes/enms-kpi.js');
+const baselineNode = require('../../nodes/enms-baseline.js');
 
 helper.init(require.resolve('node-red'));
 
@@ -35,13 +36,15 @@ function collect(node, n) {
   });
 }
 
-test('all three nodes load with their defaults', async () => {
+test('all four nodes load with their defaults', async () => {
   const flow = [
     { id: 's', type: 'enms-simulator', seed: 42, machines: '', speed: 60, intervalMs: 1000, start: '', autostart: false, wires: [[], []] },
     { id: 'r', type: 'enms-rollup', width: '15m', timezone: '', maxGapS: '', wires: [[]] },
     { id: 'k', type: 'enms-kpi', window: '1h', timezone: '', demandWindowMinutes: '', electricityKgPerKwh: '', ratePerKwh: '', currency: 'EUR', factoryId: 'plant-1', machineType: 'compressor', carrier: 'electricity', wires: [[]] },
+    { id: 'b', type: 'enms-baseline', target: 'energyKwh', drivers: 'parts', trainingPeriods: 60, gates: '', confidence: '', allowFailedGates: false, wires: [[], []] },
   ];
-  await helper.load([simulatorNode, rollupNode, kpiNode], flow);
+  await helper.load([simulatorNode, rollupNode, kpiNode, baselineNode], flow);
+  assert.equal(helper.getNode('b').type, 'enms-baseline');
   assert.equal(helper.getNode('s').type, 'enms-simulator');
   assert.equal(helper.getNode('r').type, 'enms-rollup');
   assert.equal(helper.getNode('k').type, 'enms-kpi');
@@ -88,6 +91,68 @@ test('enms-kpi sends the enms report per window', async () => {
   assert.ok(Math.abs(comp.carbonKg - 0.4 * comp.energyKwh) < 1e-9);
   assert.ok(Math.abs(comp.energyCost - 0.2 * comp.energyKwh) < 1e-9);
   assert.ok(first.factories[0].byCarrier[0].cost.totalCost > 0);
+});
+
+/** Daily rows of a press: 300 kWh + 2 kWh per part + 15 kWh per heating degree-day; `factor` scales the energy. */
+function pressDays(n, from, factor = 1) {
+  return Array.from({ length: n }, (_, k) => {
+    const d = from + k;
+    const parts = 300 + ((d * 37) % 200);
+    const hdd = 5 + ((d * 11) % 13);
+    const noise = ((d * 7919) % 41) - 20;
+    return { machineId: 'press-1', start: START + d * 864e5, end: START + (d + 1) * 864e5, energyKwh: factor * (300 + 2 * parts + 15 * hdd + noise), parts, hdd };
+  });
+}
+
+test('enms-baseline trains on a window of days, then sends deviation and CUSUM per day', async () => {
+  const flow = [
+    { id: 'b', type: 'enms-baseline', target: 'energyKwh', drivers: 'parts, hdd', trainingPeriods: '40', gates: 'sep, ashrae14-daily', confidence: '', allowFailedGates: false, wires: [['perf'], ['fit']] },
+    { id: 'perf', type: 'helper' },
+    { id: 'fit', type: 'helper' },
+  ];
+  await helper.load(baselineNode, flow);
+  const fitMsg = collect(helper.getNode('fit'), 1);
+  const perfMsgs = collect(helper.getNode('perf'), 10);
+  const b = helper.getNode('b');
+  const training = pressDays(40, 0);
+  const reporting = pressDays(10, 40, 0.9);
+  b.receive({ payload: training });
+  for (const day of reporting) b.receive({ payload: day });
+  const [fit] = await fitMsg;
+  assert.equal(fit.topic, 'press-1');
+  assert.equal(fit.payload.passed, true, fit.payload.failures.join('; '));
+  const direct = enms.fitBaselineSync(
+    training.map((r) => r.energyKwh),
+    { parts: training.map((r) => r.parts), hdd: training.map((r) => r.hdd) },
+    { gates: ['sep', 'ashrae14-daily'], training: { start: START, end: START + 40 * 864e5 } },
+  );
+  assert.deepStrictEqual(fit.payload.coefficients, direct.coefficients);
+  const perf = (await perfMsgs).map((m) => m.payload);
+  const report = direct.performanceSync(reporting.map((r) => r.energyKwh), { parts: reporting.map((r) => r.parts), hdd: reporting.map((r) => r.hdd) });
+  perf.forEach((p, i) => {
+    assert.equal(p.deviation, report.deviation[i]);
+    assert.ok(Math.abs(p.cusum - report.cusum[i]) <= 1e-9 * Math.abs(report.cusum[i]));
+  });
+  assert.ok(perf[9].cusum < 0 && perf[9].enpiIndex < 1);
+});
+
+test('enms-baseline: a model that failed its gates raises the enms error on later days', async () => {
+  const flow = [
+    { id: 'b', type: 'enms-baseline', target: 'energyKwh', drivers: 'parts, hdd', trainingPeriods: '20', gates: '', confidence: '', allowFailedGates: false, wires: [['perf'], ['fit']] },
+    { id: 'perf', type: 'helper' },
+    { id: 'fit', type: 'helper' },
+  ];
+  await helper.load(baselineNode, flow);
+  const fitMsg = collect(helper.getNode('fit'), 1);
+  const b = helper.getNode('b');
+  b.receive({ payload: pressDays(20, 0) });
+  const [fit] = await fitMsg;
+  assert.equal(fit.payload.passed, false);
+  assert.ok(fit.payload.failures.some((f) => f.includes('charter observations')), fit.payload.failures.join('; '));
+  const failed = new Promise((resolve) => b.on('call:error', (call) => resolve(call)));
+  b.receive({ payload: pressDays(1, 20) });
+  const call = await failed;
+  assert.match(String(call.args[0]), /failed its gates/);
 });
 
 test('enms-simulator emits readings on its timer', async () => {
