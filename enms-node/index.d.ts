@@ -1103,16 +1103,20 @@ export declare class OlsFit {
   /** A statsmodels-like text summary (enms-core's). */
   summary(): string
   /**
+   * The model as enms-core serialises it (snake_case keys; a baseline with its
+   * `format_version`): `JSON.stringify(model)` saves it, in the form the server and
+   * the Python face read too.
+   */
+  toJSON(): Record<string, any>
+  /** Loads a model from the text `JSON.stringify(model)` wrote. */
+  static fromJSON(json: string): OlsFit
+  /**
    * Predictions with prediction and confidence intervals at `level` (e.g. 0.95) for new
    * driver columns given by name, on the calling thread.
    */
   predictSync(drivers: Record<string, Float64Array | number[]>, level: number): Prediction
   /** Predictions with intervals off the main thread. */
   predict(drivers: Record<string, Float64Array | number[]>, level: number): Promise<Prediction>
-  /** The fit as enms-core serialises it (snake_case keys); `JSON.stringify(fit)` saves it. */
-  toJSON(): Record<string, any>
-  /** Loads a fit saved with `JSON.stringify(fit)` (the text). */
-  static fromJSON(json: string): OlsFit
 }
 /**
  * A fitted energy baseline (ISO 50006): the regression with its statistics, its drivers (with
@@ -1169,6 +1173,14 @@ export declare class Baseline {
   get nmbePct(): number
   /** A statsmodels-like text summary (enms-core's). */
   summary(): string
+  /**
+   * The model as enms-core serialises it (snake_case keys; a baseline with its
+   * `format_version`): `JSON.stringify(model)` saves it, in the form the server and
+   * the Python face read too.
+   */
+  toJSON(): Record<string, any>
+  /** Loads a model from the text `JSON.stringify(model)` wrote. */
+  static fromJSON(json: string): Baseline
   /** Version of enms' serialised form the model was written with. */
   get formatVersion(): number
   /** Name of the modelled quantity. */
@@ -1200,14 +1212,6 @@ export declare class Baseline {
   performanceSync(actual: Float64Array | number[], drivers: Record<string, Float64Array | number[] | string[]>, options?: PerformanceOptions): PerformanceReport
   /** The performance report off the main thread. */
   performance(actual: Float64Array | number[], drivers: Record<string, Float64Array | number[] | string[]>, options?: PerformanceOptions): Promise<PerformanceReport>
-  /**
-   * The model as enms-core serialises it (snake_case keys, with `format_version`, drivers,
-   * training period, statistics and gate reports): `JSON.stringify(baseline)` saves it, in the
-   * form the server and the Python face use too.
-   */
-  toJSON(): Record<string, any>
-  /** Loads a model saved with `JSON.stringify(baseline)` (the text). */
-  static fromJSON(json: string): Baseline
 }
 /** A fitted temperature change-point model (mean, 3P heating or cooling, 4P, 5P). */
 export declare class ChangePointModel {
@@ -1260,6 +1264,14 @@ export declare class ChangePointModel {
   get nmbePct(): number
   /** A statsmodels-like text summary (enms-core's). */
   summary(): string
+  /**
+   * The model as enms-core serialises it (snake_case keys; a baseline with its
+   * `format_version`): `JSON.stringify(model)` saves it, in the form the server and
+   * the Python face read too.
+   */
+  toJSON(): Record<string, any>
+  /** Loads a model from the text `JSON.stringify(model)` wrote. */
+  static fromJSON(json: string): ChangePointModel
   /** Shape: `mean`, `heating_3p`, `cooling_3p`, `four_p` or `five_p`. */
   get kind(): string
   /** Heating balance point, °C (`null` without a heating slope). */
@@ -1272,10 +1284,6 @@ export declare class ChangePointModel {
   get fit(): OlsFit
   /** Predicted energy per period for mean temperatures `tempC`. */
   predict(tempC: Float64Array | number[]): Float64Array
-  /** The model as enms-core serialises it; `JSON.stringify(model)` saves it. */
-  toJSON(): Record<string, any>
-  /** Loads a model saved with `JSON.stringify(model)` (the text). */
-  static fromJSON(json: string): ChangePointModel
 }
 /** A fitted hourly time-of-week-and-temperature model. */
 export declare class TowtModel {

@@ -756,6 +756,29 @@ macro_rules! ols_statistics {
     };
 }
 
+/// `toJSON()` and `Baseline.fromJSON(text)`-style loading for a class holding a core model in
+/// `inner`.
+macro_rules! json_methods {
+    ($class:ident, $core:ty) => {
+        #[napi]
+        impl $class {
+            /// The model as enms-core serialises it (snake_case keys; a baseline with its
+            /// `format_version`): `JSON.stringify(model)` saves it, in the form the server and
+            /// the Python face read too.
+            #[napi(js_name = "toJSON", ts_return_type = "Record<string, any>")]
+            pub fn to_json(&self, env: Env) -> napi::Result<serde_json::Value> {
+                run(env, || to_json(&*self.inner))
+            }
+
+            /// Loads a model from the text `JSON.stringify(model)` wrote.
+            #[napi(factory, js_name = "fromJSON")]
+            pub fn from_json(env: Env, json: String) -> napi::Result<Self> {
+                run(env, || Ok(parse_json::<$core>(&json)?.into()))
+            }
+        }
+    };
+}
+
 // ---------------------------------------------------------------------------------------------
 // OLS
 
@@ -778,6 +801,7 @@ impl From<CoreOlsFit> for OlsFit {
 }
 
 ols_statistics!(OlsFit);
+json_methods!(OlsFit, CoreOlsFit);
 
 fn ols_predict(
     fit: &CoreOlsFit,
@@ -826,18 +850,6 @@ impl OlsFit {
             move || ols_predict(&fit, &cols, level),
             PredictionJs::from,
         )))
-    }
-
-    /// The fit as enms-core serialises it (snake_case keys); `JSON.stringify(fit)` saves it.
-    #[napi(js_name = "toJSON", ts_return_type = "Record<string, any>")]
-    pub fn to_json(&self, env: Env) -> napi::Result<serde_json::Value> {
-        run(env, || to_json(&*self.inner))
-    }
-
-    /// Loads a fit saved with `JSON.stringify(fit)` (the text).
-    #[napi(factory, js_name = "fromJSON")]
-    pub fn from_json(env: Env, json: String) -> napi::Result<Self> {
-        run(env, || Ok(parse_json::<CoreOlsFit>(&json)?.into()))
     }
 }
 
@@ -925,6 +937,7 @@ impl From<CoreBaseline> for Baseline {
 }
 
 ols_statistics!(Baseline);
+json_methods!(Baseline, CoreBaseline);
 
 struct PerformanceInput {
     baseline: Arc<CoreBaseline>,
@@ -1061,20 +1074,6 @@ impl Baseline {
             move || performance_run(input),
             PerformanceReportJs::from,
         )))
-    }
-
-    /// The model as enms-core serialises it (snake_case keys, with `format_version`, drivers,
-    /// training period, statistics and gate reports): `JSON.stringify(baseline)` saves it, in the
-    /// form the server and the Python face use too.
-    #[napi(js_name = "toJSON", ts_return_type = "Record<string, any>")]
-    pub fn to_json(&self, env: Env) -> napi::Result<serde_json::Value> {
-        run(env, || to_json(&*self.inner))
-    }
-
-    /// Loads a model saved with `JSON.stringify(baseline)` (the text).
-    #[napi(factory, js_name = "fromJSON")]
-    pub fn from_json(env: Env, json: String) -> napi::Result<Self> {
-        run(env, || Ok(parse_json::<CoreBaseline>(&json)?.into()))
     }
 }
 
@@ -1237,6 +1236,7 @@ impl From<CoreChangePointModel> for ChangePointModel {
 }
 
 ols_statistics!(ChangePointModel);
+json_methods!(ChangePointModel, CoreChangePointModel);
 
 fn predict_temps(m: &CoreChangePointModel, temp_c: &[f64]) -> Fallible<Float64Array> {
     Ok(Float64Array::new(m.predict(temp_c)?))
@@ -1289,21 +1289,6 @@ impl ChangePointModel {
     pub fn predict(&self, env: Env, temp_c: NumberColumn) -> napi::Result<Float64Array> {
         let t = number_column(&temp_c);
         run(env, || predict_temps(&self.inner, &t))
-    }
-
-    /// The model as enms-core serialises it; `JSON.stringify(model)` saves it.
-    #[napi(js_name = "toJSON", ts_return_type = "Record<string, any>")]
-    pub fn to_json(&self, env: Env) -> napi::Result<serde_json::Value> {
-        run(env, || to_json(&*self.inner))
-    }
-
-    /// Loads a model saved with `JSON.stringify(model)` (the text).
-    #[napi(factory, js_name = "fromJSON")]
-    pub fn from_json(env: Env, json: String) -> napi::Result<Self> {
-        run(
-            env,
-            || Ok(parse_json::<CoreChangePointModel>(&json)?.into()),
-        )
     }
 }
 

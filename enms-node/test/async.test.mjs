@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { enms } from './helpers.mjs';
+import { enms, ticksDuring } from './helpers.mjs';
 
 function bigReadings(n) {
   const ts = new Float64Array(n);
@@ -14,20 +14,6 @@ function bigReadings(n) {
     powerKw[i] = 50 + 40 * Math.sin(i / 600);
   }
   return { ts, powerKw };
-}
-
-async function ticksDuring(promise) {
-  let ticks = 0;
-  let done = false;
-  const spin = () => {
-    if (done) return;
-    ticks++;
-    setImmediate(spin);
-  };
-  setImmediate(spin);
-  const value = await promise;
-  done = true;
-  return { ticks, value };
 }
 
 test('rollup of 3 million readings leaves the event loop free', async () => {

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
-import { enms } from './helpers.mjs';
+import { enms, ticksDuring } from './helpers.mjs';
 
 const FIXTURE = JSON.parse(
   readFileSync(new URL('../../enms-core/tests/fixtures/ols_statsmodels.json', import.meta.url), 'utf8'),
@@ -525,20 +525,6 @@ test('fitTowt fits hours of the week and temperature slopes', async () => {
 
 // ---------------------------------------------------------------------------------------------
 // Off the main thread
-
-async function ticksDuring(promise) {
-  let ticks = 0;
-  let done = false;
-  const spin = () => {
-    if (done) return;
-    ticks++;
-    setImmediate(spin);
-  };
-  setImmediate(spin);
-  const value = await promise;
-  done = true;
-  return { ticks, value };
-}
 
 test('fitting, performance and driver selection leave the event loop free', async () => {
   // 100 000 periods of the plant (more than a baseline usually has; enough to take a while)

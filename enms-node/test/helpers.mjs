@@ -1,5 +1,5 @@
-// Shared helpers of the addon tests: the built addon, the simulated week, and the Rust shape of a
-// KPI report (to compare with `enms-sim kpis --json`).
+// Shared helpers of the addon tests: the built addon, the simulated week, event-loop turns during a
+// Promise, and the Rust shape of a KPI report (to compare with `enms-sim kpis --json`).
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -19,6 +19,24 @@ export function machineInputs(sim) {
       production: p ? { ts: p.ts, values: p.productionCount } : undefined,
     };
   });
+}
+
+/**
+ * Awaits `promise` while counting turns of the event loop: more than zero shows the work ran off
+ * the main thread (no timing assertions).
+ */
+export async function ticksDuring(promise) {
+  let ticks = 0;
+  let done = false;
+  const spin = () => {
+    if (done) return;
+    ticks++;
+    setImmediate(spin);
+  };
+  setImmediate(spin);
+  const value = await promise;
+  done = true;
+  return { ticks, value };
 }
 
 const us = (ms) => ms * 1000;
