@@ -2,8 +2,8 @@
 # Tests the Python face as a user gets it: a fresh virtual environment, `pip install ./enms-py`
 # (maturin builds the wheel from source with this machine's Rust), then the type stubs against the
 # compiled module (mypy stubtest), the pytest suite over the installed package (KPI cross-checks
-# against pandas/polars, the steel plant data, bad input, Python vs Rust KPI report) and the
-# quickstart example.
+# against pandas/polars, the steel plant data, bad input, Python vs Rust KPI report, baselines
+# against statsmodels, the isolation forest against scikit-learn) and the examples.
 #
 #   scripts/test-python.sh            # everything
 #   ENMS_PY_VENV=/some/dir scripts/test-python.sh   # build the venv there (anew) and keep it
@@ -36,7 +36,7 @@ python3 -m venv "$VENV"
 step "pip install ./enms-py (builds the abi3 wheel from source) and the test tools"
 # The wheel build runs cargo inside pip: keep its output visible when it fails.
 "$PY" -m pip install --disable-pip-version-check --quiet ./enms-py
-"$PY" -m pip install --disable-pip-version-check --quiet pytest pandas pyarrow mypy numpy polars
+"$PY" -m pip install --disable-pip-version-check --quiet pytest pandas pyarrow mypy numpy polars statsmodels scikit-learn
 
 step "the Rust side of the Python-vs-Rust comparison: enms-sim"
 cargo build --locked --quiet -p enms-sim
@@ -50,7 +50,7 @@ step "type stubs match the compiled module (mypy stubtest)"
 
 step "strict type check of the package and the example (mypy --strict)"
 "$PY" -m mypy --strict -p enms
-"$PY" -m mypy --strict --ignore-missing-imports "$ROOT/examples/python_quickstart.py"
+"$PY" -m mypy --strict --ignore-missing-imports "$ROOT/examples/python_quickstart.py" "$ROOT/examples/python_baseline.py"
 
 step "pytest over the installed package"
 export ENMS_REPO_ROOT="$ROOT"
@@ -58,5 +58,8 @@ export ENMS_REPO_ROOT="$ROOT"
 
 step "the quickstart example"
 "$PY" "$ROOT/examples/python_quickstart.py"
+
+step "the baseline and isolation forest example"
+"$PY" "$ROOT/examples/python_baseline.py"
 
 step "Python face: all passed"

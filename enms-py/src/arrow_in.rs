@@ -175,6 +175,11 @@ impl Table {
         self.rows
     }
 
+    /// Column names, in order.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
     /// Whether the table has a column.
     pub fn has(&self, name: &str) -> bool {
         self.names.iter().any(|n| n == name)

@@ -3,13 +3,15 @@
 //!
 //! The module only converts: Arrow/numpy columns in ([`arrow_in`]), core calls with the GIL released,
 //! Arrow record batches out ([`arrow_out`], read by polars without a copy) and errors into the
-//! `enms.EnmsError` hierarchy ([`errors`]). Every formula, default value and validation rule is in
-//! `enms-core` (and the simulator in `enms-sim`). Structured results (peak demand, cost breakdown, KPI
+//! `enms.EnmsError` hierarchy ([`errors`]); baselines and the isolation forest are in
+//! [`baseline`]. Every formula, default value and validation rule is in `enms-core` (and the
+//! simulator in `enms-sim`). Structured results (peak demand, cost breakdown, KPI
 //! report) cross as their serde JSON form, the same as the Rust CLI prints, and the thin Python
 //! layer (`enms-py/python/enms`) turns them into dicts and polars DataFrames.
 
 pub mod arrow_in;
 pub mod arrow_out;
+pub mod baseline;
 pub mod errors;
 pub mod sim;
 
@@ -746,6 +748,7 @@ fn _enms(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sec_per_bucket, m)?)?;
     m.add_function(wrap_pyfunction!(energy_cost, m)?)?;
     m.add_function(wrap_pyfunction!(kpi_report, m)?)?;
+    baseline::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -1,7 +1,10 @@
 """enms: energy management for factories, with a Rust core.
 
 Rollups, KPIs (peak demand, load factor, specific energy consumption, cost under a tariff,
-carbon, power factor, the per machine / factory / total report) and a factory simulator.
+carbon, power factor, the per machine / factory / total report), energy baselines (:class:`Baseline`,
+:func:`ols`, :func:`select_drivers`, :func:`fit_change_point`, :func:`fit_towt`) with statsmodels'
+statistics, the isolation forest (:class:`IsolationForest`, scikit-learn's API) and a factory
+simulator.
 
 Data in: polars, pandas or pyarrow tables (anything with ``__arrow_c_stream__``), or columns of
 their own (polars Series, pyarrow arrays, numpy arrays). A float64 column and a ``datetime[us]``
@@ -50,9 +53,31 @@ from ._enms import (
     __version__,
     default_carbon_factors,
 )
+from ._models import (
+    Baseline,
+    ChangePointModel,
+    IsolationForest,
+    OlsResults,
+    Performance,
+    TowtModel,
+    fit_change_point,
+    fit_towt,
+    ols,
+    select_drivers,
+)
 
 __all__ = [
     "ArrowInterfaceError",
+    "Baseline",
+    "ChangePointModel",
+    "IsolationForest",
+    "OlsResults",
+    "Performance",
+    "TowtModel",
+    "fit_change_point",
+    "fit_towt",
+    "ols",
+    "select_drivers",
     "CarrierMismatchError",
     "ColumnNotFoundError",
     "DtypeError",

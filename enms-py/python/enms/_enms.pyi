@@ -7,6 +7,17 @@ __version__: str
 __all__ = [
     "ArrowInterfaceError",
     "ArrowStream",
+    "BaselineModel",
+    "ChangePointFit",
+    "IsolationForestModel",
+    "OlsModel",
+    "TowtFit",
+    "baseline_fit",
+    "fit_change_point",
+    "fit_towt",
+    "iforest_fit",
+    "ols",
+    "select_drivers",
     "CarrierMismatchError",
     "ColumnNotFoundError",
     "DtypeError",
@@ -172,3 +183,103 @@ def kpi_report(
     hourly_carbon: Any = None,
     tariff_json: str | None = None,
 ) -> str: ...
+
+@final
+class BaselineModel:
+    """A fitted regression baseline (enms-core)."""
+
+    def predict_interval(self, data: Any, level: float | None = None) -> ArrowStream: ...
+    def performance(
+        self,
+        data: Any,
+        actual: Any,
+        *,
+        confidence: float | None = None,
+        allow_failed_gates: bool | None = None,
+    ) -> tuple[ArrowStream, str]: ...
+    def summary(self) -> str: ...
+    def to_json(self) -> str: ...
+    @staticmethod
+    def from_json(text: str) -> BaselineModel: ...
+
+@final
+class OlsModel:
+    """An ordinary least squares fit (enms-core)."""
+
+    def predict_interval(self, data: Any, level: float | None = None) -> ArrowStream: ...
+    def summary(self) -> str: ...
+    def to_json(self) -> str: ...
+
+@final
+class ChangePointFit:
+    """A fitted temperature change-point model (enms-core)."""
+
+    def predict(self, temp_c: Any) -> ArrowStream: ...
+    def summary(self) -> str: ...
+    def to_json(self) -> str: ...
+
+@final
+class TowtFit:
+    """A fitted time-of-week-and-temperature model (enms-core)."""
+
+    def predict(self, time: Any, temp_c: Any) -> ArrowStream: ...
+    def to_json(self) -> str: ...
+
+@final
+class IsolationForestModel:
+    """A fitted isolation forest (enms-core)."""
+
+    def score_samples(self, data: Any) -> ArrowStream: ...
+    def decision_function(self, data: Any) -> ArrowStream: ...
+    def predict(self, data: Any) -> ArrowStream: ...
+    @property
+    def offset(self) -> float: ...
+    @property
+    def feature_names(self) -> list[str]: ...
+    @property
+    def max_samples(self) -> int: ...
+    def to_json(self) -> str: ...
+    @staticmethod
+    def from_json(text: str) -> IsolationForestModel: ...
+
+def baseline_fit(
+    y: Any,
+    data: Any,
+    *,
+    target: str | None = None,
+    intercept: bool | None = None,
+    confidence: float | None = None,
+    gates: list[str] | None = None,
+) -> BaselineModel: ...
+def ols(y: Any, data: Any, *, intercept: bool | None = None, confidence: float | None = None) -> OlsModel: ...
+def select_drivers(
+    y: Any,
+    data: Any,
+    *,
+    max_drivers: int | None = None,
+    max_vif: float | None = None,
+    expected_signs: list[tuple[str, float]] | None = None,
+    gates: list[str] | None = None,
+) -> str: ...
+def fit_change_point(
+    temp_c: Any, energy: Any, *, kinds: list[str] | None = None, confidence: float | None = None
+) -> ChangePointFit: ...
+def fit_towt(
+    time: Any,
+    temp_c: Any,
+    energy: Any,
+    *,
+    timezone: str | None = None,
+    knots_c: list[float] | None = None,
+    occupancy_threshold: float | None = None,
+) -> TowtFit: ...
+def iforest_fit(
+    data: Any,
+    *,
+    n_estimators: int | None = None,
+    max_samples: int | None = None,
+    contamination: float | None = None,
+    max_features: float | None = None,
+    random_state: int | None = None,
+    n_jobs: int | None = None,
+) -> IsolationForestModel: ...

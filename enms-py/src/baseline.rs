@@ -1,0 +1,621 @@
+//! Baselines and the isolation forest in Python: tables of drivers (or features) in, the core's
+//! models held as `inner`, results out as Arrow streams and the models' serde JSON (which the
+//! Python layer reads for the statistics). Text columns become categorical drivers, numeric
+//! columns numeric ones. Fitting, predicting and scoring run with the GIL released.
+
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, Float64Array, Int8Array};
+use arrow_schema::{DataType, Field};
+use enms_core::anomaly::{Contamination, IsolationForest, IsolationForestParams};
+use enms_core::baseline::model::{select_drivers as core_select_drivers, SelectionOptions};
+use enms_core::baseline::{
+    fit_change_point as core_fit_change_point, fit_towt as core_fit_towt, performance, Baseline,
+    BaselineOptions, ChangePointModel, ChangePointOptions, Driver, Gates, PerformanceOptions,
+    TowtModel, TowtOptions,
+};
+use enms_core::stats::{ols as core_ols, OlsFit, OlsOptions, Prediction};
+use enms_core::Error;
+use pyo3::prelude::*;
+
+use crate::arrow_in::{
+    f64_column, f64_from_chunks, strings_from_chunks, ts_column, ColumnArg, F64Col, Table,
+};
+use crate::arrow_out::{batch, stream_of, ArrowStream};
+use crate::errors::{FaceError, FaceResult};
+use crate::{json_in, json_out};
+
+fn is_text(dt: &DataType) -> bool {
+    match dt {
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => true,
+        DataType::Dictionary(_, v) => is_text(v),
+        _ => false,
+    }
+}
+
+/// Every column of `data` as a driver: text columns categorical, numeric columns numeric.
+fn drivers_from(data: &Table) -> FaceResult<Vec<Driver>> {
+    let mut out = Vec::with_capacity(data.names().len());
+    for name in data.names() {
+        let (dt, chunks) = data.column(name)?;
+        if is_text(dt) {
+            let levels = strings_from_chunks(name, dt, chunks)?;
+            let mut v = Vec::with_capacity(levels.len());
+            for (index, level) in levels.into_iter().enumerate() {
+                v.push(level.ok_or_else(|| {
+                    FaceError::Core(Error::Parse {
+                        column: name.clone(),
+                        index,
+                        value: "null".into(),
+                        reason: "a categorical driver needs a level in every row".into(),
+                    })
+                })?);
+            }
+            out.push(Driver::categorical(name, v));
+        } else {
+            let v = f64_from_chunks(name, dt, chunks)?;
+            out.push(Driver::numeric(name, v.values().to_vec()));
+        }
+    }
+    Ok(out)
+}
+
+/// Numeric columns of `data`, borrowed where Arrow allows.
+fn numeric_columns(data: &Table) -> FaceResult<Vec<(String, F64Col)>> {
+    data.names()
+        .iter()
+        .map(|name| {
+            let (dt, chunks) = data.column(name)?;
+            Ok((name.clone(), f64_from_chunks(name, dt, chunks)?))
+        })
+        .collect()
+}
+
+fn array(y: &Bound<'_, PyAny>, param: &str) -> FaceResult<F64Col> {
+    f64_column(None, &ColumnArg::from_py(y), param)
+}
+
+fn f64_array(v: Vec<f64>) -> ArrayRef {
+    Arc::new(Float64Array::from(v))
+}
+
+fn prediction_stream(p: Prediction) -> FaceResult<ArrowStream> {
+    let names = ["mean", "ci_low", "ci_high", "pi_low", "pi_high"];
+    let fields = names
+        .iter()
+        .map(|n| Field::new(*n, DataType::Float64, false))
+        .collect();
+    let b = batch(
+        fields,
+        vec![
+            f64_array(p.mean),
+            f64_array(p.ci_low),
+            f64_array(p.ci_high),
+            f64_array(p.pi_low),
+            f64_array(p.pi_high),
+        ],
+    )?;
+    Ok(stream_of(b))
+}
+
+fn one_column(name: &str, a: ArrayRef) -> FaceResult<ArrowStream> {
+    let f = Field::new(name, a.data_type().clone(), false);
+    Ok(stream_of(batch(vec![f], vec![a])?))
+}
+
+fn ols_options(intercept: Option<bool>, confidence: Option<f64>) -> OlsOptions {
+    let mut o = OlsOptions::default();
+    if let Some(i) = intercept {
+        o.intercept = i;
+    }
+    if let Some(c) = confidence {
+        o.confidence = c;
+    }
+    o
+}
+
+fn baseline_options(
+    target: Option<String>,
+    intercept: Option<bool>,
+    confidence: Option<f64>,
+    gates: Option<Vec<String>>,
+) -> FaceResult<BaselineOptions> {
+    let mut o = BaselineOptions::default();
+    if let Some(t) = target {
+        o.target = t;
+    }
+    o.ols = ols_options(intercept, confidence);
+    if let Some(g) = gates {
+        o.gates = g
+            .iter()
+            .map(|name| Gates::named(name))
+            .collect::<Result<_, _>>()?;
+    }
+    Ok(o)
+}
+
+/// A fitted regression baseline (`enms_core::baseline::Baseline`).
+#[pyclass(module = "enms._enms", name = "BaselineModel", frozen)]
+pub struct BaselineModel {
+    inner: Baseline,
+}
+
+/// Fits `y` on every column of `data` (text columns categorical) and checks the gates.
+#[pyfunction]
+#[pyo3(signature = (y, data, *, target=None, intercept=None, confidence=None, gates=None))]
+fn baseline_fit(
+    py: Python<'_>,
+    y: Bound<'_, PyAny>,
+    data: Bound<'_, PyAny>,
+    target: Option<String>,
+    intercept: Option<bool>,
+    confidence: Option<f64>,
+    gates: Option<Vec<String>>,
+) -> PyResult<BaselineModel> {
+    let options = baseline_options(target, intercept, confidence, gates)?;
+    let table = Table::import(&data, "X")?;
+    let y = array(&y, "y")?;
+    let inner = py.detach(|| -> FaceResult<Baseline> {
+        let drivers = drivers_from(&table)?;
+        Ok(Baseline::fit(y.values(), &drivers, &options)?)
+    })?;
+    Ok(BaselineModel { inner })
+}
+
+#[pymethods]
+impl BaselineModel {
+    /// Predictions with confidence and prediction intervals at `level` (default: the model's
+    /// confidence level).
+    #[pyo3(signature = (data, level=None))]
+    fn predict_interval(
+        &self,
+        py: Python<'_>,
+        data: Bound<'_, PyAny>,
+        level: Option<f64>,
+    ) -> PyResult<ArrowStream> {
+        let table = Table::import(&data, "X")?;
+        let level = level.unwrap_or(self.inner.fit.options.confidence);
+        let out = py.detach(|| -> FaceResult<ArrowStream> {
+            let drivers = drivers_from(&table)?;
+            prediction_stream(self.inner.predict(&drivers, level)?)
+        })?;
+        Ok(out)
+    }
+
+    /// Deviation, CUSUM, EnPI and savings of `actual` against the model for `data`: the
+    /// per-period columns as a stream and the report's scalars as JSON.
+    #[pyo3(signature = (data, actual, *, confidence=None, allow_failed_gates=None))]
+    fn performance(
+        &self,
+        py: Python<'_>,
+        data: Bound<'_, PyAny>,
+        actual: Bound<'_, PyAny>,
+        confidence: Option<f64>,
+        allow_failed_gates: Option<bool>,
+    ) -> PyResult<(ArrowStream, String)> {
+        let mut o = PerformanceOptions::default();
+        if let Some(c) = confidence {
+            o.confidence = c;
+        }
+        if let Some(a) = allow_failed_gates {
+            o.allow_failed_gates = a;
+        }
+        let table = Table::import(&data, "X")?;
+        let actual = array(&actual, "actual")?;
+        let out = py.detach(|| -> FaceResult<(ArrowStream, String)> {
+            let drivers = drivers_from(&table)?;
+            let r = performance(&self.inner, actual.values(), &drivers, &o)?;
+            let mut scalars = serde_json::to_value(&r).map_err(|e| FaceError::Arrow {
+                field: "result".into(),
+                reason: e.to_string(),
+            })?;
+            if let Some(m) = scalars.as_object_mut() {
+                for k in ["expected", "actual", "deviation", "cusum"] {
+                    m.remove(k);
+                }
+            }
+            let names = ["expected", "actual", "deviation", "cusum"];
+            let fields = names
+                .iter()
+                .map(|n| Field::new(*n, DataType::Float64, false))
+                .collect();
+            let b = batch(
+                fields,
+                vec![
+                    f64_array(r.expected),
+                    f64_array(r.actual),
+                    f64_array(r.deviation),
+                    f64_array(r.cusum),
+                ],
+            )?;
+            Ok((stream_of(b), json_out(&scalars)?))
+        })?;
+        Ok(out)
+    }
+
+    /// The statsmodels-like summary table.
+    fn summary(&self) -> String {
+        self.inner.fit.summary()
+    }
+
+    /// The model as JSON (serde form with its format version).
+    fn to_json(&self) -> PyResult<String> {
+        Ok(json_out(&self.inner)?)
+    }
+
+    /// A model from [`BaselineModel::to_json`]'s text.
+    #[staticmethod]
+    fn from_json(text: &str) -> PyResult<BaselineModel> {
+        let inner: Baseline = json_in("text", text)?;
+        if inner.format_version > enms_core::baseline::FORMAT_VERSION {
+            return Err(FaceError::Core(Error::InvalidParameter {
+                name: "text".into(),
+                reason: format!(
+                    "format version {} is newer than this enms reads ({})",
+                    inner.format_version,
+                    enms_core::baseline::FORMAT_VERSION
+                ),
+            })
+            .into());
+        }
+        Ok(BaselineModel { inner })
+    }
+}
+
+/// An ordinary least squares fit (`enms_core::stats::OlsFit`).
+#[pyclass(module = "enms._enms", name = "OlsModel", frozen)]
+pub struct OlsModel {
+    inner: OlsFit,
+}
+
+/// OLS of `y` on the numeric columns of `data`.
+#[pyfunction]
+#[pyo3(signature = (y, data, *, intercept=None, confidence=None))]
+fn ols(
+    py: Python<'_>,
+    y: Bound<'_, PyAny>,
+    data: Bound<'_, PyAny>,
+    intercept: Option<bool>,
+    confidence: Option<f64>,
+) -> PyResult<OlsModel> {
+    let o = ols_options(intercept, confidence);
+    let table = Table::import(&data, "X")?;
+    let y = array(&y, "y")?;
+    let inner = py.detach(|| -> FaceResult<OlsFit> {
+        let cols = numeric_columns(&table)?;
+        let refs: Vec<(&str, &[f64])> =
+            cols.iter().map(|(n, c)| (n.as_str(), c.values())).collect();
+        Ok(core_ols(y.values(), &refs, &o)?)
+    })?;
+    Ok(OlsModel { inner })
+}
+
+#[pymethods]
+impl OlsModel {
+    /// Predictions with intervals for the columns of `data` (in the fit's order, by name).
+    #[pyo3(signature = (data, level=None))]
+    fn predict_interval(
+        &self,
+        py: Python<'_>,
+        data: Bound<'_, PyAny>,
+        level: Option<f64>,
+    ) -> PyResult<ArrowStream> {
+        let table = Table::import(&data, "X")?;
+        let level = level.unwrap_or(self.inner.options.confidence);
+        let names: Vec<String> = self
+            .inner
+            .driver_names()
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        let out = py.detach(|| -> FaceResult<ArrowStream> {
+            let cols = names
+                .iter()
+                .map(|n| {
+                    let (dt, chunks) = table.column(n)?;
+                    f64_from_chunks(n, dt, chunks)
+                })
+                .collect::<FaceResult<Vec<F64Col>>>()?;
+            let refs: Vec<&[f64]> = cols.iter().map(F64Col::values).collect();
+            prediction_stream(self.inner.predict_interval(&refs, level)?)
+        })?;
+        Ok(out)
+    }
+
+    /// The statsmodels-like summary table.
+    fn summary(&self) -> String {
+        self.inner.summary()
+    }
+
+    /// The fit as JSON.
+    fn to_json(&self) -> PyResult<String> {
+        Ok(json_out(&self.inner)?)
+    }
+}
+
+/// Every subset of the columns of `data` up to `max_drivers`, ranked, as JSON.
+#[pyfunction]
+#[pyo3(signature = (y, data, *, max_drivers=None, max_vif=None, expected_signs=None, gates=None))]
+fn select_drivers(
+    py: Python<'_>,
+    y: Bound<'_, PyAny>,
+    data: Bound<'_, PyAny>,
+    max_drivers: Option<usize>,
+    max_vif: Option<f64>,
+    expected_signs: Option<Vec<(String, f64)>>,
+    gates: Option<Vec<String>>,
+) -> PyResult<String> {
+    let mut o = SelectionOptions::default();
+    if let Some(m) = max_drivers {
+        o.max_drivers = m;
+    }
+    if let Some(v) = max_vif {
+        o.max_vif = v;
+    }
+    if let Some(s) = expected_signs {
+        o.expected_signs = s;
+    }
+    o.baseline = baseline_options(None, None, None, gates)?;
+    let table = Table::import(&data, "X")?;
+    let y = array(&y, "y")?;
+    let out = py.detach(|| -> FaceResult<String> {
+        let drivers = drivers_from(&table)?;
+        let c = core_select_drivers(y.values(), &drivers, &o)?;
+        json_out(&c)
+    })?;
+    Ok(out)
+}
+
+/// A fitted temperature change-point model.
+#[pyclass(module = "enms._enms", name = "ChangePointFit", frozen)]
+pub struct ChangePointFit {
+    inner: ChangePointModel,
+}
+
+/// Searches the change-point shapes and balance points for `energy` against `temp_c`.
+#[pyfunction]
+#[pyo3(signature = (temp_c, energy, *, kinds=None, confidence=None))]
+fn fit_change_point(
+    py: Python<'_>,
+    temp_c: Bound<'_, PyAny>,
+    energy: Bound<'_, PyAny>,
+    kinds: Option<Vec<String>>,
+    confidence: Option<f64>,
+) -> PyResult<ChangePointFit> {
+    let mut o = ChangePointOptions::default();
+    if let Some(k) = kinds {
+        o.kinds = json_in("kinds", &json_out(&k)?)?;
+    }
+    if let Some(c) = confidence {
+        o.confidence = c;
+    }
+    let t = array(&temp_c, "temp_c")?;
+    let e = array(&energy, "energy")?;
+    let inner = py
+        .detach(|| core_fit_change_point(t.values(), e.values(), &o))
+        .map_err(FaceError::from)?;
+    Ok(ChangePointFit { inner })
+}
+
+#[pymethods]
+impl ChangePointFit {
+    /// Expected energy at the temperatures `temp_c`.
+    fn predict(&self, py: Python<'_>, temp_c: Bound<'_, PyAny>) -> PyResult<ArrowStream> {
+        let t = array(&temp_c, "temp_c")?;
+        let out = py.detach(|| -> FaceResult<ArrowStream> {
+            one_column("predicted", f64_array(self.inner.predict(t.values())?))
+        })?;
+        Ok(out)
+    }
+
+    /// The statsmodels-like summary of the final regression.
+    fn summary(&self) -> String {
+        self.inner.fit.summary()
+    }
+
+    /// The model as JSON.
+    fn to_json(&self) -> PyResult<String> {
+        Ok(json_out(&self.inner)?)
+    }
+}
+
+/// A fitted time-of-week-and-temperature model.
+#[pyclass(module = "enms._enms", name = "TowtFit", frozen)]
+pub struct TowtFit {
+    inner: TowtModel,
+}
+
+/// Fits the hourly TOWT model (hours starting at `time`, UTC).
+#[pyfunction]
+#[pyo3(signature = (time, temp_c, energy, *, timezone=None, knots_c=None, occupancy_threshold=None))]
+fn fit_towt(
+    py: Python<'_>,
+    time: Bound<'_, PyAny>,
+    temp_c: Bound<'_, PyAny>,
+    energy: Bound<'_, PyAny>,
+    timezone: Option<String>,
+    knots_c: Option<Vec<f64>>,
+    occupancy_threshold: Option<f64>,
+) -> PyResult<TowtFit> {
+    let mut o = TowtOptions::default();
+    if let Some(tz) = timezone {
+        o.timezone = tz;
+    }
+    if let Some(k) = knots_c {
+        o.knots_c = k;
+    }
+    if let Some(t) = occupancy_threshold {
+        o.occupancy_threshold = t;
+    }
+    let ts = ts_column(None, &ColumnArg::from_py(&time), "time")?;
+    let t = array(&temp_c, "temp_c")?;
+    let e = array(&energy, "energy")?;
+    let inner = py
+        .detach(|| core_fit_towt(ts.values(), t.values(), e.values(), &o))
+        .map_err(FaceError::from)?;
+    Ok(TowtFit { inner })
+}
+
+#[pymethods]
+impl TowtFit {
+    /// Expected energy for the hours starting at `time` with temperatures `temp_c`.
+    fn predict(
+        &self,
+        py: Python<'_>,
+        time: Bound<'_, PyAny>,
+        temp_c: Bound<'_, PyAny>,
+    ) -> PyResult<ArrowStream> {
+        let ts = ts_column(None, &ColumnArg::from_py(&time), "time")?;
+        let t = array(&temp_c, "temp_c")?;
+        let out = py.detach(|| -> FaceResult<ArrowStream> {
+            one_column(
+                "predicted",
+                f64_array(self.inner.predict(ts.values(), t.values())?),
+            )
+        })?;
+        Ok(out)
+    }
+
+    /// The model as JSON.
+    fn to_json(&self) -> PyResult<String> {
+        Ok(json_out(&self.inner)?)
+    }
+}
+
+/// A fitted isolation forest (`enms_core::anomaly::IsolationForest`).
+#[pyclass(module = "enms._enms", name = "IsolationForestModel", frozen)]
+pub struct IsolationForestModel {
+    inner: IsolationForest,
+}
+
+/// Fits an isolation forest on the numeric columns of `data`; parameters left `None` take the
+/// core's defaults.
+#[pyfunction]
+#[pyo3(signature = (data, *, n_estimators=None, max_samples=None, contamination=None, max_features=None, random_state=None, n_jobs=None))]
+#[allow(clippy::too_many_arguments)]
+fn iforest_fit(
+    py: Python<'_>,
+    data: Bound<'_, PyAny>,
+    n_estimators: Option<usize>,
+    max_samples: Option<usize>,
+    contamination: Option<f64>,
+    max_features: Option<f64>,
+    random_state: Option<u64>,
+    n_jobs: Option<usize>,
+) -> PyResult<IsolationForestModel> {
+    let mut p = IsolationForestParams::default();
+    if let Some(n) = n_estimators {
+        p.n_estimators = n;
+    }
+    if max_samples.is_some() {
+        p.max_samples = max_samples;
+    }
+    if let Some(c) = contamination {
+        p.contamination = Contamination::Fraction(c);
+    }
+    if let Some(f) = max_features {
+        p.max_features = f;
+    }
+    if let Some(s) = random_state {
+        p.random_state = s;
+    }
+    if n_jobs.is_some() {
+        p.n_jobs = n_jobs;
+    }
+    let table = Table::import(&data, "X")?;
+    let inner = py.detach(|| -> FaceResult<IsolationForest> {
+        let cols = numeric_columns(&table)?;
+        let refs: Vec<(&str, &[f64])> =
+            cols.iter().map(|(n, c)| (n.as_str(), c.values())).collect();
+        Ok(IsolationForest::fit(&refs, &p)?)
+    })?;
+    Ok(IsolationForestModel { inner })
+}
+
+impl IsolationForestModel {
+    fn scored<T>(
+        &self,
+        py: Python<'_>,
+        data: &Bound<'_, PyAny>,
+        f: impl FnOnce(&IsolationForest, &[(&str, &[f64])]) -> Result<T, Error> + Send,
+    ) -> FaceResult<T>
+    where
+        T: Send,
+    {
+        let table = Table::import(data, "X")?;
+        py.detach(|| {
+            let cols = numeric_columns(&table)?;
+            let refs: Vec<(&str, &[f64])> =
+                cols.iter().map(|(n, c)| (n.as_str(), c.values())).collect();
+            Ok(f(&self.inner, &refs)?)
+        })
+    }
+}
+
+#[pymethods]
+impl IsolationForestModel {
+    /// `score_samples` (lower is more abnormal) as a one-column stream.
+    fn score_samples(&self, py: Python<'_>, data: Bound<'_, PyAny>) -> PyResult<ArrowStream> {
+        let s = self.scored(py, &data, |m, c| m.score_samples(c))?;
+        Ok(one_column("score", f64_array(s))?)
+    }
+
+    /// `decision_function` (negative for anomalies) as a one-column stream.
+    fn decision_function(&self, py: Python<'_>, data: Bound<'_, PyAny>) -> PyResult<ArrowStream> {
+        let s = self.scored(py, &data, |m, c| m.decision_function(c))?;
+        Ok(one_column("decision", f64_array(s))?)
+    }
+
+    /// `predict` (+1 inlier, -1 anomaly) as a one-column stream.
+    fn predict(&self, py: Python<'_>, data: Bound<'_, PyAny>) -> PyResult<ArrowStream> {
+        let s = self.scored(py, &data, |m, c| m.predict(c))?;
+        Ok(one_column("label", Arc::new(Int8Array::from(s)))?)
+    }
+
+    /// `decision_function = score_samples - offset_`.
+    #[getter]
+    fn offset(&self) -> f64 {
+        self.inner.offset
+    }
+
+    /// Column names in the order scoring expects them.
+    #[getter]
+    fn feature_names(&self) -> Vec<String> {
+        self.inner.feature_names.clone()
+    }
+
+    /// Rows each tree was grown on.
+    #[getter]
+    fn max_samples(&self) -> usize {
+        self.inner.max_samples
+    }
+
+    /// The forest as JSON (serde form).
+    fn to_json(&self) -> PyResult<String> {
+        Ok(json_out(&self.inner)?)
+    }
+
+    /// A forest from [`IsolationForestModel::to_json`]'s text.
+    #[staticmethod]
+    fn from_json(text: &str) -> PyResult<IsolationForestModel> {
+        Ok(IsolationForestModel {
+            inner: json_in("text", text)?,
+        })
+    }
+}
+
+/// Adds the classes and functions of this module.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<BaselineModel>()?;
+    m.add_class::<OlsModel>()?;
+    m.add_class::<ChangePointFit>()?;
+    m.add_class::<TowtFit>()?;
+    m.add_class::<IsolationForestModel>()?;
+    m.add_function(wrap_pyfunction!(baseline_fit, m)?)?;
+    m.add_function(wrap_pyfunction!(ols, m)?)?;
+    m.add_function(wrap_pyfunction!(select_drivers, m)?)?;
+    m.add_function(wrap_pyfunction!(fit_change_point, m)?)?;
+    m.add_function(wrap_pyfunction!(fit_towt, m)?)?;
+    m.add_function(wrap_pyfunction!(iforest_fit, m)?)?;
+    Ok(())
+}
