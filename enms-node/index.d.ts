@@ -1026,6 +1026,71 @@ export declare function fitChangePoint(tempC: Float64Array | number[], energy: F
 export declare function fitTowtSync(ts: Float64Array | BigInt64Array | Array<number | string>, tempC: Float64Array | number[], energy: Float64Array | number[], options?: TowtOptions): TowtModel
 /** The TOWT fit off the main thread. */
 export declare function fitTowt(ts: Float64Array | BigInt64Array | Array<number | string>, tempC: Float64Array | number[], energy: Float64Array | number[], options?: TowtOptions): Promise<TowtModel>
+/**
+ * A driver of a table: its name, how its readings become one value per period, and the
+ * readings (none for the calendar drivers `day_type` and `shift`).
+ */
+export interface TableDriver {
+  /** Column name (`production`, `hdd`, ...). */
+  name: string
+  /**
+   * `sum` (quantities labelled by the end of their interval), `mean` (time-weighted),
+   * `heating_degree_days`, `cooling_degree_days` (from local-day means), `operating_hours`
+   * (0/1 running flag), `day_type` (weekday/weekend), `shift`.
+   */
+  aggregation: string
+  /** Degree-day base temperature, °C (enms' default when absent: 18 heating, 21 cooling). */
+  baseC?: number
+  /** `shift`: local hour the first shift starts (enms' default when absent). */
+  startH?: number
+  /** `shift`: hours per shift (enms' default when absent). */
+  shiftH?: number
+  /**
+   * Longest interval between two of its readings that is still data, seconds (by default the
+   * larger of the table's and twice the readings' median interval).
+   */
+  maxGapS?: number
+  /** Reading times (interval ends for `sum`). */
+  ts?: Float64Array | BigInt64Array | Array<number | string>
+  /** Reading values. */
+  values?: Float64Array | number[]
+}
+/**
+ * Options of a table; absent fields keep enms' defaults (local days, 90 % coverage, the
+ * rollups' 5-minute gap).
+ */
+export interface TableOptions {
+  /** The range `[start, end)` to cover. */
+  range: TimeRange
+  /** Period width: `1d`, `1w`, `1mo`, `1h`, ... (default: the local day). */
+  period?: string
+  /** IANA time zone of the periods and degree-days; UTC when absent. */
+  timezone?: string
+  /** Least coverage of every column for a period to be kept, in (0, 1]. */
+  minCoverage?: number
+  /** Longest interval between two power readings that is still data, seconds. */
+  maxGapS?: number
+}
+/** A column that kept a period out of the table. */
+export interface Shortfall {
+  /** Column name (`energy_kwh` or a driver). */
+  column: string
+  /** Its coverage of the period, 0..1. */
+  coverage: number
+}
+/** A period left out, with every column that fell short. */
+export interface DroppedPeriod {
+  /** Period start, ms. */
+  start: number
+  /** Period end, ms. */
+  end: number
+  /** Columns with too little data. */
+  shortfalls: Array<Shortfall>
+}
+/** Builds a modelling table from power readings and driver readings, on the calling thread. */
+export declare function modellingTableSync(power: ReadingRecord[] | ReadingColumns, drivers: TableDriver[], options: TableOptions): ModellingTable
+/** Builds a modelling table off the main thread. */
+export declare function modellingTable(power: ReadingRecord[] | ReadingColumns, drivers: TableDriver[], options: TableOptions): Promise<ModellingTable>
 export type SimulatorSessionJs = SimulatorSession
 /**
  * A simulation stepped forward by the caller (e.g. on a timer): `advance(to)` simulates from
@@ -1319,4 +1384,34 @@ export declare class TowtModel {
   predictSync(ts: Float64Array | BigInt64Array | Array<number | string>, tempC: Float64Array | number[]): Float64Array
   /** Predictions off the main thread. */
   predict(ts: Float64Array | BigInt64Array | Array<number | string>, tempC: Float64Array | number[]): Promise<Float64Array>
+}
+/** Energy and drivers per period, aligned; periods with incomplete data left out and listed. */
+export declare class ModellingTable {
+  /** Starts of the kept periods, ms. */
+  get start(): Float64Array
+  /** Ends of the kept periods, ms. */
+  get end(): Float64Array
+  /** Energy per kept period, kWh. */
+  get energyKwh(): Float64Array
+  /**
+   * The driver columns, by name in the table's order (numbers, or strings for calendar
+   * drivers): what `fitBaseline` and `performance` take.
+   */
+  get drivers(): Record<string, Float64Array | string[]>
+  /** The range the table covers, ms. */
+  get range(): Period
+  /** Periods in the range, kept and dropped. */
+  get periodsTotal(): number
+  /** Periods left out and why. */
+  get dropped(): Array<DroppedPeriod>
+  /**
+   * The recipe (enms-core's serde form, as the server stores it with a model): periods,
+   * drivers and data rules.
+   */
+  get spec(): Record<string, any>
+  /**
+   * Fits a baseline of the energy on the drivers; the training period is the table's range
+   * unless the options name one.
+   */
+  fit(options?: BaselineOptions): Baseline
 }

@@ -310,7 +310,7 @@ if (!nativeBinding) {
   throw new Error(`Failed to load native binding`)
 }
 
-const { peakDemandSync, peakDemand, loadFactor, specificEnergyConsumption, secPerBucketSync, secPerBucket, powerFactor, reactiveSummary, defaultCarbonFactors, carbonKg, hourlyCarbonKgSync, hourlyCarbonKg, energyCostSync, energyCost, flatTariff, kpiReportSync, kpiReport, rollupSync, rollup, standardRollupsSync, standardRollups, bucketOf, defaultFactoryConfig, simulateSync, simulate, SimulatorSession, OlsFit, olsSync, ols, Baseline, fitBaselineSync, fitBaseline, selectDriversSync, selectDrivers, ChangePointModel, fitChangePointSync, fitChangePoint, TowtModel, fitTowtSync, fitTowt } = nativeBinding
+const { peakDemandSync, peakDemand, loadFactor, specificEnergyConsumption, secPerBucketSync, secPerBucket, powerFactor, reactiveSummary, defaultCarbonFactors, carbonKg, hourlyCarbonKgSync, hourlyCarbonKg, energyCostSync, energyCost, flatTariff, kpiReportSync, kpiReport, rollupSync, rollup, standardRollupsSync, standardRollups, bucketOf, defaultFactoryConfig, simulateSync, simulate, SimulatorSession, OlsFit, olsSync, ols, Baseline, fitBaselineSync, fitBaseline, selectDriversSync, selectDrivers, ChangePointModel, fitChangePointSync, fitChangePoint, TowtModel, fitTowtSync, fitTowt, ModellingTable, modellingTableSync, modellingTable } = nativeBinding
 
 module.exports.peakDemandSync = peakDemandSync
 module.exports.peakDemand = peakDemand
@@ -352,3 +352,6 @@ module.exports.fitChangePoint = fitChangePoint
 module.exports.TowtModel = TowtModel
 module.exports.fitTowtSync = fitTowtSync
 module.exports.fitTowt = fitTowt
+module.exports.ModellingTable = ModellingTable
+module.exports.modellingTableSync = modellingTableSync
+module.exports.modellingTable = modellingTable

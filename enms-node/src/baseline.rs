@@ -187,7 +187,7 @@ pub struct BaselineOptionsJs {
     pub training: Option<RangeJs>,
 }
 
-fn baseline_options(o: Option<&BaselineOptionsJs>) -> Fallible<BaselineOptions> {
+pub(crate) fn baseline_options(o: Option<&BaselineOptionsJs>) -> Fallible<BaselineOptions> {
     let mut out = BaselineOptions::default();
     let Some(o) = o else { return Ok(out) };
     if let Some(t) = &o.target {

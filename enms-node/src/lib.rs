@@ -17,7 +17,8 @@ pub mod rollup;
 pub mod sim;
 pub mod task;
 
-// Private: its napi classes have no constructor, so napi-derive generates undocumented items.
+// Private: their napi classes have no constructor, so napi-derive generates undocumented items.
 mod baseline;
+mod dataset;
 
 pub use error::{js_error, JsErrorParts};

@@ -540,3 +540,72 @@ test('fitting, performance and driver selection leave the event loop free', asyn
   assert.ok(sel.ticks > 0);
   assert.equal(sel.value.length, 7);
 });
+
+// ---------------------------------------------------------------------------------------------
+// Modelling tables: readings to one row per period
+
+test('a modelling table of the simulated plant: daily energy and drivers, and its baseline', async () => {
+  const sim = enms.simulateSync({ seed: 42, machines: ['injection-molding-1'], start: '2025-01-06', end: '2025-02-03' });
+  const power = sim.energyReadings[0];
+  const prod = sim.production[0];
+  const drivers = [
+    { name: 'production', aggregation: 'sum', ts: prod.ts, values: prod.productionCount },
+    { name: 'day_type', aggregation: 'day_type' },
+  ];
+  // two days more than the data: left out and listed
+  const range = { start: '2025-01-06T00:00:00+01:00', end: '2025-02-05T00:00:00+01:00' };
+  const table = await enms.modellingTable(power, drivers, { range, timezone: 'Europe/Berlin' });
+  assert.ok(table instanceof enms.ModellingTable);
+  assert.equal(table.periodsTotal, 30);
+  assert.equal(table.start.length, 28);
+  assert.deepEqual(
+    table.dropped.map((d) => [new Date(d.start).toISOString(), d.shortfalls.map((s) => s.column)]),
+    [
+      ['2025-02-02T23:00:00.000Z', ['energy_kwh', 'production']],
+      ['2025-02-03T23:00:00.000Z', ['energy_kwh', 'production']],
+    ],
+  );
+  assert.deepEqual(Object.keys(table.drivers), ['production', 'day_type']);
+  // energy per local day equals the daily rollup; production the counts labelled inside each day
+  const days = enms.rollupSync(power, { width: '1d', timezone: 'Europe/Berlin' });
+  for (let i = 0; i < table.start.length; i++) {
+    assert.equal(table.start[i], days.start[i]);
+    close(`energy day ${i}`, table.energyKwh[i], days.energyKwh[i], 1e-12);
+    let parts = 0;
+    for (let k = 0; k < prod.ts.length; k++) if (prod.ts[k] > table.start[i] && prod.ts[k] <= table.end[i]) parts += prod.productionCount[k];
+    close(`production day ${i}`, table.drivers.production[i], parts, 1e-12);
+    const weekday = new Date(table.start[i] + 12 * 3600e3).getUTCDay();
+    assert.equal(table.drivers.day_type[i], weekday === 0 || weekday === 6 ? 'weekend' : 'weekday');
+  }
+  // its baseline is fitBaseline over its columns, trained over its range
+  const b = table.fit({ gates: ['sep'] });
+  assert.deepEqual(table.range, { start: Date.parse(range.start), end: Date.parse(range.end) });
+  assert.deepEqual(b.training, table.range);
+  assert.deepEqual(b.coefficients, enms.fitBaselineSync(table.energyKwh, table.drivers, { gates: ['sep'], training: table.range }).coefficients);
+  assert.ok(b.coefficients.find((c) => c.name === 'day_type=weekend').estimate < 0);
+  assert.equal(table.spec.period.timezone, 'Europe/Berlin');
+  assert.equal(table.spec.min_coverage, 0.9);
+  // the synchronous twin builds the same table
+  const sync = enms.modellingTableSync(power, drivers, { range, timezone: 'Europe/Berlin' });
+  assert.deepEqual(sync.energyKwh, table.energyKwh);
+
+  // bad input names the field
+  const opts = { range, timezone: 'Europe/Berlin' };
+  throwsEnms(() => enms.modellingTableSync(power, [{ name: 'production', aggregation: 'sum', ts: [], values: [] }], opts), 'ENMS_EMPTY_SERIES', 'production');
+  throwsEnms(() => enms.modellingTableSync(power, [{ name: 'x', aggregation: 'median' }], opts), 'ENMS_INVALID_PARAMETER', 'aggregation');
+  throwsEnms(
+    () => enms.modellingTableSync(power, [{ name: 'hdd', aggregation: 'heating_degree_days', ts: prod.ts, values: prod.productionCount }], { ...opts, period: '1h' }),
+    'ENMS_INVALID_PARAMETER',
+    'period',
+  );
+  throwsEnms(() => enms.modellingTableSync(power, drivers, { ...opts, minCoverage: 0 }), 'ENMS_INVALID_PARAMETER', 'min_coverage');
+  const nan = Float64Array.from(prod.productionCount);
+  nan[3] = NaN;
+  throwsEnms(() => enms.modellingTableSync(power, [{ name: 'production', aggregation: 'sum', ts: prod.ts, values: nan }], opts), 'ENMS_NON_FINITE', 'production');
+  // no period with data: the column that fell short is named
+  throwsEnms(
+    () => enms.modellingTableSync(power, drivers, { ...opts, range: { start: '2025-03-01T00:00:00Z', end: '2025-03-05T00:00:00Z' } }),
+    'ENMS_EMPTY_SERIES',
+    'energy_kwh',
+  );
+});
