@@ -2,7 +2,8 @@
 # Tests of the Node face: builds the `enms` napi-rs addon (enms-node/), runs its tests with node's
 # own test runner (including the KPI cross-check against the Rust `enms-sim kpis --json`), then
 # installs the Node-RED package (enms-node/node-red/) and runs its tests, which load the nodes into
-# the real Node-RED runtime, then runs the Node examples. Needs node >= 20 and npm; installs the npm packages itself.
+# the real Node-RED runtime, then runs the Node examples. Needs node >= 20 and npm; installs the
+# npm packages itself.
 #
 #   scripts/test-node.sh            # debug build of the addon (quicker to compile)
 #   ENMS_NODE_RELEASE=1 scripts/test-node.sh
