@@ -170,6 +170,9 @@ def test_json_round_trip() -> None:
     Xn, _ = known_physics(20, np.random.default_rng(4))
     close(b2.predict(Xn), b.predict(Xn), rtol=0)
     assert b2.gates == b.gates and b2.param_names == b.param_names and b2.summary() == b.summary()
+    assert b2.get_params() == {"gates": ["charter", "ashrae14-daily"], "confidence": 0.95, "intercept": True, "target": "energy_kwh"}
+    # the restored parameters fit the same model again
+    close(enms.Baseline(**b2.get_params()).fit(X, y).params, b.params, rtol=0)
     with pytest.raises(enms.InvalidParameterError) as e:
         enms.Baseline.from_json("{not json")
     assert e.value.field == "text"
@@ -262,3 +265,21 @@ def test_bad_input_names_the_field() -> None:
     assert e11.value.field == "actual"
     with pytest.raises(enms.InvalidParameterError):
         enms.Baseline().predict(X)
+
+
+def test_wrong_argument_types_name_the_parameter() -> None:
+    X, y = known_physics(1100, np.random.default_rng(2))
+    with pytest.raises(enms.DtypeError) as e:
+        enms.Baseline(confidence="high").fit(X, y)  # type: ignore[arg-type]
+    assert e.value.field == "confidence" and isinstance(e.value, TypeError)
+    with pytest.raises(enms.DtypeError) as e2:
+        enms.ols(y, X.drop("shift"), intercept="yes")  # type: ignore[arg-type]
+    assert e2.value.field == "intercept"
+    with pytest.raises(enms.DtypeError) as e3:
+        enms.ols(y, X)  # a text column is not a number
+    assert e3.value.field == "shift"
+    with pytest.raises(enms.ArrowInterfaceError) as e4:
+        enms.Baseline().fit(42, y)
+    assert e4.value.field == "X"
+    # one gate set may be named by a plain string
+    assert enms.Baseline(gates="sep").fit(X, y).gates[0]["set"] == "sep"

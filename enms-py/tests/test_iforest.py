@@ -140,6 +140,8 @@ def test_errors() -> None:
         ({"max_samples": "all"}, "max_samples"),
         ({"contamination": "some"}, "contamination"),
         ({"n_jobs": -2}, "n_jobs"),
+        ({"n_jobs": "all"}, "n_jobs"),
+        ({"contamination": None}, "contamination"),
     ]:
         with pytest.raises(enms.InvalidParameterError) as e3:
             enms.IsolationForest(**kwargs).fit(X)

@@ -53,18 +53,6 @@ from ._enms import (
     __version__,
     default_carbon_factors,
 )
-from ._models import (
-    Baseline,
-    ChangePointModel,
-    IsolationForest,
-    OlsResults,
-    Performance,
-    TowtModel,
-    fit_change_point,
-    fit_towt,
-    ols,
-    select_drivers,
-)
 
 __all__ = [
     "ArrowInterfaceError",
@@ -662,3 +650,19 @@ def kpi_report(
         tariff_json=None if tariff is None else _to_json(tariff, "tariff"),
     )
     return KpiReport(json.loads(text))
+
+
+# Baselines and the isolation forest use this module's helpers (_error, _native, _column): imported
+# last, once those exist.
+from ._models import (  # noqa: E402
+    Baseline,
+    ChangePointModel,
+    IsolationForest,
+    OlsResults,
+    Performance,
+    TowtModel,
+    fit_change_point,
+    fit_towt,
+    ols,
+    select_drivers,
+)

@@ -12,7 +12,7 @@ from typing import Any, Union
 import numpy as np
 import polars as pl
 
-from . import _enms
+from . import _column, _enms, _error, _native
 from ._enms import EnmsError, InvalidParameterError
 
 #: A table of drivers or features: a polars or pandas DataFrame, a pyarrow Table, a dict of
@@ -20,13 +20,6 @@ from ._enms import EnmsError, InvalidParameterError
 TableLike = Union[pl.DataFrame, Mapping[str, Any], np.ndarray, Any]
 #: A column of numbers: a numpy array, a polars or pandas Series, a pyarrow array or a list.
 ArrayLike = Union[np.ndarray, pl.Series, Sequence[float], Any]
-
-
-def _error(cls: type[EnmsError], code: str, field: str, message: str) -> EnmsError:
-    err = cls(message)
-    err.code = code
-    err.field = field
-    return err
 
 
 def _invalid(field: str, message: str) -> EnmsError:
@@ -219,7 +212,7 @@ class OlsResults(_OlsStatistics):
     def predict_interval(self, X: TableLike, level: float | None = None) -> pl.DataFrame:
         """``mean``, ``ci_low``/``ci_high`` (of the mean) and ``pi_low``/``pi_high`` (of a new
         observation) at ``level`` (default: the fit's confidence)."""
-        return _prediction(self._inner.predict_interval(_table(X), level))
+        return _prediction(_native(self._inner.predict_interval)(_table(X), level))
 
     def summary(self) -> str:
         """The statsmodels-like summary table."""
@@ -236,7 +229,7 @@ class OlsResults(_OlsStatistics):
 def ols(y: ArrayLike, X: TableLike, *, intercept: bool | None = None, confidence: float | None = None) -> OlsResults:
     """OLS of ``y`` on the numeric columns of ``X`` with statsmodels' statistics (QR, not normal
     equations). ``intercept`` and ``confidence`` default to the core's (an intercept, 0.95)."""
-    return OlsResults(_enms.ols(_array(y), _table(X), intercept=intercept, confidence=confidence))
+    return OlsResults(_native(_enms.ols)(_array(y), _table(X), intercept=intercept, confidence=confidence))
 
 
 class Performance:
@@ -333,7 +326,7 @@ class Baseline(_OlsStatistics):
         intercept: bool | None = None,
         target: str | None = None,
     ) -> None:
-        self.gates_requested = None if gates is None else [str(g) for g in gates]
+        self.gates_requested = None if gates is None else [gates] if isinstance(gates, str) else [str(g) for g in gates]
         self.confidence = confidence
         self.intercept = intercept
         self.target = target
@@ -363,7 +356,7 @@ class Baseline(_OlsStatistics):
     def fit(self, X: TableLike, y: ArrayLike) -> Baseline:
         """Fits the energy ``y`` (one value per period) on the drivers in the columns of ``X`` and
         checks the gates. A model that fails them is kept but refused by :meth:`performance`."""
-        inner = _enms.baseline_fit(
+        inner = _native(_enms.baseline_fit)(
             _array(y),
             _table(X),
             target=self.target,
@@ -380,7 +373,7 @@ class Baseline(_OlsStatistics):
     def predict_interval(self, X: TableLike, level: float | None = None) -> pl.DataFrame:
         """``mean``, ``ci_low``/``ci_high`` (of the mean) and ``pi_low``/``pi_high`` (of a new
         period) at ``level`` (default: the model's confidence)."""
-        return _prediction(self._fitted().predict_interval(_table(X), level))
+        return _prediction(_native(self._fitted().predict_interval)(_table(X), level))
 
     def performance(
         self,
@@ -393,7 +386,7 @@ class Baseline(_OlsStatistics):
         """Deviation, CUSUM, EnPI and savings of ``actual`` energy against the baseline for the
         drivers ``X`` of a reporting period. Refuses a model that failed its gates unless
         ``allow_failed_gates``; ``confidence`` defaults to the core's (0.9)."""
-        stream, scalars = self._fitted().performance(
+        stream, scalars = _native(self._fitted().performance)(
             _table(X), _array(actual), confidence=confidence, allow_failed_gates=allow_failed_gates
         )
         return Performance(pl.DataFrame(stream), json.loads(scalars))
@@ -432,9 +425,12 @@ class Baseline(_OlsStatistics):
     @classmethod
     def from_json(cls, text: str) -> Baseline:
         """A fitted model from :meth:`to_json`'s text."""
-        b = cls()
-        b._set(_enms.BaselineModel.from_json(text))
-        b.target = b._model["target"]
+        b = cls()._set(_native(_enms.BaselineModel.from_json)(text))
+        options = b._fit["options"]
+        b.gates_requested = [g["set"] for g in b._model["gates"]]
+        b.confidence = float(options["confidence"])
+        b.intercept = bool(options["intercept"])
+        b.target = str(b._model["target"])
         return b
 
     def __repr__(self) -> str:
@@ -458,13 +454,13 @@ def select_drivers(
 ) -> pl.DataFrame:
     """Every subset of the columns of ``X`` up to ``max_drivers`` (core default 3), ranked:
     recommended first, then adjusted R² and AIC. One row per candidate with its ``problems``."""
-    text = _enms.select_drivers(
+    text = _native(_enms.select_drivers)(
         _array(y),
         _table(X),
         max_drivers=max_drivers,
         max_vif=max_vif,
         expected_signs=None if expected_signs is None else [(k, float(v)) for k, v in expected_signs.items()],
-        gates=None if gates is None else [str(g) for g in gates],
+        gates=None if gates is None else [gates] if isinstance(gates, str) else [str(g) for g in gates],
     )
     rows = json.loads(text)
     schema: dict[str, Any] = {
@@ -547,7 +543,7 @@ def fit_change_point(
     ``cooling_3p``, ``four_p``, ``five_p``) and balance point for ``energy`` per period against the
     period's mean outdoor temperature ``temp_c``, and fits the best qualifying model."""
     return ChangePointModel(
-        _enms.fit_change_point(
+        _native(_enms.fit_change_point)(
             _array(temp_c), _array(energy), kinds=None if kinds is None else list(kinds), confidence=confidence
         )
     )
@@ -577,8 +573,6 @@ class TowtModel:
 
     def predict(self, time: ArrayLike, temp_c: ArrayLike) -> np.ndarray:
         """Expected energy for the hours starting at ``time`` with temperatures ``temp_c``."""
-        from . import _column
-
         return _column_of(self._inner.predict(_column(time), _array(temp_c)))
 
     def to_json(self) -> str:
@@ -600,10 +594,8 @@ def fit_towt(
 ) -> TowtModel:
     """Fits the hourly TOWT model on ``energy`` per hour starting at ``time`` with the hour's mean
     outdoor temperature ``temp_c``; hour-of-week in the site's ``timezone`` (core default UTC)."""
-    from . import _column
-
     return TowtModel(
-        _enms.fit_towt(
+        _native(_enms.fit_towt)(
             _column(time),
             _array(temp_c),
             _array(energy),
@@ -697,10 +689,12 @@ class IsolationForest:
             if c != "auto":
                 raise _invalid("contamination", f"`contamination` must be 'auto' or a fraction, got {c!r}")
             contamination = None
-        else:
+        elif isinstance(c, (int, float, np.floating)) and not isinstance(c, bool):
             contamination = float(c)
+        else:
+            raise _invalid("contamination", f"`contamination` must be 'auto' or a fraction, got {c!r}")
         nj = self.n_jobs
-        if nj is not None and nj != -1 and nj < 1:
+        if nj is not None and (not isinstance(nj, (int, np.integer)) or isinstance(nj, bool) or (nj != -1 and nj < 1)):
             raise _invalid("n_jobs", f"`n_jobs` must be None, -1 or a positive number of threads, got {nj}")
         return {
             "n_estimators": self.n_estimators,
@@ -729,7 +723,7 @@ class IsolationForest:
         """Grows the forest on ``X`` (rows are samples, columns features). ``y`` is ignored."""
         if sample_weight is not None:
             raise _invalid("sample_weight", "sample weights are not supported")
-        self._inner = _enms.iforest_fit(self._X(X), **self._args())
+        self._inner = _native(_enms.iforest_fit)(self._X(X), **self._args())
         return self
 
     def score_samples(self, X: TableLike) -> np.ndarray:
@@ -775,7 +769,7 @@ class IsolationForest:
     @classmethod
     def from_json(cls, text: str) -> IsolationForest:
         """A fitted forest from :meth:`to_json`'s text (parameters restored as fitted)."""
-        inner = _enms.IsolationForestModel.from_json(text)
+        inner = _native(_enms.IsolationForestModel.from_json)(text)
         p = json.loads(text)["params"]
         c = p["contamination"]
         f = cls(
