@@ -124,3 +124,30 @@ fn bad_input() {
     assert!(fit_towt(&ts[..2], &temp[..2], &e[..2], &o).is_err());
     assert!(fit_towt(&[], &[], &[], &o).is_err());
 }
+
+#[test]
+fn a_model_with_unseen_hours_saves_and_loads() {
+    // two weeks of weekdays only: the weekend hours of the week have no level (NaN)
+    let (ts, temp, e) = building();
+    let keep: Vec<usize> = (0..24 * 14).filter(|h| (h / 24) % 7 < 5).collect();
+    let pick = |v: &[f64]| keep.iter().map(|&i| v[i]).collect::<Vec<f64>>();
+    let ts: Vec<i64> = keep.iter().map(|&i| ts[i]).collect();
+    let o = TowtOptions {
+        timezone: "Europe/Berlin".into(),
+        ..TowtOptions::default()
+    };
+    let m = fit_towt(&ts, &pick(&temp), &pick(&e), &o).unwrap();
+    assert!(m.tow_levels.iter().any(|v| v.is_nan()));
+    let json = serde_json::to_string(&m).unwrap();
+    let back: enms_core::baseline::TowtModel = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        back.predict(&ts[..5], &pick(&temp)[..5]).unwrap(),
+        m.predict(&ts[..5], &pick(&temp)[..5]).unwrap()
+    );
+    // a Saturday hour is refused, naming the timestamps
+    let saturday = ts[0] + 5 * 24 * 3_600_000_000;
+    assert_eq!(
+        m.predict(&[saturday], &[10.0]).unwrap_err().field(),
+        Some("ts")
+    );
+}

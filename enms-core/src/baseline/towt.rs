@@ -55,6 +55,7 @@ pub struct TowtModel {
     /// Options it was fitted with.
     pub options: TowtOptions,
     /// Level of each hour of the week (NaN where the training data had no such hour).
+    #[serde(with = "crate::stats::nonfinite::vec")]
     pub tow_levels: Vec<f64>,
     /// Whether each hour of the week is occupied.
     pub occupied: Vec<bool>,
@@ -67,10 +68,13 @@ pub struct TowtModel {
     /// Parameters (levels present plus slopes).
     pub n_params: usize,
     /// Coefficient of determination.
+    #[serde(with = "crate::stats::nonfinite")]
     pub r_squared: f64,
     /// CV(RMSE), percent, with `n - p` degrees of freedom (ASHRAE Guideline 14).
+    #[serde(with = "crate::stats::nonfinite")]
     pub cv_rmse_pct: f64,
     /// NMBE, percent (ASHRAE Guideline 14).
+    #[serde(with = "crate::stats::nonfinite")]
     pub nmbe_pct: f64,
 }
 

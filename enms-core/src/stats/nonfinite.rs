@@ -43,3 +43,38 @@ pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
         },
     }
 }
+
+/// The same for a `Vec<f64>`: `#[serde(with = "crate::stats::nonfinite::vec")]`.
+pub mod vec {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    struct Out(f64);
+
+    impl Serialize for Out {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            super::serialize(&self.0, s)
+        }
+    }
+
+    struct In(f64);
+
+    impl<'de> Deserialize<'de> for In {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            super::deserialize(d).map(In)
+        }
+    }
+
+    /// Writes every element as [`super::serialize`] does.
+    #[allow(clippy::ptr_arg)]
+    pub fn serialize<S: Serializer>(v: &Vec<f64>, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(v.iter().map(|x| Out(*x)))
+    }
+
+    /// Reads every element as [`super::deserialize`] does.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
+        Ok(Vec::<In>::deserialize(d)?
+            .into_iter()
+            .map(|x| x.0)
+            .collect())
+    }
+}
