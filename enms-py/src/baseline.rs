@@ -5,23 +5,27 @@
 
 use std::sync::Arc;
 
-use arrow_array::{ArrayRef, Float64Array, Int8Array};
+use arrow_array::{ArrayRef, Float64Array, Int8Array, StringArray};
 use arrow_schema::{DataType, Field};
 use enms_core::anomaly::{Contamination, IsolationForest, IsolationForestParams};
+use enms_core::baseline::model::DriverValues;
 use enms_core::baseline::model::{select_drivers as core_select_drivers, SelectionOptions};
 use enms_core::baseline::{
-    fit_change_point as core_fit_change_point, fit_towt as core_fit_towt, performance, Baseline,
-    BaselineOptions, ChangePointModel, ChangePointOptions, Driver, Gates, PerformanceOptions,
-    TowtModel, TowtOptions,
+    fit_change_point as core_fit_change_point, fit_towt as core_fit_towt, performance, Aggregation,
+    Baseline, BaselineOptions, ChangePointModel, ChangePointOptions, Driver, DriverData, Gates,
+    ModellingTable, PerformanceOptions, PeriodDriver, TableSpec, TowtModel, TowtOptions,
 };
+use enms_core::bucket::Bucketing;
+use enms_core::rollup::RollupOptions;
 use enms_core::stats::{ols as core_ols, OlsFit, OlsOptions, Prediction};
-use enms_core::Error;
+use enms_core::time::TimeRange;
+use enms_core::{Error, PowerView};
 use pyo3::prelude::*;
 
 use crate::arrow_in::{
     f64_column, f64_from_chunks, strings_from_chunks, ts_column, ColumnArg, F64Col, Table,
 };
-use crate::arrow_out::{batch, stream_of, ArrowStream};
+use crate::arrow_out::{batch, stream_of, ts_array, ts_field, ArrowStream};
 use crate::errors::{FaceError, FaceResult};
 use crate::{json_in, json_out};
 
@@ -617,5 +621,109 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fit_change_point, m)?)?;
     m.add_function(wrap_pyfunction!(fit_towt, m)?)?;
     m.add_function(wrap_pyfunction!(iforest_fit, m)?)?;
+    m.add_function(wrap_pyfunction!(modelling_table, m)?)?;
     Ok(())
+}
+
+/// One driver of a modelling table as Python gives it: name, aggregation (a name or the core's
+/// serde form as JSON), and its readings (times and values; none for calendar drivers).
+type DriverArg<'py> = (
+    String,
+    String,
+    Option<Bound<'py, PyAny>>,
+    Option<Bound<'py, PyAny>>,
+);
+
+fn aggregation(name: &str, text: &str) -> FaceResult<Aggregation> {
+    Ok(match text {
+        "hdd" => Aggregation::hdd(),
+        "cdd" => Aggregation::cdd(),
+        "shift" => Aggregation::shift(),
+        t if t.starts_with('{') => json_in(name, t)?,
+        t => json_in(name, &json_out(&serde_json::json!({ "kind": t }))?)?,
+    })
+}
+
+/// A modelling table (one row per period: energy from power readings and each driver
+/// aggregated) as a stream, and the dropped periods as JSON.
+#[pyfunction]
+#[pyo3(signature = (time, power, drivers, every, start, end, *, timezone=None, min_coverage=None, max_gap_s=None))]
+#[allow(clippy::too_many_arguments)]
+fn modelling_table(
+    py: Python<'_>,
+    time: Bound<'_, PyAny>,
+    power: Bound<'_, PyAny>,
+    drivers: Vec<DriverArg<'_>>,
+    every: &str,
+    start: i64,
+    end: i64,
+    timezone: Option<&str>,
+    min_coverage: Option<f64>,
+    max_gap_s: Option<f64>,
+) -> PyResult<(ArrowStream, String)> {
+    let mut specs = Vec::with_capacity(drivers.len());
+    let mut readings = Vec::with_capacity(drivers.len());
+    for (name, agg, t, v) in &drivers {
+        specs.push(PeriodDriver::new(name, aggregation(name, agg)?));
+        readings.push(match (t, v) {
+            (Some(t), Some(v)) => Some((
+                ts_column(None, &ColumnArg::from_py(t), name)?,
+                array(v, name)?,
+            )),
+            _ => None,
+        });
+    }
+    let mut b = Bucketing::parse(every).map_err(FaceError::from)?;
+    if let Some(tz) = timezone {
+        b = b.with_timezone(tz).map_err(FaceError::from)?;
+    }
+    let mut spec = TableSpec::new(b, specs);
+    if let Some(c) = min_coverage {
+        spec.min_coverage = c;
+    }
+    if let Some(s) = max_gap_s {
+        spec.max_gap_us = RollupOptions::default()
+            .with_max_gap_s(s)
+            .map_err(FaceError::from)?
+            .max_gap_us;
+    }
+    let range = TimeRange::new(start, end).map_err(FaceError::from)?;
+    let ts = ts_column(None, &ColumnArg::from_py(&time), "time")?;
+    let p = array(&power, "power")?;
+    let out = py.detach(|| -> FaceResult<(ArrowStream, String)> {
+        let data: Vec<DriverData<'_>> = readings
+            .iter()
+            .map(|r| match r {
+                Some((t, v)) => DriverData::new(t.values(), v.values()),
+                None => DriverData::new(&[], &[]),
+            })
+            .collect();
+        let view = PowerView::new(ts.values(), p.values())
+            .map_err(|e| FaceError::from(e).rename_column("power_kw", "power"))?;
+        let t = ModellingTable::build(&spec, range, view, &data)?;
+        let mut fields = vec![
+            ts_field("start", false),
+            ts_field("end", false),
+            Field::new("energy_kwh", DataType::Float64, false),
+        ];
+        let mut columns = vec![
+            ts_array(&t.start),
+            ts_array(&t.end),
+            f64_array(t.energy_kwh.clone()),
+        ];
+        for d in &t.drivers {
+            let a: ArrayRef = match &d.values {
+                DriverValues::Numeric(v) => f64_array(v.clone()),
+                DriverValues::Categorical(v) => Arc::new(StringArray::from(v.clone())),
+            };
+            fields.push(Field::new(&d.name, a.data_type().clone(), false));
+            columns.push(a);
+        }
+        let info = serde_json::json!({
+            "periods_total": t.periods_total,
+            "dropped": t.dropped,
+        });
+        Ok((stream_of(batch(fields, columns)?), json_out(&info)?))
+    })?;
+    Ok(out)
 }

@@ -283,3 +283,50 @@ def test_wrong_argument_types_name_the_parameter() -> None:
     assert e4.value.field == "X"
     # one gate set may be named by a plain string
     assert enms.Baseline(gates="sep").fit(X, y).gates[0]["set"] == "sep"
+
+
+def test_modelling_table_from_readings(week: dict[str, pl.DataFrame]) -> None:
+    from datetime import datetime, timezone
+
+    er = week["energy_readings"].filter(pl.col("machine_id") == "compressor-1")
+    env = week["environmental_data"]
+    prod = week["production_data"].filter(pl.col("machine_id") == "conveyor-1")
+    start = datetime(2025, 1, 6, 0, tzinfo=timezone.utc)
+    end = datetime(2025, 1, 13, 0, tzinfo=timezone.utc)
+    t = enms.modelling_table(
+        er["time"],
+        er["power_kw"],
+        {
+            "production": ("sum", prod["time"], prod["production_count"]),
+            "outdoor_temp_c": ("mean", env["time"], env["outdoor_temp_c"]),
+            "day_type": "day_type",
+        },
+        every="1h",
+        start=start,
+        end=end,
+    )
+    f = t.frame
+    assert f.columns == ["start", "end", "energy_kwh", "production", "outdoor_temp_c", "day_type"]
+    assert t.periods_total == 7 * 24 and f.height + len(t.dropped) == t.periods_total
+    # energy per period is the rollup's
+    r = enms.rollup(er, "1h", start=start, end=end).join(f.select("start", "energy_kwh"), on="start", suffix="_table")
+    assert r.height == f.height
+    close(r["energy_kwh_table"], r["energy_kwh"], rtol=1e-12)
+    # production summed by interval end, (start, end]
+    for row in f.head(30).iter_rows(named=True):
+        expected = prod.filter((pl.col("time") > row["start"]) & (pl.col("time") <= row["end"]))["production_count"].sum()
+        assert row["production"] == pytest.approx(expected, rel=1e-12)
+    assert set(f["day_type"].unique()) == {"weekday", "weekend"}
+    b = enms.Baseline(gates=["sep"]).fit(t.X, t.y)
+    assert b.param_names[:3] == ["const", "production", "outdoor_temp_c"]
+    # a range past the data: the empty periods are dropped and listed
+    t2 = enms.modelling_table(
+        er["time"], er["power_kw"], {"day_type": "day_type"}, every="1d", start=start,
+        end=datetime(2025, 1, 20, tzinfo=timezone.utc), timezone="Europe/Berlin",
+    )
+    assert t2.periods_total > t2.frame.height and t2.dropped
+    assert t2.dropped[-1]["shortfalls"][0]["column"] == "energy_kwh"
+    with pytest.raises(enms.InvalidParameterError) as e:
+        enms.modelling_table(er["time"], er["power_kw"], {"x": ("median", env["time"], env["outdoor_temp_c"])},
+                             every="1h", start=start, end=end)
+    assert e.value.field == "x"

@@ -40,6 +40,7 @@ __all__ = [
     "energy_cost",
     "kpi_report",
     "load_factor",
+    "modelling_table",
     "peak_demand",
     "power_factor",
     "rollup",
@@ -283,3 +284,15 @@ def iforest_fit(
     random_state: int | None = None,
     n_jobs: int | None = None,
 ) -> IsolationForestModel: ...
+def modelling_table(
+    time: Any,
+    power: Any,
+    drivers: list[tuple[str, str, Any | None, Any | None]],
+    every: str,
+    start: int,
+    end: int,
+    *,
+    timezone: str | None = None,
+    min_coverage: float | None = None,
+    max_gap_s: float | None = None,
+) -> tuple[ArrowStream, str]: ...

@@ -786,3 +786,81 @@ class IsolationForest:
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
         return f"IsolationForest({args})"
+
+
+#: How a driver becomes one value per period: ``"sum"`` (counts labelled by interval end),
+#: ``"mean"`` (time-weighted), ``"hdd"``/``"cdd"`` (degree-days from the local-day mean, core default
+#: bases), ``"operating_hours"`` (0/1 running flag), ``"day_type"`` (weekday/weekend) and ``"shift"``
+#: (need no readings), or the core's serde form as a dict, e.g.
+#: ``{"kind": "heating_degree_days", "base_c": 18.0}``.
+AggregationLike = Union[str, Mapping[str, Any]]
+
+
+class ModellingTable:
+    """One row per model period: ``frame`` holds ``start``, ``end``, ``energy_kwh`` and one column
+    per driver; ``dropped`` lists the periods left out for short coverage, with the columns that
+    fell short."""
+
+    def __init__(self, frame: pl.DataFrame, info: dict[str, Any]) -> None:
+        from . import _times
+
+        self.frame = frame
+        self.periods_total = int(info["periods_total"])
+        self.dropped: list[dict[str, Any]] = _times(info["dropped"])
+
+    @property
+    def X(self) -> pl.DataFrame:
+        """The driver columns, ready for :meth:`Baseline.fit`."""
+        return self.frame.drop("start", "end", "energy_kwh")
+
+    @property
+    def y(self) -> np.ndarray:
+        """Energy per period, kWh."""
+        return self.frame["energy_kwh"].to_numpy()
+
+    def __repr__(self) -> str:
+        return f"ModellingTable(periods={self.frame.height} of {self.periods_total}, columns={self.frame.columns})"
+
+
+def modelling_table(
+    time: ArrayLike,
+    power: ArrayLike,
+    drivers: Mapping[str, tuple[AggregationLike, ArrayLike | None, ArrayLike | None] | AggregationLike],
+    *,
+    every: str,
+    start: Any,
+    end: Any,
+    timezone: str | None = None,
+    min_coverage: float | None = None,
+    max_gap_s: float | None = None,
+) -> ModellingTable:
+    """Builds a modelling table from readings (enms-core's ``baseline::dataset``): energy per period
+    of ``every`` (in the site's ``timezone``) from power readings (kW) at ``time``, and each driver
+    ``name -> (aggregation, times, values)`` (or just the aggregation for ``day_type``/``shift``)
+    aggregated to the same periods, over ``[start, end)``. Periods under ``min_coverage`` (core
+    default) of any column are dropped and listed."""
+    from . import _micros
+
+    args = []
+    for name, spec in drivers.items():
+        if isinstance(spec, tuple):
+            agg, t, v = spec
+        else:
+            agg, t, v = spec, None, None
+        text = agg if isinstance(agg, str) else json.dumps(dict(agg))
+        args.append((str(name), text, None if t is None else _column(t), None if v is None else _array(v)))
+    t0, t1 = _micros(start, "start"), _micros(end, "end")
+    if not isinstance(t0, int) or not isinstance(t1, int):
+        raise _invalid("start", "`start` and `end` must be datetimes, dates or microseconds")
+    stream, info = _native(_enms.modelling_table)(
+        _column(time),
+        _array(power),
+        args,
+        every,
+        t0,
+        t1,
+        timezone=timezone,
+        min_coverage=min_coverage,
+        max_gap_s=max_gap_s,
+    )
+    return ModellingTable(pl.DataFrame(stream), json.loads(info))
