@@ -439,3 +439,33 @@ fn serves_imported_data_and_core_kpis() {
     ));
     assert!(events.iter().any(|e| e["message"] == "stopped"));
 }
+
+/// The face's cross-check on the week every face is compared on (seed 42, from local midnight of
+/// 2025-01-06, 7 days): the server's KPI report over its whole import equals the core's
+/// `kpi_report` on the same data, machine by machine, factory and total.
+#[test]
+fn kpis_of_the_simulated_week_equal_the_core_report() {
+    let tmp = TempDir::new("week");
+    let sim_dir = tmp.join("week");
+    let data_dir = tmp.join("data");
+    let sim = enms_sim::Simulator::new(enms_sim::FactoryConfig::default(), 42).unwrap();
+    let start = parse_rfc3339("2025-01-06T00:00:00+01:00").unwrap();
+    sim.generate(start, start + 7 * enms_core::time::MICROS_PER_DAY)
+        .unwrap()
+        .write_parquet(&sim_dir)
+        .unwrap();
+    let data = enms_sim::read_dir(&sim_dir).unwrap();
+    import(&sim_dir, &data_dir, &[]);
+    std::fs::write(tmp.join("enms-server.toml"), CONFIG).unwrap();
+    let config = tmp.join("enms-server.toml");
+    let server = Server::start(
+        &["--config", config.to_str().unwrap()],
+        &["--data-dir", data_dir.to_str().unwrap()],
+        &[],
+    );
+    let expected = kpi_report(&sorted_inputs(&data), &settings(None)).unwrap();
+    assert_eq!(expected.range.hours(), 168.0);
+    let (status, week) = server.get("/api/v1/kpis");
+    assert_eq!(status, 200, "{week}");
+    check_report(&week, &expected);
+}
