@@ -162,6 +162,30 @@ impl Error {
         }
     }
 
+    /// Renames the column or parameter the error names, if it is `from`: a face that knows a
+    /// column by the user's own name (the core calls the time column `ts`) reports that name.
+    pub fn rename_field(&mut self, from: &str, to: &str) {
+        let field = match self {
+            Error::EmptySeries { column, .. }
+            | Error::LengthMismatch { column, .. }
+            | Error::NonFinite { column, .. }
+            | Error::Negative { column, .. }
+            | Error::Unsorted { column, .. }
+            | Error::DuplicateTimestamp { column, .. }
+            | Error::Parse { column, .. } => Some(column),
+            Error::InvalidParameter { name, .. } => Some(name),
+            Error::UnknownUnit { .. }
+            | Error::UnknownTimeZone(_)
+            | Error::CarrierMismatch { .. }
+            | Error::TimestampOutOfRange { .. } => None,
+        };
+        if let Some(f) = field {
+            if f == from {
+                *f = to.to_string();
+            }
+        }
+    }
+
     pub(crate) fn invalid(name: &str, reason: impl Into<String>) -> Self {
         Error::InvalidParameter {
             name: name.to_string(),

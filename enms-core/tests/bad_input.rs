@@ -126,3 +126,16 @@ fn length_mismatch_and_bad_tariffs() {
         Some("base_rate_per_kwh")
     );
 }
+
+#[test]
+fn a_face_renames_the_field_to_the_users_column() {
+    let mut e = PowerSeries::new(vec![1, 2], vec![1.0, f64::NAN]).unwrap_err();
+    e.rename_field("ts", "time");
+    assert_eq!(e.field(), Some("power_kw"));
+    e.rename_field("power_kw", "Usage_kW");
+    assert_eq!(e.field(), Some("Usage_kW"));
+    assert!(e.to_string().contains("`Usage_kW`"), "{e}");
+    let mut tz = Error::UnknownTimeZone("Mars/Base".into());
+    tz.rename_field("ts", "time");
+    assert_eq!(tz.field(), None);
+}

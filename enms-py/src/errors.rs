@@ -182,29 +182,8 @@ impl FaceError {
     /// Renames the column a core error names (the core calls the time column `ts` and the power
     /// column `power_kw`; the user knows them by the names in their frame).
     pub fn rename_column(mut self, from: &str, to: &str) -> Self {
-        if from == to {
-            return self;
-        }
         if let FaceError::Core(e) = &mut self {
-            let column = match e {
-                Error::EmptySeries { column, .. }
-                | Error::LengthMismatch { column, .. }
-                | Error::NonFinite { column, .. }
-                | Error::Negative { column, .. }
-                | Error::Unsorted { column, .. }
-                | Error::DuplicateTimestamp { column, .. }
-                | Error::Parse { column, .. } => Some(column),
-                Error::InvalidParameter { name, .. } => Some(name),
-                Error::UnknownUnit { .. }
-                | Error::UnknownTimeZone(_)
-                | Error::CarrierMismatch { .. }
-                | Error::TimestampOutOfRange { .. } => None,
-            };
-            if let Some(c) = column {
-                if c == from {
-                    *c = to.to_string();
-                }
-            }
+            e.rename_field(from, to);
         }
         self
     }
