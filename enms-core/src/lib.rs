@@ -5,6 +5,7 @@ pub mod baseline;
 pub mod bucket;
 pub mod counter;
 pub mod error;
+pub mod forecast;
 pub mod kpi;
 pub mod model;
 pub mod rollup;

@@ -1,0 +1,1 @@
+//! Seasonal regression forecaster for day- and week-ahead horizons. Being built.
