@@ -25,7 +25,7 @@ pub struct ApiError {
     #[serde(skip)]
     pub status: u16,
     /// Stable machine-readable code of the error (the core variant, e.g. `NON_FINITE`, or
-    /// `NOT_FOUND`, `NO_DATA`, `INVALID_QUERY`, `STORAGE`, `INTERNAL`).
+    /// `NOT_FOUND`, `NO_DATA`, `INVALID_QUERY`, `INVALID_TRANSITION`, `STORAGE`, `INTERNAL`).
     #[schema(value_type = String, example = "INVALID_PARAMETER")]
     pub error: &'static str,
     /// The field (column or parameter) at fault, when there is one.
@@ -73,6 +73,17 @@ impl ApiError {
             status: 404,
             error: "NO_DATA",
             field: None,
+            message,
+        }
+    }
+
+    /// 409: the request contradicts the current state of a resource (e.g. resolving an event
+    /// that is already resolved); `field` names the state at fault.
+    pub fn conflict(error: &'static str, field: &str, message: String) -> Self {
+        ApiError {
+            status: 409,
+            error,
+            field: Some(field.to_string()),
             message,
         }
     }

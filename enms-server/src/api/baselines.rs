@@ -52,14 +52,14 @@ pub const DRIVERS: [&str; 10] = [
     "shift",
 ];
 
-fn bad(name: &str, reason: impl Into<String>) -> ApiError {
+pub(crate) fn bad(name: &str, reason: impl Into<String>) -> ApiError {
     ApiError::from(&enms_core::Error::InvalidParameter {
         name: name.to_string(),
         reason: reason.into(),
     })
 }
 
-fn core(e: enms_core::Error) -> ApiError {
+pub(crate) fn core(e: enms_core::Error) -> ApiError {
     ApiError::from(&e)
 }
 
@@ -68,10 +68,10 @@ fn opt(v: f64) -> Option<f64> {
 }
 
 /// A JSON object body, its fields read one by one so a bad value is a 400 naming its field.
-struct Body(Map<String, Value>);
+pub(crate) struct Body(Map<String, Value>);
 
 impl Body {
-    fn parse(bytes: &[u8], known: &[&str]) -> Result<Self, ApiError> {
+    pub(crate) fn parse(bytes: &[u8], known: &[&str]) -> Result<Self, ApiError> {
         let v: Value = serde_json::from_slice(bytes).map_err(|e| ApiError {
             status: 400,
             error: "INVALID_BODY",
@@ -95,7 +95,7 @@ impl Body {
         Ok(Body(map))
     }
 
-    fn get<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, ApiError> {
+    pub(crate) fn get<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, ApiError> {
         match self.0.get(name) {
             None | Some(Value::Null) => Ok(None),
             Some(v) => serde_json::from_value(v.clone())
@@ -104,7 +104,7 @@ impl Body {
         }
     }
 
-    fn require<T: DeserializeOwned>(&self, name: &str) -> Result<T, ApiError> {
+    pub(crate) fn require<T: DeserializeOwned>(&self, name: &str) -> Result<T, ApiError> {
         self.get(name)?.ok_or_else(|| bad(name, "is required"))
     }
 }
@@ -370,10 +370,10 @@ fn aggregation_name(a: &Aggregation) -> (&'static str, Option<f64>) {
 }
 
 /// A stored record decoded into the core's types.
-struct Loaded {
-    rec: BaselineRecord,
-    spec: TableSpec,
-    model: Baseline,
+pub(crate) struct Loaded {
+    pub(crate) rec: BaselineRecord,
+    pub(crate) spec: TableSpec,
+    pub(crate) model: Baseline,
     table: TableSummaryDto,
 }
 
@@ -600,7 +600,7 @@ fn driver_series(
 }
 
 /// Reads the stored data of `machine_id` over `range` and builds the modelling table of `spec`.
-fn table_for(
+pub(crate) fn table_for(
     store: &dyn Store,
     machine_id: &str,
     spec: &TableSpec,
@@ -624,13 +624,13 @@ fn table_for(
     ModellingTable::build(spec, range, power, &data).map_err(core)
 }
 
-fn parse_range(start: &str, end: &str) -> Result<TimeRange, ApiError> {
+pub(crate) fn parse_range(start: &str, end: &str) -> Result<TimeRange, ApiError> {
     let s = parse_rfc3339(start).map_err(|e| ApiError::param(&e, "start"))?;
     let e = parse_rfc3339(end).map_err(|e| ApiError::param(&e, "end"))?;
     TimeRange::new(s, e).map_err(|e| ApiError::param(&e, "end"))
 }
 
-fn now_us() -> Timestamp {
+pub(crate) fn now_us() -> Timestamp {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
@@ -725,7 +725,7 @@ pub async fn train(
     Ok((axum::http::StatusCode::CREATED, Json(dto)))
 }
 
-fn to_json<T: Serialize>(v: &T) -> Result<String, ApiError> {
+pub(crate) fn to_json<T: Serialize>(v: &T) -> Result<String, ApiError> {
     serde_json::to_string(v).map_err(|e| ApiError::internal(e.to_string()))
 }
 
@@ -763,7 +763,7 @@ fn parse_id(id: &str) -> Result<i64, ApiError> {
         .map_err(|_| bad("id", format!("a baseline id is an integer, got `{id}`")))
 }
 
-fn find(store: &dyn Store, id: &str) -> Result<Loaded, ApiError> {
+pub(crate) fn find(store: &dyn Store, id: &str) -> Result<Loaded, ApiError> {
     let n = parse_id(id)?;
     load(
         store

@@ -5,6 +5,7 @@
 //! runtime, and hand the data to the core (rollups, KPI report, baselines). Every parameter is optional text
 //! parsed here, so a bad value is a 400 [`ApiError`] naming that parameter.
 
+pub mod anomalies;
 pub mod baselines;
 pub mod dto;
 
@@ -142,6 +143,17 @@ pub fn router(state: AppState) -> Router {
             get(baselines::performance_report),
         )
         .route("/api/v1/baselines/{id}/predict", post(baselines::predict))
+        .route(
+            "/api/v1/machines/{machine_id}/anomalies/detect",
+            post(anomalies::detect),
+        )
+        .route("/api/v1/anomalies", get(anomalies::list))
+        .route("/api/v1/anomalies/{id}", get(anomalies::get))
+        .route(
+            "/api/v1/anomalies/{id}/acknowledge",
+            post(anomalies::acknowledge),
+        )
+        .route("/api/v1/anomalies/{id}/resolve", post(anomalies::resolve))
         .fallback(fallback)
         .layer(middleware::from_fn(log_request))
         .with_state(state)
@@ -172,7 +184,7 @@ async fn fallback(req: Request) -> ApiError {
     info(
         title = "enms-server",
         description = "REST API of the enms reference server: factories, machines, meter readings \
-                       (raw and in buckets), energy KPIs and energy baselines. Timestamps are RFC 3339; ranges are \
+                       (raw and in buckets), energy KPIs, energy baselines and anomaly events. Timestamps are RFC 3339; ranges are \
                        half-open [start, end). Errors are JSON bodies naming the field at fault."
     ),
     paths(
@@ -192,7 +204,12 @@ async fn fallback(req: Request) -> ApiError {
         baselines::list,
         baselines::get,
         baselines::performance_report,
-        baselines::predict
+        baselines::predict,
+        anomalies::detect,
+        anomalies::list,
+        anomalies::get,
+        anomalies::acknowledge,
+        anomalies::resolve
     ),
     components(schemas(
         ApiError,
@@ -225,14 +242,21 @@ async fn fallback(req: Request) -> ApiError {
         baselines::PerformancePeriodDto,
         baselines::PerformanceDto,
         baselines::PredictRequest,
-        baselines::PredictionDto
+        baselines::PredictionDto,
+        anomalies::DetectRequest,
+        anomalies::DetectorDto,
+        anomalies::AnomalyEventDto,
+        anomalies::DetectedEventDto,
+        anomalies::DetectionDto,
+        anomalies::TransitionRequest
     )),
     tags(
         (name = "system", description = "Health and the API document"),
         (name = "assets", description = "Factories and machines"),
         (name = "readings", description = "Meter readings, raw and in buckets"),
         (name = "kpis", description = "Energy KPIs computed by enms-core"),
-        (name = "baselines", description = "ISO 50006 energy baselines: train on stored data, statistics, gates, performance (deviation, CUSUM, EnPI, savings), prediction")
+        (name = "baselines", description = "ISO 50006 energy baselines: train on stored data, statistics, gates, performance (deviation, CUSUM, EnPI, savings), prediction"),
+        (name = "anomalies", description = "Anomaly events: detection over a period (baseline residuals judged by sigma rules, merged into events), listing, and the lifecycle open -> acknowledged -> resolved")
     )
 )]
 pub struct ApiDoc;

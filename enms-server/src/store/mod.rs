@@ -7,9 +7,15 @@
 //! time, machine and quantity and time, machine and kind and start), and imports are upserts on
 //! that key that only touch rows whose values differ: importing the same data twice changes
 //! nothing, and importing corrected data replaces the old values.
+//!
+//! Anomaly events (table `anomaly_events`) are keyed by `(machine_id, detector, start)`, the
+//! identity `enms_core::anomaly::merge_events` gives an event, and detection results are upserted
+//! by the rule in [`Store::upsert_anomaly_events`]: running a detector again over the same window
+//! creates no duplicate, and a resolved event stays resolved.
 
 pub mod sqlite;
 
+use enms_core::anomaly::{AnomalyEvent, Severity};
 use enms_core::model::{EnergyReadingTable, Factory, Machine};
 use enms_core::time::{TimeRange, Timestamp};
 use enms_sim::SimOutput;
@@ -132,6 +138,145 @@ pub struct BaselineRecord {
     pub table_json: String,
 }
 
+/// Where an anomaly event is in its lifecycle: `open` -> `acknowledged` -> `resolved`, or
+/// `open` -> `resolved` directly. `resolved` is final.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventStatus {
+    /// Detected, nobody has looked at it yet.
+    Open,
+    /// Someone has seen it and is on it.
+    Acknowledged,
+    /// Dealt with; detection never reopens it.
+    Resolved,
+}
+
+impl EventStatus {
+    /// Every status, in lifecycle order.
+    pub const ALL: [EventStatus; 3] = [
+        EventStatus::Open,
+        EventStatus::Acknowledged,
+        EventStatus::Resolved,
+    ];
+
+    /// `open`, `acknowledged` or `resolved`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventStatus::Open => "open",
+            EventStatus::Acknowledged => "acknowledged",
+            EventStatus::Resolved => "resolved",
+        }
+    }
+
+    /// The status named `s`, if any.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+
+    /// Whether an event in this status may move to `to`: `open -> acknowledged`,
+    /// `open -> resolved` and `acknowledged -> resolved`.
+    pub fn can_become(self, to: EventStatus) -> bool {
+        matches!(
+            (self, to),
+            (EventStatus::Open, EventStatus::Acknowledged)
+                | (EventStatus::Open, EventStatus::Resolved)
+                | (EventStatus::Acknowledged, EventStatus::Resolved)
+        )
+    }
+}
+
+/// The detector that found an event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DetectorRecord {
+    /// Identity of the detector, part of an event's key (e.g. `baseline_residual:3`, or
+    /// `isolation_forest:1h`): the same detector run again upserts the same events.
+    pub key: String,
+    /// Method (`baseline_residual`, `isolation_forest`).
+    pub method: String,
+    /// Baseline whose residuals were judged, for `baseline_residual`.
+    pub baseline_id: Option<i64>,
+    /// The parameters of the run as JSON (sigma rule, gap bridging, reference period, ...).
+    pub params_json: String,
+}
+
+/// A stored anomaly event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnomalyEventRecord {
+    /// Id (assigned by the store; stable for the event's life, also when a re-run extends it).
+    pub id: i64,
+    /// The event as the core merged it (machine, start, end, severity, peak, points, features).
+    pub event: AnomalyEvent,
+    /// The detector that found it (its latest parameters).
+    pub detector: DetectorRecord,
+    /// Lifecycle status.
+    pub status: EventStatus,
+    /// Who acknowledged it.
+    pub acknowledged_by: Option<String>,
+    /// When it was acknowledged, UTC microseconds.
+    pub acknowledged_at: Option<Timestamp>,
+    /// Who resolved it.
+    pub resolved_by: Option<String>,
+    /// When it was resolved, UTC microseconds.
+    pub resolved_at: Option<Timestamp>,
+    /// Free text from the people who handled it.
+    pub note: Option<String>,
+    /// When it was first stored, UTC microseconds.
+    pub created_at: Timestamp,
+    /// When it last changed (detection or lifecycle), UTC microseconds.
+    pub updated_at: Timestamp,
+}
+
+/// What an upsert did with one detected event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UpsertAction {
+    /// No stored event of the machine and detector overlapped it: a new open event.
+    Created,
+    /// It overlapped an open or acknowledged event, which was extended or raised.
+    Updated,
+    /// It overlapped an open or acknowledged event that already said as much.
+    Unchanged,
+    /// It overlapped a resolved event, which was left as it is (and nothing was added).
+    KeptResolved,
+}
+
+/// Which stored anomaly events to list.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AnomalyFilter {
+    /// Only this machine's.
+    pub machine_id: Option<String>,
+    /// Only events in this status.
+    pub status: Option<EventStatus>,
+    /// Only events that end after this time.
+    pub from: Option<Timestamp>,
+    /// Only events that start before this time.
+    pub to: Option<Timestamp>,
+}
+
+/// A lifecycle step asked of an event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transition {
+    /// Status to move to (`acknowledged` or `resolved`).
+    pub to: EventStatus,
+    /// Who does it.
+    pub by: Option<String>,
+    /// A note (replaces the stored one when given).
+    pub note: Option<String>,
+    /// When, UTC microseconds.
+    pub at: Timestamp,
+}
+
+/// The outcome of a lifecycle step.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TransitionOutcome {
+    /// Done: the event as it is now.
+    Done(AnomalyEventRecord),
+    /// Not allowed from the event's current status (the event as it is).
+    Refused(AnomalyEventRecord),
+    /// No such event.
+    NotFound,
+}
+
 /// Where the server keeps its data. Methods are blocking; the HTTP layer calls them off the async
 /// runtime.
 pub trait Store: Send + Sync + 'static {
@@ -205,4 +350,71 @@ pub trait Store: Send + Sync + 'static {
 
     /// One stored baseline.
     fn baseline(&self, id: i64) -> Result<Option<BaselineRecord>, StoreError>;
+
+    /// Stores the events one run of `detector` found, in one transaction, by this rule: a
+    /// detected event is matched with the stored events of the same machine and detector whose
+    /// `[start, end)` overlaps its own. If one of them is resolved, nothing changes
+    /// ([`UpsertAction::KeptResolved`]: detection never reopens or duplicates a resolved
+    /// event). Otherwise the earliest open or acknowledged one is updated (start the earlier,
+    /// end the later, severity and points the higher, and peak and features of the higher peak;
+    /// its status stays), or, with no overlap, a new open event is inserted. Running the same
+    /// detector over the same window again therefore changes nothing and reports every event as
+    /// [`UpsertAction::Unchanged`] or [`UpsertAction::KeptResolved`].
+    fn upsert_anomaly_events(
+        &self,
+        detector: &DetectorRecord,
+        events: &[AnomalyEvent],
+        now: Timestamp,
+    ) -> Result<Vec<(AnomalyEventRecord, UpsertAction)>, StoreError>;
+
+    /// Stored anomaly events matching `filter`, by start and id.
+    fn anomaly_events(&self, filter: &AnomalyFilter)
+        -> Result<Vec<AnomalyEventRecord>, StoreError>;
+
+    /// One stored anomaly event.
+    fn anomaly_event(&self, id: i64) -> Result<Option<AnomalyEventRecord>, StoreError>;
+
+    /// Moves an event along its lifecycle, atomically (checked against the status it has when
+    /// the step is written).
+    fn transition_anomaly_event(
+        &self,
+        id: i64,
+        step: &Transition,
+    ) -> Result<TransitionOutcome, StoreError>;
+}
+
+/// `stored` extended by `detected` (both of the same machine and detector, overlapping): start
+/// the earlier, end the later, severity and points the higher, and the peak (time, score,
+/// features) of the higher peak score (the stored one on a tie).
+pub fn merge_detected(stored: &AnomalyEvent, detected: &AnomalyEvent) -> AnomalyEvent {
+    let mut out = stored.clone();
+    out.start = stored.start.min(detected.start);
+    out.end = stored.end.max(detected.end);
+    out.severity = stored.severity.max(detected.severity);
+    out.points = stored.points.max(detected.points);
+    if detected.peak_score > stored.peak_score {
+        out.peak_at = detected.peak_at;
+        out.peak_score = detected.peak_score;
+        out.features = detected.features.clone();
+    }
+    out
+}
+
+/// The severity named `s` (`warning`, `critical`; `normal` for completeness).
+pub fn parse_severity(s: &str) -> Option<Severity> {
+    match s {
+        "normal" => Some(Severity::Normal),
+        "warning" => Some(Severity::Warning),
+        "critical" => Some(Severity::Critical),
+        _ => None,
+    }
+}
+
+/// The name of a severity (its serde name).
+pub fn severity_name(s: Severity) -> &'static str {
+    match s {
+        Severity::Normal => "normal",
+        Severity::Warning => "warning",
+        Severity::Critical => "critical",
+    }
 }

@@ -17,16 +17,22 @@ use enms_core::time::{TimeRange, Timestamp};
 use enms_sim::SimOutput;
 use rusqlite::{params, Connection, OptionalExtension, Statement, ToSql, Transaction};
 
+use enms_core::anomaly::AnomalyEvent;
+
 use super::{
-    BaselineRecord, EnvironmentSeries, ImportSummary, ProductionCounts, RunningFlags, Store,
-    StoreError, TableCounts,
+    merge_detected, parse_severity, severity_name, AnomalyEventRecord, AnomalyFilter,
+    BaselineRecord, DetectorRecord, EnvironmentSeries, EventStatus, ImportSummary,
+    ProductionCounts, RunningFlags, Store, StoreError, TableCounts, Transition, TransitionOutcome,
+    UpsertAction,
 };
 
 /// File name of the database inside the data directory.
 pub const DB_FILE: &str = "enms.sqlite3";
 
-/// Version of the schema below (`PRAGMA user_version`).
-const SCHEMA_VERSION: i64 = 2;
+/// Version of the schema below (`PRAGMA user_version`): 1 the simulator's tables, 2 added
+/// `baselines`, 3 added `anomaly_events`. Every statement is `IF NOT EXISTS`, so opening an older
+/// database adds the tables it lacks and keeps its data.
+const SCHEMA_VERSION: i64 = 3;
 
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS factories (
@@ -113,6 +119,40 @@ CREATE TABLE IF NOT EXISTS baselines (
 CREATE INDEX IF NOT EXISTS baselines_by_machine ON baselines (machine_id, id);
 "#;
 
+/// Schema version 3: anomaly events with their lifecycle. An event's identity is
+/// `(machine_id, detector, start_ts)` (`detector` names the method and its baseline or
+/// features), so a re-run of the same detector upserts instead of duplicating.
+const SCHEMA_V3: &str = r#"
+CREATE TABLE IF NOT EXISTS anomaly_events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    machine_id TEXT NOT NULL,
+    detector TEXT NOT NULL,
+    method TEXT NOT NULL,
+    baseline_id INTEGER,
+    detector_params TEXT NOT NULL,
+    start_ts INTEGER NOT NULL,
+    end_ts INTEGER NOT NULL,
+    severity TEXT NOT NULL CHECK (severity IN ('normal', 'warning', 'critical')),
+    peak_at INTEGER NOT NULL,
+    peak_score REAL,
+    points INTEGER NOT NULL,
+    features TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'acknowledged', 'resolved')),
+    acknowledged_by TEXT,
+    acknowledged_at INTEGER,
+    resolved_by TEXT,
+    resolved_at INTEGER,
+    note TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    CHECK (end_ts > start_ts),
+    UNIQUE (machine_id, detector, start_ts)
+);
+CREATE INDEX IF NOT EXISTS anomaly_events_by_machine_time
+    ON anomaly_events (machine_id, start_ts);
+CREATE INDEX IF NOT EXISTS anomaly_events_by_status ON anomaly_events (status, start_ts);
+"#;
+
 /// Parameters per multi-row statement (SQLite allows 32766).
 const PARAMS_PER_STATEMENT: usize = 1800;
 
@@ -178,9 +218,18 @@ impl SqliteStore {
                 path.display()
             )));
         }
-        conn.execute_batch(SCHEMA).map_err(db)?;
-        conn.execute_batch(&format!("PRAGMA user_version={SCHEMA_VERSION}"))
-            .map_err(db)?;
+        conn.execute_batch(&format!(
+            "BEGIN; {SCHEMA} {SCHEMA_V3} PRAGMA user_version={SCHEMA_VERSION}; COMMIT;"
+        ))
+        .map_err(db)?;
+        if version < SCHEMA_VERSION {
+            tracing::info!(
+                path = %path.display(),
+                from = version,
+                to = SCHEMA_VERSION,
+                "schema migrated"
+            );
+        }
         Ok(SqliteStore {
             path,
             writer: Mutex::new(conn),
@@ -599,6 +648,158 @@ fn series_rows<T>(
     Ok(out)
 }
 
+const ANOMALY_COLS: &str = "id, machine_id, detector, method, baseline_id, detector_params, \
+    start_ts, end_ts, severity, peak_at, peak_score, points, features, status, acknowledged_by, \
+    acknowledged_at, resolved_by, resolved_at, note, created_at, updated_at";
+
+/// Reads anomaly events with `sql` (selecting [`ANOMALY_COLS`]).
+fn anomaly_rows(
+    c: &Connection,
+    sql: &str,
+    p: &[&dyn ToSql],
+) -> Result<Vec<AnomalyEventRecord>, StoreError> {
+    let mut stmt = c.prepare(sql).map_err(db)?;
+    let mut rows = stmt.query(p).map_err(db)?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().map_err(db)? {
+        out.push(anomaly_row(r)?);
+    }
+    Ok(out)
+}
+
+fn anomaly_row(r: &rusqlite::Row<'_>) -> Result<AnomalyEventRecord, StoreError> {
+    let id: i64 = r.get(0).map_err(db)?;
+    let corrupt =
+        |what: &str, v: &str| StoreError::Corrupt(format!("anomaly event {id}: bad {what} `{v}`"));
+    let severity: String = r.get(8).map_err(db)?;
+    let status: String = r.get(13).map_err(db)?;
+    let features: String = r.get(12).map_err(db)?;
+    let points: i64 = r.get(11).map_err(db)?;
+    let event = AnomalyEvent {
+        machine_id: r.get(1).map_err(db)?,
+        start: r.get(6).map_err(db)?,
+        end: r.get(7).map_err(db)?,
+        severity: parse_severity(&severity).ok_or_else(|| corrupt("severity", &severity))?,
+        peak_at: r.get(9).map_err(db)?,
+        peak_score: r
+            .get::<_, Option<f64>>(10)
+            .map_err(db)?
+            .unwrap_or(f64::NEG_INFINITY),
+        points: usize::try_from(points).map_err(|_| corrupt("points", &points.to_string()))?,
+        features: serde_json::from_str(&features).map_err(|_| corrupt("features", &features))?,
+    };
+    Ok(AnomalyEventRecord {
+        id,
+        event,
+        detector: DetectorRecord {
+            key: r.get(2).map_err(db)?,
+            method: r.get(3).map_err(db)?,
+            baseline_id: r.get(4).map_err(db)?,
+            params_json: r.get(5).map_err(db)?,
+        },
+        status: EventStatus::parse(&status).ok_or_else(|| corrupt("status", &status))?,
+        acknowledged_by: r.get(14).map_err(db)?,
+        acknowledged_at: r.get(15).map_err(db)?,
+        resolved_by: r.get(16).map_err(db)?,
+        resolved_at: r.get(17).map_err(db)?,
+        note: r.get(18).map_err(db)?,
+        created_at: r.get(19).map_err(db)?,
+        updated_at: r.get(20).map_err(db)?,
+    })
+}
+
+fn anomaly_by_id(c: &Connection, id: i64) -> Result<Option<AnomalyEventRecord>, StoreError> {
+    Ok(anomaly_rows(
+        c,
+        &format!("SELECT {ANOMALY_COLS} FROM anomaly_events WHERE id = ?1"),
+        &[&id],
+    )?
+    .pop())
+}
+
+fn features_json(e: &AnomalyEvent) -> Result<String, StoreError> {
+    serde_json::to_string(&e.features).map_err(|e| StoreError::Database(e.to_string()))
+}
+
+fn finite(v: f64) -> Option<f64> {
+    v.is_finite().then_some(v)
+}
+
+/// Upserts one detected event (the rule of [`Store::upsert_anomaly_events`]).
+fn upsert_event(
+    tx: &Transaction<'_>,
+    d: &DetectorRecord,
+    e: &AnomalyEvent,
+    now: Timestamp,
+) -> Result<(AnomalyEventRecord, UpsertAction), StoreError> {
+    let overlapping = anomaly_rows(
+        tx,
+        &format!(
+            "SELECT {ANOMALY_COLS} FROM anomaly_events WHERE machine_id = ?1 AND detector = ?2 \
+             AND start_ts < ?3 AND end_ts > ?4 ORDER BY start_ts, id"
+        ),
+        &[&e.machine_id, &d.key, &e.end, &e.start],
+    )?;
+    if let Some(r) = overlapping
+        .iter()
+        .find(|r| r.status == EventStatus::Resolved)
+    {
+        return Ok((r.clone(), UpsertAction::KeptResolved));
+    }
+    if let Some(r) = overlapping.into_iter().next() {
+        let merged = merge_detected(&r.event, e);
+        if merged == r.event {
+            return Ok((r, UpsertAction::Unchanged));
+        }
+        tx.execute(
+            "UPDATE anomaly_events SET start_ts = ?2, end_ts = ?3, severity = ?4, peak_at = ?5, \
+             peak_score = ?6, points = ?7, features = ?8, detector_params = ?9, updated_at = ?10 \
+             WHERE id = ?1",
+            params![
+                r.id,
+                merged.start,
+                merged.end,
+                severity_name(merged.severity),
+                merged.peak_at,
+                finite(merged.peak_score),
+                merged.points as i64,
+                features_json(&merged)?,
+                d.params_json,
+                now
+            ],
+        )
+        .map_err(db)?;
+        let updated = anomaly_by_id(tx, r.id)?
+            .ok_or_else(|| StoreError::Database(format!("anomaly event {} vanished", r.id)))?;
+        return Ok((updated, UpsertAction::Updated));
+    }
+    tx.execute(
+        "INSERT INTO anomaly_events (machine_id, detector, method, baseline_id, detector_params, \
+         start_ts, end_ts, severity, peak_at, peak_score, points, features, status, created_at, \
+         updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'open', ?13, ?13)",
+        params![
+            e.machine_id,
+            d.key,
+            d.method,
+            d.baseline_id,
+            d.params_json,
+            e.start,
+            e.end,
+            severity_name(e.severity),
+            e.peak_at,
+            finite(e.peak_score),
+            e.points as i64,
+            features_json(e)?,
+            now
+        ],
+    )
+    .map_err(db)?;
+    let id = tx.last_insert_rowid();
+    let created = anomaly_by_id(tx, id)?
+        .ok_or_else(|| StoreError::Database(format!("anomaly event {id} vanished")))?;
+    Ok((created, UpsertAction::Created))
+}
+
 impl Store for SqliteStore {
     fn backend(&self) -> &'static str {
         "sqlite"
@@ -909,6 +1110,81 @@ impl Store for SqliteStore {
             .map(with_range)
             .transpose()
         })
+    }
+
+    fn upsert_anomaly_events(
+        &self,
+        detector: &DetectorRecord,
+        events: &[AnomalyEvent],
+        now: Timestamp,
+    ) -> Result<Vec<(AnomalyEventRecord, UpsertAction)>, StoreError> {
+        let mut conn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let tx = conn.transaction().map_err(db)?;
+        let out = events
+            .iter()
+            .map(|e| upsert_event(&tx, detector, e, now))
+            .collect::<Result<Vec<_>, _>>()?;
+        tx.commit().map_err(db)?;
+        Ok(out)
+    }
+
+    fn anomaly_events(
+        &self,
+        filter: &AnomalyFilter,
+    ) -> Result<Vec<AnomalyEventRecord>, StoreError> {
+        self.read(|c| {
+            anomaly_rows(
+                c,
+                &format!(
+                    "SELECT {ANOMALY_COLS} FROM anomaly_events \
+                     WHERE (?1 IS NULL OR machine_id = ?1) AND (?2 IS NULL OR status = ?2) \
+                     AND (?3 IS NULL OR end_ts > ?3) AND (?4 IS NULL OR start_ts < ?4) \
+                     ORDER BY start_ts, id"
+                ),
+                &[
+                    &filter.machine_id,
+                    &filter.status.map(EventStatus::as_str),
+                    &filter.from,
+                    &filter.to,
+                ],
+            )
+        })
+    }
+
+    fn anomaly_event(&self, id: i64) -> Result<Option<AnomalyEventRecord>, StoreError> {
+        self.read(|c| anomaly_by_id(c, id))
+    }
+
+    fn transition_anomaly_event(
+        &self,
+        id: i64,
+        step: &Transition,
+    ) -> Result<TransitionOutcome, StoreError> {
+        let mut conn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let tx = conn.transaction().map_err(db)?;
+        let Some(rec) = anomaly_by_id(&tx, id)? else {
+            return Ok(TransitionOutcome::NotFound);
+        };
+        if !rec.status.can_become(step.to) {
+            return Ok(TransitionOutcome::Refused(rec));
+        }
+        let sql = match step.to {
+            EventStatus::Acknowledged => {
+                "UPDATE anomaly_events SET status = 'acknowledged', acknowledged_by = ?2, \
+                 acknowledged_at = ?3, note = COALESCE(?4, note), updated_at = ?3 WHERE id = ?1"
+            }
+            EventStatus::Resolved => {
+                "UPDATE anomaly_events SET status = 'resolved', resolved_by = ?2, \
+                 resolved_at = ?3, note = COALESCE(?4, note), updated_at = ?3 WHERE id = ?1"
+            }
+            EventStatus::Open => return Ok(TransitionOutcome::Refused(rec)),
+        };
+        tx.execute(sql, params![id, step.by, step.at, step.note])
+            .map_err(db)?;
+        let now = anomaly_by_id(&tx, id)?
+            .ok_or_else(|| StoreError::Database(format!("anomaly event {id} vanished")))?;
+        tx.commit().map_err(db)?;
+        Ok(TransitionOutcome::Done(now))
     }
 }
 

@@ -1,0 +1,531 @@
+//! Anomaly events end to end, over the real binary.
+//!
+//! Two simulated weeks of the injection moulding machine without random faults, with a barrel
+//! heater stuck on (injected) on the second Saturday afternoon, are imported; an hourly baseline
+//! of its energy on production, shift and day type is trained on week 1; detection over week 2
+//! (`baseline_residual`: residuals against the baseline, sigma rules, events) finds a critical
+//! event overlapping the injected fault, and its events equal the core's pipeline run directly on
+//! the same files with the model the server returned. Then: a window cut in the middle of the
+//! fault and the full window give the same event (same id, extended); re-running gives the same
+//! ids and count; acknowledge, resolve, invalid transitions (409), a resolved event is not
+//! reopened by a re-run; filters; and bad input as typed 4xx errors naming the field.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{import, Server, TempDir};
+use enms_core::anomaly::{merge_events, sigma_flags, AnomalyEvent, SigmaRule};
+use enms_core::baseline::dataset::{
+    Aggregation, DriverData, ModellingTable, PeriodDriver, TableSpec,
+};
+use enms_core::baseline::{performance, Baseline, PerformanceOptions};
+use enms_core::bucket::Bucketing;
+use enms_core::model::EventKind;
+use enms_core::series::PowerView;
+use enms_core::time::{
+    format_rfc3339, parse_rfc3339, TimeRange, Timestamp, MICROS_PER_DAY, MICROS_PER_HOUR,
+};
+use enms_sim::{FactoryConfig, SimOutput, Simulator};
+use serde_json::{json, Value};
+
+const MOULDING: &str = "injection-molding-1";
+const DAYS: i64 = 14;
+
+fn start() -> Timestamp {
+    // local midnight of Monday 2025-01-06 in Europe/Berlin
+    parse_rfc3339("2025-01-06T00:00:00+01:00").unwrap()
+}
+
+fn day(n: i64) -> Timestamp {
+    start() + n * MICROS_PER_DAY
+}
+
+/// The injected fault: Saturday 2025-01-18, 14:00-22:00 local, barrel heater stuck on (the
+/// machine is off then, so +30 % of rated power).
+fn fault() -> TimeRange {
+    let s = day(12) + 14 * MICROS_PER_HOUR;
+    TimeRange::new(s, s + 8 * MICROS_PER_HOUR).unwrap()
+}
+
+fn simulated() -> SimOutput {
+    let mut config = FactoryConfig::default();
+    config.machines.retain(|m| m.id == MOULDING);
+    config.fault_rate_per_machine_day = 0.0;
+    let mut sim = Simulator::new(config, 5).unwrap();
+    let f = fault();
+    sim.inject_fault(MOULDING, EventKind::StuckOn, f.start, f.end - f.start)
+        .unwrap();
+    sim.generate(start(), day(DAYS)).unwrap()
+}
+
+/// The hourly table of the moulding machine (production, shift, day type) built by the core
+/// directly from the data set.
+fn table(data: &SimOutput, spec: &TableSpec, range: TimeRange) -> ModellingTable {
+    let power = data
+        .energy
+        .iter()
+        .find(|t| t.machine_id == MOULDING)
+        .unwrap();
+    let prod = data.production_of(MOULDING).unwrap();
+    let inputs: Vec<DriverData<'_>> = spec
+        .drivers
+        .iter()
+        .map(|d| match d.name.as_str() {
+            "production" => DriverData::new(&prod.ts, &prod.production_count),
+            _ => DriverData::default(),
+        })
+        .collect();
+    ModellingTable::build(
+        spec,
+        range,
+        PowerView::new(&power.ts, &power.power_kw).unwrap(),
+        &inputs,
+    )
+    .unwrap()
+}
+
+/// The core's pipeline on the files: residuals against the model, default sigma rule, events
+/// bridged over one period.
+fn core_events(data: &SimOutput, model: &Baseline, range: TimeRange) -> Vec<AnomalyEvent> {
+    let spec = TableSpec::new(
+        Bucketing::parse("1h")
+            .unwrap()
+            .with_timezone("Europe/Berlin")
+            .unwrap(),
+        vec![
+            PeriodDriver::new("production", Aggregation::Sum),
+            PeriodDriver::new("shift", Aggregation::shift()),
+            PeriodDriver::new("day_type", Aggregation::DayType),
+        ],
+    );
+    let t = table(data, &spec, range);
+    let r = performance(
+        model,
+        &t.energy_kwh,
+        &t.drivers,
+        &PerformanceOptions {
+            allow_failed_gates: true,
+            ..PerformanceOptions::default()
+        },
+    )
+    .unwrap();
+    let rule = SigmaRule::default();
+    let (sev, z) = sigma_flags(&r.deviation, &rule).unwrap();
+    merge_events(
+        MOULDING,
+        &t.start,
+        MICROS_PER_HOUR,
+        &sev,
+        &z,
+        1,
+        &[("energy_kwh", &z)],
+        rule.warning_sigma,
+    )
+    .unwrap()
+}
+
+fn assert_error(r: (u16, Value), status: u16, error: &str, field: Option<&str>) {
+    let (got, body) = r;
+    assert_eq!(got, status, "{body}");
+    assert_eq!(body["error"], error, "{body}");
+    match field {
+        Some(f) => assert_eq!(body["field"], f, "{body}"),
+        None => assert!(body.get("field").is_none(), "{body}"),
+    }
+    assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()));
+}
+
+fn ids(events: &Value) -> Vec<i64> {
+    events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_i64().unwrap())
+        .collect()
+}
+
+fn overlaps(e: &Value, r: TimeRange) -> bool {
+    let s = parse_rfc3339(e["start"].as_str().unwrap()).unwrap();
+    let t = parse_rfc3339(e["end"].as_str().unwrap()).unwrap();
+    s < r.end && r.start < t
+}
+
+#[test]
+fn anomaly_events_over_the_api() {
+    let tmp = TempDir::new("anomalies");
+    let sim_dir = tmp.join("weeks");
+    let data_dir = tmp.join("data");
+    simulated().write_parquet(&sim_dir).unwrap();
+    let data = enms_sim::read_dir(&sim_dir).unwrap();
+    import(&sim_dir, &data_dir, &[]);
+    let server = Server::start(&[], &["--data-dir", data_dir.to_str().unwrap()], &[]);
+
+    // an hourly baseline of week 1
+    let (status, model) = server.post(
+        "/api/v1/baselines",
+        &json!({
+            "machine_id": MOULDING,
+            "start": format_rfc3339(day(0)),
+            "end": format_rfc3339(day(7)),
+            "period": "1h",
+            "drivers": ["production", "shift", "day_type"],
+            "gates": ["ashrae14-hourly"],
+        }),
+    );
+    assert_eq!(status, 201, "{model}");
+    let baseline_id = model["id"].as_i64().unwrap();
+    let baseline: Baseline = serde_json::from_value(model["model"].clone()).unwrap();
+
+    let detect = |body: Value| {
+        server.post(
+            &format!("/api/v1/machines/{MOULDING}/anomalies/detect"),
+            &body,
+        )
+    };
+    let window = |end: Timestamp| {
+        json!({
+            "start": format_rfc3339(day(7)),
+            "end": format_rfc3339(end),
+            "method": "baseline_residual",
+            "baseline_id": baseline_id,
+            "allow_failed_gates": true,
+        })
+    };
+    let f = fault();
+
+    // a window that ends in the middle of the fault
+    let mid = f.start + 4 * MICROS_PER_HOUR;
+    let (status, cut) = detect(window(mid));
+    assert_eq!(status, 200, "{cut}");
+    assert_eq!(cut["detector"], format!("baseline_residual:{baseline_id}"));
+    let cut_events = cut["events"].as_array().unwrap();
+    assert!(cut_events.iter().all(|e| e["action"] == "created"), "{cut}");
+    let cut_fault = cut_events
+        .iter()
+        .find(|e| overlaps(&e["event"], f))
+        .unwrap_or_else(|| panic!("no event overlaps the fault: {cut}"));
+    let fault_id = cut_fault["event"]["id"].as_i64().unwrap();
+    assert_eq!(cut_fault["event"]["end"], format_rfc3339(mid));
+
+    // the whole week: the same event, extended; events equal the core's pipeline
+    let (status, run) = detect(window(day(DAYS)));
+    assert_eq!(status, 200, "{run}");
+    let week = TimeRange::new(day(7), day(DAYS)).unwrap();
+    let expected = core_events(&data, &baseline, week);
+    let events = run["events"].as_array().unwrap();
+    assert_eq!(events.len(), expected.len(), "{run}");
+    assert!(run["periods_flagged"].as_u64().unwrap() >= expected.len() as u64);
+    assert_eq!(run["periods"], 7 * 24);
+    for (got, want) in events.iter().zip(&expected) {
+        let e = &got["event"];
+        assert_eq!(e["start"], format_rfc3339(want.start), "{e}");
+        assert_eq!(e["end"], format_rfc3339(want.end), "{e}");
+        assert_eq!(
+            e["severity"],
+            serde_json::to_value(want.severity).unwrap(),
+            "{e}"
+        );
+        assert_eq!(e["peak_at"], format_rfc3339(want.peak_at));
+        assert_eq!(e["points"], want.points);
+        assert_eq!(e["features"], json!(want.features));
+        assert!(common::close(
+            e["peak_score"].as_f64().unwrap(),
+            want.peak_score
+        ));
+        assert_eq!(e["status"], "open");
+        assert_eq!(e["machine_id"], MOULDING);
+        assert_eq!(e["detector"]["baseline_id"], baseline_id);
+        assert_eq!(e["detector"]["params"]["rule"]["warning_sigma"], 2.0);
+    }
+    let on_fault: Vec<&Value> = events.iter().filter(|e| overlaps(&e["event"], f)).collect();
+    assert_eq!(on_fault.len(), 1, "{run}");
+    let ev = &on_fault[0]["event"];
+    assert_eq!(
+        ev["id"], fault_id,
+        "the cut event is extended, not duplicated"
+    );
+    assert_eq!(on_fault[0]["action"], "updated");
+    assert_eq!(ev["severity"], "critical");
+    assert_eq!(ev["features"], json!(["energy_kwh"]));
+    let ev_end = parse_rfc3339(ev["end"].as_str().unwrap()).unwrap();
+    assert!(ev_end > mid, "{ev}");
+    assert!(ev["points"].as_u64().unwrap() >= 4, "{ev}");
+    let peak = parse_rfc3339(ev["peak_at"].as_str().unwrap()).unwrap();
+    assert!(f.contains(peak), "peak {ev}");
+
+    // re-running over the same window: same ids and count, nothing changed
+    let (_, all_before) = server.get(&format!("/api/v1/anomalies?machine_id={MOULDING}"));
+    let (status, again) = detect(window(day(DAYS)));
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(
+        (again["created"].as_u64(), again["updated"].as_u64()),
+        (Some(0), Some(0))
+    );
+    assert!(again["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["action"] == "unchanged"));
+    let again_ids: Vec<i64> = again["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"]["id"].as_i64().unwrap())
+        .collect();
+    let run_ids: Vec<i64> = events
+        .iter()
+        .map(|e| e["event"]["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(again_ids, run_ids);
+    let (status, all) = server.get(&format!("/api/v1/anomalies?machine_id={MOULDING}"));
+    assert_eq!(status, 200);
+    assert_eq!(ids(&all), ids(&all_before));
+    assert_eq!(all, all_before, "a re-run changes no stored event");
+    assert!(ids(&all).len() >= expected.len());
+
+    // one event; filters
+    let (status, one) = server.get(&format!("/api/v1/anomalies/{fault_id}"));
+    assert_eq!(status, 200, "{one}");
+    assert_eq!(&one, ev);
+    let (_, open) = server.get("/api/v1/anomalies?status=open");
+    assert_eq!(ids(&open), ids(&all));
+    let (_, in_fault) = server.get(&format!(
+        "/api/v1/anomalies?from={}&to={}",
+        format_rfc3339(f.start),
+        format_rfc3339(f.end)
+    ));
+    assert_eq!(ids(&in_fault), vec![fault_id]);
+    let (_, before) = server.get(&format!("/api/v1/anomalies?to={}", format_rfc3339(day(7))));
+    assert_eq!(ids(&before), Vec::<i64>::new());
+    let (_, other) = server.get("/api/v1/anomalies?machine_id=hvac-1");
+    assert_eq!(ids(&other), Vec::<i64>::new());
+
+    // lifecycle: open -> acknowledged -> resolved; anything else is a 409
+    let path = |step: &str| format!("/api/v1/anomalies/{fault_id}/{step}");
+    let (status, acked) = server.post(
+        &path("acknowledge"),
+        &json!({"by": "maria", "note": "heater relay checked"}),
+    );
+    assert_eq!(status, 200, "{acked}");
+    assert_eq!(acked["status"], "acknowledged");
+    assert_eq!(acked["acknowledged_by"], "maria");
+    assert_eq!(acked["note"], "heater relay checked");
+    assert!(acked["acknowledged_at"].is_string());
+    assert!(acked["resolved_at"].is_null());
+    assert_error(
+        server.post(&path("acknowledge"), &json!({"by": "maria"})),
+        409,
+        "INVALID_TRANSITION",
+        Some("status"),
+    );
+    let (status, resolved) = server.post(&path("resolve"), &json!({"by": "jon"}));
+    assert_eq!(status, 200, "{resolved}");
+    assert_eq!(resolved["status"], "resolved");
+    assert_eq!(resolved["resolved_by"], "jon");
+    assert_eq!(
+        resolved["note"], "heater relay checked",
+        "no note keeps the note"
+    );
+    assert!(resolved["resolved_at"].is_string());
+    assert_eq!(resolved["acknowledged_by"], "maria");
+    let (status, conflict) = server.post(&path("resolve"), &json!({}));
+    assert_error(
+        (status, conflict.clone()),
+        409,
+        "INVALID_TRANSITION",
+        Some("status"),
+    );
+    assert!(conflict["message"].as_str().unwrap().contains("resolved"));
+    assert_error(
+        server.post(&path("acknowledge"), &json!({"by": "maria"})),
+        409,
+        "INVALID_TRANSITION",
+        Some("status"),
+    );
+    // an open event resolved straight away, with an empty body
+    if let Some(other_id) = ids(&all).into_iter().find(|i| *i != fault_id) {
+        let (status, r) = common::http_request(
+            &server.addr,
+            "POST",
+            &format!("/api/v1/anomalies/{other_id}/resolve"),
+            None,
+        );
+        assert_eq!((status, &r["status"]), (200, &json!("resolved")), "{r}");
+    }
+
+    // a re-run does not reopen or duplicate a resolved event
+    let (status, after) = detect(window(day(DAYS)));
+    assert_eq!(status, 200, "{after}");
+    assert_eq!(after["created"], 0, "{after}");
+    let kept = after["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["event"]["id"] == fault_id)
+        .unwrap();
+    assert_eq!(kept["action"], "kept_resolved");
+    assert_eq!(kept["event"]["status"], "resolved");
+    let (_, all_after) = server.get(&format!("/api/v1/anomalies?machine_id={MOULDING}"));
+    assert_eq!(ids(&all_after), ids(&all));
+    let (_, resolved_list) = server.get("/api/v1/anomalies?status=resolved");
+    assert!(ids(&resolved_list).contains(&fault_id));
+    let (_, one) = server.get(&format!("/api/v1/anomalies/{fault_id}"));
+    assert_eq!(one, resolved);
+
+    // a fixed sigma (the baseline's residual standard error) is another run of the same detector
+    let mut fixed = window(day(DAYS));
+    fixed["sigma"] = json!("residual_std_error");
+    let (status, fixed_run) = detect(fixed);
+    assert_eq!(status, 200, "{fixed_run}");
+    assert_eq!(fixed_run["periods_judged"], 7 * 24);
+    assert!(fixed_run["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["event"]["id"] == fault_id && e["action"] == "kept_resolved"));
+
+    // bad input: typed 4xx errors naming the field
+    assert_error(
+        server.post("/api/v1/machines/nope/anomalies/detect", &window(day(DAYS))),
+        404,
+        "NOT_FOUND",
+        None,
+    );
+    let with = |k: &str, v: Value| {
+        let mut b = window(day(DAYS));
+        b[k] = v;
+        b
+    };
+    assert_error(
+        detect(with("end", json!(format_rfc3339(day(6))))),
+        400,
+        "INVALID_PARAMETER",
+        Some("end"),
+    );
+    assert_error(
+        detect(with("start", json!("last tuesday"))),
+        400,
+        "PARSE",
+        Some("start"),
+    );
+    assert_error(
+        detect(with("baseline_id", json!(9999))),
+        404,
+        "NOT_FOUND",
+        None,
+    );
+    assert_error(
+        detect(with("baseline_id", json!("one"))),
+        400,
+        "INVALID_PARAMETER",
+        Some("baseline_id"),
+    );
+    assert_error(
+        detect(with("method", json!("crystal_ball"))),
+        400,
+        "INVALID_PARAMETER",
+        Some("method"),
+    );
+    assert_error(
+        detect(with("sigma", json!("wide"))),
+        400,
+        "INVALID_PARAMETER",
+        Some("sigma"),
+    );
+    assert_error(
+        detect(with("critical_sigma", json!(1.0))),
+        400,
+        "INVALID_PARAMETER",
+        Some("critical_sigma"),
+    );
+    assert_error(
+        detect(with("colour", json!("red"))),
+        400,
+        "INVALID_PARAMETER",
+        Some("colour"),
+    );
+    let mut no_baseline = window(day(DAYS));
+    no_baseline.as_object_mut().unwrap().remove("baseline_id");
+    assert_error(
+        detect(no_baseline),
+        400,
+        "INVALID_PARAMETER",
+        Some("baseline_id"),
+    );
+    // the hourly model fails the strict gates unless allowed
+    if model["passed"] == false {
+        let mut strict = window(day(DAYS));
+        strict.as_object_mut().unwrap().remove("allow_failed_gates");
+        assert_error(
+            detect(strict),
+            400,
+            "INVALID_PARAMETER",
+            Some("allow_failed_gates"),
+        );
+    }
+    // no readings in the period
+    assert_error(
+        detect(
+            with("start", json!(format_rfc3339(day(40))))
+                .tap(|b| b["end"] = json!(format_rfc3339(day(41)))),
+        ),
+        404,
+        "NO_DATA",
+        None,
+    );
+    assert_error(
+        server.get("/api/v1/anomalies?status=closed"),
+        400,
+        "INVALID_PARAMETER",
+        Some("status"),
+    );
+    assert_error(
+        server.get("/api/v1/anomalies?from=yesterday"),
+        400,
+        "PARSE",
+        Some("from"),
+    );
+    assert_error(
+        server.get("/api/v1/anomalies/abc"),
+        400,
+        "INVALID_PARAMETER",
+        Some("id"),
+    );
+    assert_error(server.get("/api/v1/anomalies/9999"), 404, "NOT_FOUND", None);
+    assert_error(
+        server.post("/api/v1/anomalies/9999/resolve", &json!({})),
+        404,
+        "NOT_FOUND",
+        None,
+    );
+    assert_error(
+        server.post(&path("acknowledge"), &json!({"note": "who?"})),
+        400,
+        "INVALID_PARAMETER",
+        Some("by"),
+    );
+
+    // the endpoints are in the API document
+    let (_, doc) = server.get("/api/v1/openapi.json");
+    for p in [
+        "/api/v1/machines/{machine_id}/anomalies/detect",
+        "/api/v1/anomalies",
+        "/api/v1/anomalies/{id}",
+        "/api/v1/anomalies/{id}/acknowledge",
+        "/api/v1/anomalies/{id}/resolve",
+    ] {
+        assert!(doc["paths"].get(p).is_some(), "{p} missing");
+    }
+}
+
+trait Tap: Sized {
+    fn tap(self, f: impl FnOnce(&mut Self)) -> Self;
+}
+
+impl Tap for Value {
+    fn tap(mut self, f: impl FnOnce(&mut Self)) -> Self {
+        f(&mut self);
+        self
+    }
+}
