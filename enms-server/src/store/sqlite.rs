@@ -1324,4 +1324,194 @@ mod tests {
         );
         assert_eq!(store.baseline(b + 100).unwrap(), None);
     }
+
+    fn event(start_h: i64, end_h: i64, peak: f64) -> AnomalyEvent {
+        let h = MICROS_PER_HOUR;
+        AnomalyEvent {
+            machine_id: "hvac-1".into(),
+            start: start_h * h,
+            end: end_h * h,
+            severity: if peak > 3.0 {
+                enms_core::anomaly::Severity::Critical
+            } else {
+                enms_core::anomaly::Severity::Warning
+            },
+            peak_at: start_h * h,
+            peak_score: peak,
+            points: (end_h - start_h) as usize,
+            features: vec!["energy_kwh".into()],
+        }
+    }
+
+    #[test]
+    fn anomaly_events_upsert_by_overlap_and_follow_their_lifecycle() {
+        let dir = Dir(std::env::temp_dir().join(format!("enms-anomaly-{}", std::process::id())));
+        let store = SqliteStore::open(&dir.0).unwrap();
+        let det = |key: &str| DetectorRecord {
+            key: key.into(),
+            method: "baseline_residual".into(),
+            baseline_id: Some(1),
+            params_json: "{}".into(),
+        };
+        let d = det("baseline_residual:1");
+        let run = store
+            .upsert_anomaly_events(&d, &[event(0, 2, 2.5), event(10, 12, 4.0)], 100)
+            .unwrap();
+        let actions: Vec<UpsertAction> = run.iter().map(|(_, a)| *a).collect();
+        assert_eq!(actions, [UpsertAction::Created, UpsertAction::Created]);
+        let (a, b) = (run[0].0.id, run[1].0.id);
+        assert_eq!(run[0].0.status, EventStatus::Open);
+        assert_eq!((run[0].0.created_at, run[0].0.updated_at), (100, 100));
+
+        // the same run again: nothing changes
+        let again = store
+            .upsert_anomaly_events(&d, &[event(0, 2, 2.5), event(10, 12, 4.0)], 200)
+            .unwrap();
+        assert!(again.iter().all(|(_, x)| *x == UpsertAction::Unchanged));
+        assert_eq!(again[0].0, run[0].0);
+        assert_eq!(
+            store
+                .anomaly_events(&AnomalyFilter::default())
+                .unwrap()
+                .len(),
+            2
+        );
+
+        // a longer run extends the event it overlaps, keeping its id, and raises its peak
+        let longer = store
+            .upsert_anomaly_events(&d, &[event(1, 5, 3.5)], 300)
+            .unwrap();
+        let (ext, action) = &longer[0];
+        assert_eq!((ext.id, *action), (a, UpsertAction::Updated));
+        assert_eq!((ext.event.start, ext.event.end), (0, 5 * MICROS_PER_HOUR));
+        assert_eq!(ext.event.peak_score, 3.5);
+        assert_eq!(ext.event.severity, enms_core::anomaly::Severity::Critical);
+        assert_eq!((ext.created_at, ext.updated_at), (100, 300));
+        // another detector keeps events of its own
+        let other = store
+            .upsert_anomaly_events(&det("baseline_residual:2"), &[event(0, 2, 2.5)], 300)
+            .unwrap();
+        assert_eq!(other[0].1, UpsertAction::Created);
+
+        // lifecycle
+        let step = |to, by: Option<&str>| Transition {
+            to,
+            by: by.map(str::to_string),
+            note: Some("checked".into()),
+            at: 400,
+        };
+        let TransitionOutcome::Done(acked) = store
+            .transition_anomaly_event(a, &step(EventStatus::Acknowledged, Some("maria")))
+            .unwrap()
+        else {
+            panic!("acknowledge refused")
+        };
+        assert_eq!(acked.status, EventStatus::Acknowledged);
+        assert_eq!(acked.acknowledged_by.as_deref(), Some("maria"));
+        assert_eq!(acked.acknowledged_at, Some(400));
+        assert!(matches!(
+            store
+                .transition_anomaly_event(a, &step(EventStatus::Acknowledged, Some("x")))
+                .unwrap(),
+            TransitionOutcome::Refused(r) if r.status == EventStatus::Acknowledged
+        ));
+        // an acknowledged event is still extended by detection
+        let ext = store
+            .upsert_anomaly_events(&d, &[event(4, 6, 3.0)], 450)
+            .unwrap();
+        assert_eq!(ext[0].1, UpsertAction::Updated);
+        assert_eq!(ext[0].0.status, EventStatus::Acknowledged);
+        assert_eq!(ext[0].0.event.end, 6 * MICROS_PER_HOUR);
+        let TransitionOutcome::Done(done) = store
+            .transition_anomaly_event(b, &step(EventStatus::Resolved, None))
+            .unwrap()
+        else {
+            panic!("resolve refused")
+        };
+        assert_eq!(
+            (done.status, done.resolved_at),
+            (EventStatus::Resolved, Some(400))
+        );
+        assert!(matches!(
+            store
+                .transition_anomaly_event(b, &step(EventStatus::Resolved, None))
+                .unwrap(),
+            TransitionOutcome::Refused(_)
+        ));
+        assert_eq!(
+            store
+                .transition_anomaly_event(999, &step(EventStatus::Resolved, None))
+                .unwrap(),
+            TransitionOutcome::NotFound
+        );
+        // a resolved event is not reopened, extended or duplicated by a re-run
+        let kept = store
+            .upsert_anomaly_events(&d, &[event(9, 14, 9.0)], 500)
+            .unwrap();
+        assert_eq!(kept[0].1, UpsertAction::KeptResolved);
+        assert_eq!(kept[0].0, done);
+
+        // filters
+        let list = |f: AnomalyFilter| -> Vec<i64> {
+            store
+                .anomaly_events(&f)
+                .unwrap()
+                .iter()
+                .map(|r| r.id)
+                .collect()
+        };
+        assert_eq!(list(AnomalyFilter::default()).len(), 3);
+        let resolved = AnomalyFilter {
+            status: Some(EventStatus::Resolved),
+            ..AnomalyFilter::default()
+        };
+        assert_eq!(list(resolved), [b]);
+        let window = AnomalyFilter {
+            from: Some(6 * MICROS_PER_HOUR),
+            to: Some(11 * MICROS_PER_HOUR),
+            machine_id: Some("hvac-1".into()),
+            ..AnomalyFilter::default()
+        };
+        assert_eq!(list(window), [b]);
+        assert_eq!(
+            store.anomaly_event(a).unwrap().unwrap().note.as_deref(),
+            Some("checked")
+        );
+        assert_eq!(store.anomaly_event(999).unwrap(), None);
+    }
+
+    #[test]
+    fn a_version_2_database_gains_the_anomaly_table_and_keeps_its_baselines() {
+        let dir = Dir(std::env::temp_dir().join(format!("enms-v2-{}", std::process::id())));
+        std::fs::create_dir_all(&dir.0).unwrap();
+        {
+            let c = Connection::open(dir.0.join(DB_FILE)).unwrap();
+            c.execute_batch(SCHEMA).unwrap();
+            c.execute_batch(
+                "INSERT INTO baselines (machine_id, created_at, start_ts, end_ts, passed, spec, \
+                 model, table_summary) VALUES ('hvac-1', 1, 0, 10, 1, '{}', '{}', '[]'); \
+                 PRAGMA user_version=2;",
+            )
+            .unwrap();
+        }
+        let store = SqliteStore::open(&dir.0).unwrap();
+        assert_eq!(store.baselines(None).unwrap().len(), 1);
+        assert!(store
+            .anomaly_events(&AnomalyFilter::default())
+            .unwrap()
+            .is_empty());
+        let version: i64 = store
+            .read(|c| {
+                c.query_row("PRAGMA user_version", [], |r| r.get(0))
+                    .map_err(db)
+            })
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        drop(store);
+        // a newer database is refused
+        let c = Connection::open(dir.0.join(DB_FILE)).unwrap();
+        c.execute_batch("PRAGMA user_version=99").unwrap();
+        drop(c);
+        assert!(SqliteStore::open(&dir.0).is_err());
+    }
 }
