@@ -1,0 +1,848 @@
+//! The anomaly detection pipeline of one machine: train on a reference period, judge a detection
+//! period, report events.
+//!
+//! Input: bucket start timestamps and named feature columns (e.g. a
+//! [`crate::anomaly::FeatureTable`] of local hours). Output: [`AnomalyEvent`]s.
+//!
+//! 1. **An expectation per monitored column** (`targets`: by default `energy_kwh` and every
+//!    measured process quantity, such as a pressure, a temperature, a COP or an efficiency). Each
+//!    is modelled on the reference period as the time-of-week-and-temperature model (TOWT,
+//!    Mathieu et al. 2011, the LBNL/CalTRACK hourly method) extended with linear drivers:
+//!
+//!    `y_t = α_{how(t)} + Σ_j β_j x_{j,t} + Σ_k γ_k T_{k,t} + ε_t`,
+//!
+//!    with `how(t)` the local hour of the week (168 levels), `x_j` the linear drivers present in
+//!    the table (default `production`) and `T_k` the piecewise-linear segments of the temperature
+//!    drivers (default `outdoor_temp_c`, knots 0, 5, ..., 25 °C). The levels are partialled out
+//!    exactly (Frisch-Waugh-Lovell: centring within each hour of the week), the slopes come from
+//!    [`crate::stats::ols`]; drivers without variation or collinear with others are dropped. Faults
+//!    in the reference period are trimmed: the model is refitted without the buckets whose
+//!    residual exceeds `trim_sigma` robust standard deviations (1.4826 × MAD), twice.
+//! 2. **Standardised residuals** `z_t = (y_t - ŷ_t) / σ_t`. The scale follows the expectation
+//!    (noise grows with load): `σ_t = max(√(π/2) (a + b ŷ_t), floor)`, with `a`, `b` the OLS fit
+//!    of the absolute leave-one-out residuals (`r_i / (1 - 1 / n_how)`, the residual the bucket
+//!    would have had outside the fit) on `ŷ`, and `floor = min_scale_share` × their RMS.
+//! 3. **Sigma rules** ([`sigma_flags`]) on each column's `z` over a rolling window primed with
+//!    the reference period's last residuals: beyond `warning_sigma` (2) a warning, beyond
+//!    `critical_sigma` (3) critical. A bucket takes the highest severity over its columns and the
+//!    largest distance as its score.
+//! 4. **Events** ([`merge_events`]): flagged buckets separated by at most `max_gap` unflagged ones
+//!    form one event; an event is kept when it reaches `min_event_severity` (critical) and has at
+//!    least `min_event_points` flagged buckets. Its features are the monitored columns whose
+//!    standardised residual, and the other measured columns whose z against the reference
+//!    period's mean and standard deviation, exceed `feature_threshold` at the peak.
+//!
+//! Buckets where a column or one of its drivers is missing (NaN) are not judged for that column.
+//! Everything is deterministic; a fitted [`AnomalyDetector`] serialises with serde.
+
+use chrono::{Datelike, Timelike};
+use serde::{Deserialize, Serialize};
+
+use crate::anomaly::events::{merge_events, sigma_flags, AnomalyEvent, Severity, SigmaRule};
+use crate::anomaly::features::{DERIVED, ENERGY};
+use crate::error::{Error, Result};
+use crate::stats::{ols, OlsOptions};
+use crate::time::{format_rfc3339, parse_tz, to_local, TimeRange, Timestamp, MICROS_PER_SECOND};
+
+const HOURS_PER_WEEK: usize = 168;
+
+/// Settings of the detection pipeline. Every field has a default (`{}` is a valid JSON config).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DetectConfig {
+    /// Length of a bucket, seconds (the features' period). Default 3600.
+    pub period_s: i64,
+    /// IANA time zone of the site; hours of the week are local. Default `UTC`.
+    pub timezone: String,
+    /// Columns to monitor; `None` (default): `energy_kwh` and every column that is neither a
+    /// driver nor derived by the feature builder (mean and max power, deviation, SEC, COP from an
+    /// output series, calendar columns).
+    pub targets: Option<Vec<String>>,
+    /// Linear drivers of every monitored column, used when present in the table. Default
+    /// `["production"]`.
+    pub drivers: Vec<String>,
+    /// Temperature drivers, entered as piecewise-linear segments at `knots_c`, used when present.
+    /// Default `["outdoor_temp_c"]`.
+    pub temperature_drivers: Vec<String>,
+    /// Knots of the temperature segments, °C, increasing. Default 0, 5, 10, 15, 20, 25 (TOWT's).
+    pub knots_c: Vec<f64>,
+    /// The sigma rule on standardised residuals. Default: window 168 buckets, at least 24,
+    /// warning 2, critical 3.
+    pub sigma: SigmaRule,
+    /// Unflagged buckets bridged inside one event. Default 1.
+    pub max_gap: usize,
+    /// Least severity an event must reach to be reported. Default critical.
+    pub min_event_severity: Severity,
+    /// Least number of flagged buckets in a reported event. Default 1.
+    pub min_event_points: usize,
+    /// |z| above which a feature is named in an event. Default 3.
+    pub feature_threshold: f64,
+    /// Reference buckets whose residual exceeds this many robust standard deviations are left out
+    /// of the refit (faults in the reference period). Default 4.
+    pub trim_sigma: f64,
+    /// Least residual scale as a share of the column's RMS residual. Default 0.25.
+    pub min_scale_share: f64,
+}
+
+impl Default for DetectConfig {
+    fn default() -> Self {
+        DetectConfig {
+            period_s: 3600,
+            timezone: "UTC".into(),
+            targets: None,
+            drivers: vec!["production".into()],
+            temperature_drivers: vec!["outdoor_temp_c".into()],
+            knots_c: vec![0.0, 5.0, 10.0, 15.0, 20.0, 25.0],
+            sigma: SigmaRule {
+                window: 168,
+                min_periods: 24,
+                warning_sigma: 2.0,
+                critical_sigma: 3.0,
+                fixed_sigma: Some(1.0),
+            },
+            max_gap: 1,
+            min_event_severity: Severity::Critical,
+            min_event_points: 1,
+            feature_threshold: 3.0,
+            trim_sigma: 4.0,
+            min_scale_share: 0.25,
+        }
+    }
+}
+
+impl DetectConfig {
+    /// Default settings for a site's time zone.
+    pub fn for_timezone(timezone: &str) -> Self {
+        DetectConfig {
+            timezone: timezone.into(),
+            ..DetectConfig::default()
+        }
+    }
+
+    fn validate(&self) -> Result<()> {
+        if self.period_s <= 0 {
+            return Err(Error::invalid(
+                "period_s",
+                format!("must be positive, got {}", self.period_s),
+            ));
+        }
+        parse_tz(&self.timezone)?;
+        let k = &self.knots_c;
+        if k.is_empty() || k.iter().any(|v| !v.is_finite()) || k.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(Error::invalid(
+                "knots_c",
+                "must be one or more finite temperatures in increasing order",
+            ));
+        }
+        if self.trim_sigma.is_nan() || self.trim_sigma <= 0.0 {
+            return Err(Error::invalid(
+                "trim_sigma",
+                format!("must be positive, got {}", self.trim_sigma),
+            ));
+        }
+        if !(self.min_scale_share > 0.0 && self.min_scale_share <= 1.0) {
+            return Err(Error::invalid(
+                "min_scale_share",
+                format!("must lie in (0, 1], got {}", self.min_scale_share),
+            ));
+        }
+        if self.feature_threshold.is_nan() || self.feature_threshold < 0.0 {
+            return Err(Error::invalid(
+                "feature_threshold",
+                format!("must be >= 0, got {}", self.feature_threshold),
+            ));
+        }
+        // the sigma rule checks its own limits; check them before any data is read
+        sigma_flags(&[], &self.sigma)?;
+        Ok(())
+    }
+}
+
+/// The expectation of one monitored column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ColumnModel {
+    /// The monitored column.
+    pub target: String,
+    /// Driver terms as entered.
+    pub drivers: Vec<DriverTerm>,
+    /// Slope of each driver term.
+    pub slopes: Vec<f64>,
+    /// Level of each local hour of the week (NaN where the reference period had none).
+    #[serde(with = "crate::stats::nonfinite::vec")]
+    pub levels: Vec<f64>,
+    /// Residual scale `σ = max(scale_a + scale_b ŷ, scale_floor)`.
+    pub scale_a: f64,
+    /// Slope of the residual scale on the expectation.
+    pub scale_b: f64,
+    /// Least residual scale.
+    pub scale_floor: f64,
+    /// Reference buckets used (after trimming).
+    pub n_used: usize,
+    /// Reference buckets trimmed as abnormal.
+    pub n_trimmed: usize,
+    /// The reference period's last standardised residuals (they prime the rolling window).
+    pub recent_z: Vec<f64>,
+}
+
+/// A driver term of a model: a column as is, or the segment of a temperature between two knots
+/// (`min(max(T - lower, 0), upper - lower)`; below the first knot `min(T, upper)`, above the last
+/// `max(T - lower, 0)`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DriverTerm {
+    /// Driver column.
+    pub column: String,
+    /// Lower knot of a temperature segment, °C.
+    pub lower_c: Option<f64>,
+    /// Upper knot of a temperature segment, °C.
+    pub upper_c: Option<f64>,
+}
+
+impl DriverTerm {
+    fn linear(column: &str) -> Self {
+        DriverTerm {
+            column: column.into(),
+            lower_c: None,
+            upper_c: None,
+        }
+    }
+
+    fn value(&self, x: f64) -> f64 {
+        match (self.lower_c, self.upper_c) {
+            (None, None) => x,
+            (None, Some(hi)) => x.min(hi),
+            (Some(lo), None) => (x - lo).max(0.0),
+            (Some(lo), Some(hi)) => (x - lo).max(0.0).min(hi - lo),
+        }
+    }
+}
+
+/// Mean and standard deviation of a column over the reference period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ColumnStats {
+    /// Column name.
+    pub name: String,
+    /// Mean.
+    pub mean: f64,
+    /// Standard deviation (0 when constant).
+    pub std: f64,
+}
+
+/// A detector fitted on a reference period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnomalyDetector {
+    /// The settings.
+    pub config: DetectConfig,
+    /// One model per monitored column.
+    pub models: Vec<ColumnModel>,
+    /// Reference statistics of the other measured columns (for naming features).
+    pub stats: Vec<ColumnStats>,
+}
+
+/// Per-bucket results of [`AnomalyDetector::score`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scores {
+    /// Bucket starts.
+    pub ts: Vec<Timestamp>,
+    /// Highest severity over the monitored columns.
+    pub severity: Vec<Severity>,
+    /// Largest sigma distance over the monitored columns (NaN where none was judged).
+    pub score: Vec<f64>,
+    /// Standardised residual of each monitored column, and z of the other measured columns.
+    pub feature_z: Vec<(String, Vec<f64>)>,
+}
+
+fn hours_of_week(ts: &[Timestamp], timezone: &str) -> Result<Vec<usize>> {
+    let tz = parse_tz(timezone)?;
+    ts.iter()
+        .map(|&t| {
+            let l = to_local(t, tz)?;
+            Ok(l.weekday().num_days_from_monday() as usize * 24 + l.hour() as usize)
+        })
+        .collect()
+}
+
+fn check_table(ts: &[Timestamp], columns: &[(&str, &[f64])]) -> Result<()> {
+    if let Some(i) = ts.windows(2).position(|w| w[1] <= w[0]) {
+        return Err(Error::Unsorted {
+            column: "ts".into(),
+            index: i + 1,
+            previous_index: i,
+            current: format_rfc3339(ts[i + 1]),
+            previous: format_rfc3339(ts[i]),
+        });
+    }
+    for (i, (name, v)) in columns.iter().enumerate() {
+        if v.len() != ts.len() {
+            return Err(Error::LengthMismatch {
+                column: (*name).to_string(),
+                expected: ts.len(),
+                got: v.len(),
+            });
+        }
+        if let Some(j) = v.iter().position(|x| x.is_infinite()) {
+            return Err(Error::NonFinite {
+                column: (*name).to_string(),
+                index: j,
+                value: v[j].to_string(),
+            });
+        }
+        if columns[..i].iter().any(|(m, _)| m == name) {
+            return Err(Error::invalid(name, "two columns have this name"));
+        }
+    }
+    Ok(())
+}
+
+fn find<'a>(columns: &[(&str, &'a [f64])], name: &str) -> Option<&'a [f64]> {
+    columns.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+}
+
+fn robust_sigma(r: &[f64]) -> f64 {
+    if r.is_empty() {
+        return 0.0;
+    }
+    let mut a: Vec<f64> = r.iter().map(|v| v.abs()).collect();
+    let mid = a.len() / 2;
+    let (_, m, _) = a.select_nth_unstable_by(mid, f64::total_cmp);
+    1.4826 * *m
+}
+
+impl ColumnModel {
+    fn terms(&self, columns: &[(&str, &[f64])], i: usize) -> Option<Vec<f64>> {
+        self.drivers
+            .iter()
+            .map(|d| {
+                let x = find(columns, &d.column)?[i];
+                x.is_finite().then(|| d.value(x))
+            })
+            .collect()
+    }
+
+    /// Expectation at row `i` (NaN when a driver is missing or the hour of the week unseen).
+    fn expect(&self, columns: &[(&str, &[f64])], how: usize, i: usize) -> f64 {
+        match self.terms(columns, i) {
+            Some(x) => {
+                self.levels[how] + x.iter().zip(&self.slopes).map(|(a, b)| a * b).sum::<f64>()
+            }
+            None => f64::NAN,
+        }
+    }
+
+    fn scale(&self, yhat: f64) -> f64 {
+        (self.scale_a + self.scale_b * yhat).max(self.scale_floor)
+    }
+}
+
+/// Fits levels and slopes on rows `rows`; returns the model's levels, slopes, kept drivers.
+fn fit_levels(
+    y: &[f64],
+    x: &[Vec<f64>],
+    how: &[usize],
+    rows: &[usize],
+    names: &[String],
+) -> Result<(Vec<f64>, Vec<f64>, Vec<usize>)> {
+    let mut cnt = [0usize; HOURS_PER_WEEK];
+    let mut my = [0.0; HOURS_PER_WEEK];
+    let mut mx = vec![[0.0; HOURS_PER_WEEK]; x.len()];
+    for &i in rows {
+        cnt[how[i]] += 1;
+        my[how[i]] += y[i];
+        for (m, col) in mx.iter_mut().zip(x) {
+            m[how[i]] += col[i];
+        }
+    }
+    for h in 0..HOURS_PER_WEEK {
+        if cnt[h] > 0 {
+            let k = cnt[h] as f64;
+            my[h] /= k;
+            for m in mx.iter_mut() {
+                m[h] /= k;
+            }
+        }
+    }
+    let yc: Vec<f64> = rows.iter().map(|&i| y[i] - my[how[i]]).collect();
+    let xc: Vec<Vec<f64>> = x
+        .iter()
+        .zip(&mx)
+        .map(|(col, m)| rows.iter().map(|&i| col[i] - m[how[i]]).collect())
+        .collect();
+    // drivers that vary within hours of the week; drop collinear ones one at a time
+    let mut keep: Vec<usize> = (0..x.len())
+        .filter(|&j| xc[j].iter().any(|v| v.abs() > 1e-9))
+        .collect();
+    let mut slopes = vec![0.0; x.len()];
+    loop {
+        if keep.is_empty() || rows.len() <= keep.len() + 1 {
+            keep.clear();
+            break;
+        }
+        let refs: Vec<(&str, &[f64])> = keep
+            .iter()
+            .map(|&j| (names[j].as_str(), xc[j].as_slice()))
+            .collect();
+        let opts = OlsOptions {
+            intercept: false,
+            ..OlsOptions::default()
+        };
+        match ols(&yc, &refs, &opts) {
+            Ok(fit) => {
+                for (&j, c) in keep.iter().zip(&fit.coefficients) {
+                    slopes[j] = c.estimate;
+                }
+                break;
+            }
+            Err(Error::InvalidParameter { name, .. }) => {
+                let before = keep.len();
+                keep.retain(|&j| names[j] != name);
+                if keep.len() == before {
+                    keep.clear();
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let levels: Vec<f64> = (0..HOURS_PER_WEEK)
+        .map(|h| {
+            if cnt[h] == 0 {
+                f64::NAN
+            } else {
+                my[h] - (0..x.len()).map(|j| slopes[j] * mx[j][h]).sum::<f64>()
+            }
+        })
+        .collect();
+    Ok((levels, slopes, keep))
+}
+
+impl AnomalyDetector {
+    /// Fits the detector on the reference buckets starting at `ts` with the named columns.
+    ///
+    /// Errors: unsorted `ts`, a column of another length or with an infinite value (NaN is
+    /// missing), a bad setting (named), a monitored column that is not in the table, no monitored
+    /// column, or fewer than `sigma.min_periods` usable reference buckets for a column.
+    pub fn fit(
+        ts: &[Timestamp],
+        columns: &[(&str, &[f64])],
+        config: &DetectConfig,
+    ) -> Result<Self> {
+        config.validate()?;
+        check_table(ts, columns)?;
+        let how = hours_of_week(ts, &config.timezone)?;
+        let is_driver = |n: &str| {
+            config.drivers.iter().any(|d| d == n)
+                || config.temperature_drivers.iter().any(|d| d == n)
+        };
+        let targets: Vec<String> = match &config.targets {
+            Some(t) => t.clone(),
+            None => columns
+                .iter()
+                .map(|(n, _)| *n)
+                .filter(|n| *n == ENERGY || !(is_driver(n) || DERIVED.contains(n)))
+                .map(str::to_string)
+                .collect(),
+        };
+        if targets.is_empty() {
+            return Err(Error::invalid(
+                "targets",
+                "no column to monitor (give `energy_kwh` or name the targets)",
+            ));
+        }
+        // driver terms present in the table
+        let mut terms: Vec<DriverTerm> = Vec::new();
+        for d in &config.drivers {
+            if find(columns, d).is_some() {
+                terms.push(DriverTerm::linear(d));
+            }
+        }
+        for d in &config.temperature_drivers {
+            if find(columns, d).is_some() {
+                let k = &config.knots_c;
+                let mut bounds: Vec<Option<f64>> = vec![None];
+                bounds.extend(k.iter().map(|v| Some(*v)));
+                bounds.push(None);
+                for w in bounds.windows(2) {
+                    terms.push(DriverTerm {
+                        column: d.clone(),
+                        lower_c: w[0],
+                        upper_c: w[1],
+                    });
+                }
+            }
+        }
+        let term_names: Vec<String> = (0..terms.len()).map(|j| format!("x{j}")).collect();
+        let n = ts.len();
+        let x: Vec<Vec<f64>> = terms
+            .iter()
+            .map(|d| {
+                let col = find(columns, &d.column).unwrap_or(&[]);
+                col.iter()
+                    .map(|&v| if v.is_finite() { d.value(v) } else { f64::NAN })
+                    .collect()
+            })
+            .collect();
+        let drivers_ok: Vec<bool> = (0..n).map(|i| x.iter().all(|c| c[i].is_finite())).collect();
+
+        let mut models = Vec::with_capacity(targets.len());
+        for target in &targets {
+            if is_driver(target) {
+                return Err(Error::invalid(
+                    target,
+                    "a driver cannot also be a monitored column",
+                ));
+            }
+            let y = find(columns, target).ok_or_else(|| {
+                Error::invalid(target, "is a monitored column but not in the table")
+            })?;
+            let all: Vec<usize> = (0..n)
+                .filter(|&i| drivers_ok[i] && y[i].is_finite())
+                .collect();
+            if all.len() < config.sigma.min_periods.max(2) {
+                return Err(Error::EmptySeries {
+                    column: target.clone(),
+                    needed: config.sigma.min_periods.max(2),
+                });
+            }
+            let mut rows = all.clone();
+            let mut fitted = fit_levels(y, &x, &how, &rows, &term_names)?;
+            let resid = |f: &(Vec<f64>, Vec<f64>, Vec<usize>), i: usize| {
+                let (lv, sl, _) = f;
+                y[i] - lv[how[i]] - (0..x.len()).map(|j| sl[j] * x[j][i]).sum::<f64>()
+            };
+            for _ in 0..2 {
+                let r: Vec<f64> = rows.iter().map(|&i| resid(&fitted, i)).collect();
+                let s = robust_sigma(&r);
+                if s.is_nan() || s <= 0.0 {
+                    break;
+                }
+                let kept: Vec<usize> = all
+                    .iter()
+                    .copied()
+                    .filter(|&i| resid(&fitted, i).abs() <= config.trim_sigma * s)
+                    .collect();
+                if kept.len() == rows.len() || kept.len() < config.sigma.min_periods.max(2) {
+                    break;
+                }
+                rows = kept;
+                fitted = fit_levels(y, &x, &how, &rows, &term_names)?;
+            }
+            // leave-one-out residuals of the level model and their scale
+            let mut cnt = [0usize; HOURS_PER_WEEK];
+            for &i in &rows {
+                cnt[how[i]] += 1;
+            }
+            let mut loo = Vec::with_capacity(rows.len());
+            let mut yhat = Vec::with_capacity(rows.len());
+            for &i in &rows {
+                let r = resid(&fitted, i);
+                let k = cnt[how[i]] as f64;
+                if k > 1.0 {
+                    loo.push(r * k / (k - 1.0));
+                    yhat.push(y[i] - r);
+                }
+            }
+            if loo.len() < config.sigma.min_periods.max(2) {
+                return Err(Error::EmptySeries {
+                    column: target.clone(),
+                    needed: config.sigma.min_periods.max(2),
+                });
+            }
+            let rms = (loo.iter().map(|v| v * v).sum::<f64>() / loo.len() as f64).sqrt();
+            let abs: Vec<f64> = loo.iter().map(|v| v.abs()).collect();
+            let c = (std::f64::consts::PI / 2.0).sqrt();
+            let (a, b) = match ols(&abs, &[("yhat", &yhat)], &OlsOptions::default()) {
+                Ok(fit) => (
+                    c * fit.coefficients[0].estimate,
+                    c * fit.coefficients[1].estimate,
+                ),
+                Err(_) => (c * abs.iter().sum::<f64>() / abs.len() as f64, 0.0),
+            };
+            let floor = (config.min_scale_share * rms).max(f64::MIN_POSITIVE);
+            let (levels, slopes_all, keep) = fitted;
+            let model_terms: Vec<DriverTerm> = keep.iter().map(|&j| terms[j].clone()).collect();
+            let slopes: Vec<f64> = keep.iter().map(|&j| slopes_all[j]).collect();
+            let mut model = ColumnModel {
+                target: target.clone(),
+                drivers: model_terms,
+                slopes,
+                levels,
+                scale_a: a,
+                scale_b: b,
+                scale_floor: floor,
+                n_used: rows.len(),
+                n_trimmed: all.len() - rows.len(),
+                recent_z: Vec::new(),
+            };
+            let tail = loo.len().saturating_sub(config.sigma.window);
+            model.recent_z = loo[tail..]
+                .iter()
+                .zip(&yhat[tail..])
+                .map(|(r, e)| r / model.scale(*e))
+                .collect();
+            models.push(model);
+        }
+
+        let stats = columns
+            .iter()
+            .filter(|(n, _)| !targets.iter().any(|t| t == n))
+            .filter(|(n, _)| {
+                !matches!(
+                    *n,
+                    crate::anomaly::features::TOD_SIN
+                        | crate::anomaly::features::TOD_COS
+                        | crate::anomaly::features::WORKING_DAY
+                        | crate::anomaly::features::SHIFT
+                )
+            })
+            .filter_map(|(n, v)| {
+                let f: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
+                if f.len() < 2 {
+                    return None;
+                }
+                let mean = f.iter().sum::<f64>() / f.len() as f64;
+                let var =
+                    f.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (f.len() - 1) as f64;
+                Some(ColumnStats {
+                    name: (*n).to_string(),
+                    mean,
+                    std: var.sqrt(),
+                })
+            })
+            .collect();
+        Ok(AnomalyDetector {
+            config: config.clone(),
+            models,
+            stats,
+        })
+    }
+
+    /// Standardised residuals, severities and scores of the buckets starting at `ts`.
+    pub fn score(&self, ts: &[Timestamp], columns: &[(&str, &[f64])]) -> Result<Scores> {
+        check_table(ts, columns)?;
+        let how = hours_of_week(ts, &self.config.timezone)?;
+        let n = ts.len();
+        let mut severity = vec![Severity::Normal; n];
+        let mut score = vec![f64::NAN; n];
+        let mut feature_z = Vec::new();
+        for m in &self.models {
+            let y = find(columns, &m.target).ok_or_else(|| {
+                Error::invalid(&m.target, "is a monitored column but not in the table")
+            })?;
+            let mut z = vec![f64::NAN; n];
+            let mut judged = Vec::new();
+            for i in 0..n {
+                let e = m.expect(columns, how[i], i);
+                if e.is_finite() && y[i].is_finite() {
+                    z[i] = (y[i] - e) / m.scale(e);
+                    judged.push(i);
+                }
+            }
+            // the sigma rule over the reference tail and the judged buckets
+            let mut seq = m.recent_z.clone();
+            let off = seq.len();
+            seq.extend(judged.iter().map(|&i| z[i]));
+            let (sev, dist) = sigma_flags(&seq, &self.config.sigma)?;
+            for (k, &i) in judged.iter().enumerate() {
+                let (s, d) = (sev[off + k], dist[off + k]);
+                severity[i] = severity[i].max(s);
+                if d.is_finite() && (score[i].is_nan() || d > score[i]) {
+                    score[i] = d;
+                }
+            }
+            feature_z.push((m.target.clone(), z));
+        }
+        for s in &self.stats {
+            let Some(v) = find(columns, &s.name) else {
+                continue;
+            };
+            let z = v
+                .iter()
+                .map(|x| {
+                    if s.std > 0.0 {
+                        (x - s.mean) / s.std
+                    } else {
+                        f64::NAN
+                    }
+                })
+                .collect();
+            feature_z.push((s.name.clone(), z));
+        }
+        Ok(Scores {
+            ts: ts.to_vec(),
+            severity,
+            score,
+            feature_z,
+        })
+    }
+
+    /// Events of `machine_id` in the buckets starting at `ts` (see the module docs).
+    pub fn detect(
+        &self,
+        machine_id: &str,
+        ts: &[Timestamp],
+        columns: &[(&str, &[f64])],
+    ) -> Result<Vec<AnomalyEvent>> {
+        let s = self.score(ts, columns)?;
+        let fz: Vec<(&str, &[f64])> = s
+            .feature_z
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_slice()))
+            .collect();
+        let events = merge_events(
+            machine_id,
+            ts,
+            self.config.period_s.saturating_mul(MICROS_PER_SECOND),
+            &s.severity,
+            &s.score,
+            self.config.max_gap,
+            &fz,
+            self.config.feature_threshold,
+        )?;
+        Ok(events
+            .into_iter()
+            .filter(|e| {
+                e.severity >= self.config.min_event_severity
+                    && e.points >= self.config.min_event_points
+            })
+            .collect())
+    }
+}
+
+/// Trains a detector on the buckets in `training` and reports the events of `machine_id` in the
+/// buckets in `detection`: the one call of every face (server, Python, Node).
+///
+/// `ts` are bucket starts (sorted, UTC microseconds), `columns` the named features per bucket
+/// (NaN = missing), e.g. [`crate::anomaly::FeatureTable::as_columns`]. See the module docs for
+/// the pipeline and [`DetectConfig`] for its settings.
+pub fn detect(
+    machine_id: &str,
+    ts: &[Timestamp],
+    columns: &[(&str, &[f64])],
+    training: TimeRange,
+    detection: TimeRange,
+    config: &DetectConfig,
+) -> Result<Vec<AnomalyEvent>> {
+    check_table(ts, columns)?;
+    let slice = |r: TimeRange| -> (Vec<Timestamp>, Vec<(&str, Vec<f64>)>) {
+        let a = ts.partition_point(|&t| t < r.start);
+        let b = ts.partition_point(|&t| t < r.end);
+        (
+            ts[a..b].to_vec(),
+            columns
+                .iter()
+                .map(|(n, v)| (*n, v[a..b].to_vec()))
+                .collect(),
+        )
+    };
+    let (tt, tc) = slice(training);
+    let (dt, dc) = slice(detection);
+    let tc: Vec<(&str, &[f64])> = tc.iter().map(|(n, v)| (*n, v.as_slice())).collect();
+    let dc: Vec<(&str, &[f64])> = dc.iter().map(|(n, v)| (*n, v.as_slice())).collect();
+    let detector = AnomalyDetector::fit(&tt, &tc, config)?;
+    detector.detect(machine_id, &dt, &dc)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::time::MICROS_PER_HOUR;
+
+    /// Five weeks of an hourly machine: a weekly pattern, production, noise; a fault of six hours
+    /// (+40 % energy) in the last week.
+    fn plant() -> (Vec<Timestamp>, Vec<f64>, Vec<f64>, Vec<f64>) {
+        let t0 = 1_736_121_600 * MICROS_PER_SECOND; // 2025-01-06 00:00 UTC, a Monday
+        let n = 5 * 168;
+        let mut state = 12345u64;
+        let mut noise = || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            ((state >> 11) as f64 / (1u64 << 53) as f64) - 0.5
+        };
+        let ts: Vec<Timestamp> = (0..n).map(|i| t0 + i as i64 * MICROS_PER_HOUR).collect();
+        let mut production = Vec::with_capacity(n);
+        let mut energy = Vec::with_capacity(n);
+        let mut temp = Vec::with_capacity(n);
+        for i in 0..n {
+            let h = i % 168;
+            let working = h < 120 && (6..22).contains(&(h % 24));
+            let p = if working { 100.0 + 20.0 * noise() } else { 0.0 };
+            let t = 5.0 + 3.0 * (i as f64 / 24.0).sin();
+            let mut e = 20.0 + 0.5 * p - 0.4 * t + 2.0 * noise();
+            if (4 * 168 + 30..4 * 168 + 36).contains(&i) {
+                e *= 1.4;
+            }
+            production.push(p);
+            energy.push(e);
+            temp.push(t);
+        }
+        (ts, energy, production, temp)
+    }
+
+    #[test]
+    fn finds_the_fault_and_nothing_else() {
+        let (ts, energy, production, temp) = plant();
+        let cols: Vec<(&str, &[f64])> = vec![
+            ("energy_kwh", &energy),
+            ("production", &production),
+            ("outdoor_temp_c", &temp),
+        ];
+        let training = TimeRange::new(ts[0], ts[4 * 168]).unwrap();
+        let detection = TimeRange::new(ts[4 * 168], ts[ts.len() - 1] + MICROS_PER_HOUR).unwrap();
+        let config = DetectConfig::default();
+        let events = detect("m-1", &ts, &cols, training, detection, &config).unwrap();
+        assert_eq!(events.len(), 1, "{events:?}");
+        let e = &events[0];
+        assert_eq!(e.machine_id, "m-1");
+        assert_eq!(e.start, ts[4 * 168 + 30]);
+        assert_eq!(e.end, ts[4 * 168 + 36]);
+        assert_eq!(e.severity, Severity::Critical);
+        assert_eq!(e.features[0], "energy_kwh");
+        // same input, same events; a fitted detector survives JSON
+        assert_eq!(
+            events,
+            detect("m-1", &ts, &cols, training, detection, &config).unwrap()
+        );
+        let tc: Vec<(&str, &[f64])> = cols.iter().map(|(n, v)| (*n, &v[..4 * 168])).collect();
+        let d = AnomalyDetector::fit(&ts[..4 * 168], &tc, &config).unwrap();
+        assert_eq!(d.models.len(), 1, "production and temperature are drivers");
+        let json = serde_json::to_string(&d).unwrap();
+        let back: AnomalyDetector = serde_json::from_str(&json).unwrap();
+        let dc: Vec<(&str, &[f64])> = cols.iter().map(|(n, v)| (*n, &v[4 * 168..])).collect();
+        assert_eq!(back.detect("m-1", &ts[4 * 168..], &dc).unwrap(), events);
+        let partial: DetectConfig = serde_json::from_str(r#"{"period_s": 900}"#).unwrap();
+        assert_eq!(partial.period_s, 900);
+        assert_eq!(partial.sigma, config.sigma);
+    }
+
+    #[test]
+    fn bad_input_is_named() {
+        let (ts, energy, production, _) = plant();
+        let range = TimeRange::new(ts[0], ts[ts.len() - 1]).unwrap();
+        let cols: Vec<(&str, &[f64])> = vec![("energy_kwh", &energy), ("production", &production)];
+        let bad = |c: DetectConfig| {
+            detect("m", &ts, &cols, range, range, &c)
+                .unwrap_err()
+                .field()
+                .map(str::to_string)
+        };
+        let period = DetectConfig {
+            period_s: 0,
+            ..DetectConfig::default()
+        };
+        assert_eq!(bad(period).as_deref(), Some("period_s"));
+        let targets = DetectConfig {
+            targets: Some(vec!["cop".into()]),
+            ..DetectConfig::default()
+        };
+        assert_eq!(bad(targets).as_deref(), Some("cop"));
+        let short: Vec<(&str, &[f64])> = vec![("energy_kwh", &energy[..5])];
+        assert_eq!(
+            detect("m", &ts, &short, range, range, &DetectConfig::default())
+                .unwrap_err()
+                .field(),
+            Some("energy_kwh")
+        );
+        let tz = DetectConfig::for_timezone("Mars/Olympus");
+        assert!(detect("m", &ts, &cols, range, range, &tz).is_err());
+    }
+}
