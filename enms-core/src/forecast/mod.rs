@@ -13,7 +13,17 @@
 //! consecutive timestamps); [`regular_step`] checks it and names the first gap.
 
 pub mod arima;
+pub mod drift;
+pub mod evaluate;
+pub mod model;
+pub mod peak;
 pub mod seasonal;
+
+pub use drift::{monitor_drift, DriftOptions, DriftReport};
+pub use evaluate::{backtest, Accuracy, Backtest, BacktestOptions};
+pub use model::{fit_forecaster, ForecastSpec, Forecaster};
+pub use peak::{local_day, peak_forecast, PeakForecast, PeakOptions};
+pub use seasonal::{SeasonalModel, SeasonalOptions, WorkCalendar};
 
 use serde::{Deserialize, Serialize};
 

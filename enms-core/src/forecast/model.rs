@@ -1,0 +1,97 @@
+//! One entry point for every forecasting model, and the rule by which the horizon picks one.
+//!
+//! [`ForecastSpec`] names a model and its options; [`fit_forecaster`] fits it and returns a
+//! [`Forecaster`], which forecasts any horizon. With [`ForecastSpec::Auto`] the horizon decides:
+//! up to [`SHORT_HORIZON_US`] ahead (the next hours) the automatic ARIMA, which follows the last
+//! observations closely; beyond it (next day, next week) the seasonal regression, whose shift
+//! and calendar structure carries over whole days.
+
+use serde::{Deserialize, Serialize};
+
+use super::seasonal::{SeasonalModel, SeasonalOptions};
+use super::Forecast;
+use crate::error::Result;
+use crate::time::{Timestamp, MICROS_PER_HOUR};
+
+/// Horizons up to this far ahead use the short-term model under [`ForecastSpec::Auto`].
+pub const SHORT_HORIZON_US: i64 = 6 * MICROS_PER_HOUR;
+
+/// Which model to fit, with its options.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(tag = "model", rename_all = "snake_case")]
+pub enum ForecastSpec {
+    /// Let the horizon choose (see the module documentation).
+    #[default]
+    Auto,
+    /// The seasonal regression.
+    Seasonal(SeasonalOptions),
+}
+
+/// A fitted forecasting model of any kind.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "model", rename_all = "snake_case")]
+pub enum Forecaster {
+    /// A fitted seasonal regression.
+    Seasonal(SeasonalModel),
+}
+
+/// A spec with `Auto` resolved.
+enum Resolved {
+    Seasonal(SeasonalOptions),
+}
+
+impl ForecastSpec {
+    fn resolve(&self, _step_us: i64, _horizon: usize) -> Resolved {
+        match self {
+            ForecastSpec::Auto => Resolved::Seasonal(SeasonalOptions::default()),
+            ForecastSpec::Seasonal(o) => Resolved::Seasonal(o.clone()),
+        }
+    }
+}
+
+/// Fit the model `spec` names (resolving `Auto` for `horizon` steps) to a regular series.
+pub fn fit_forecaster(
+    ts: &[Timestamp],
+    y: &[f64],
+    regressors: &[(&str, &[f64])],
+    spec: &ForecastSpec,
+    horizon: usize,
+) -> Result<Forecaster> {
+    let step = super::regular_step("timestamps", ts)?;
+    match spec.resolve(step, horizon) {
+        Resolved::Seasonal(o) => Ok(Forecaster::Seasonal(SeasonalModel::fit(
+            ts, y, regressors, &o,
+        )?)),
+    }
+}
+
+impl Forecaster {
+    /// Forecast `horizon` steps after the training data, with intervals at `levels`.
+    pub fn forecast(
+        &self,
+        horizon: usize,
+        future_regressors: &[(&str, &[f64])],
+        levels: &[f64],
+    ) -> Result<Forecast> {
+        match self {
+            Forecaster::Seasonal(m) => m.forecast(horizon, future_regressors, levels),
+        }
+    }
+
+    /// A short description of the fitted model, e.g. `seasonal(daily 11, weekly 3, yearly 0)`.
+    pub fn describe(&self) -> String {
+        match self {
+            Forecaster::Seasonal(m) => {
+                let (d, w, y) = m.orders();
+                format!("seasonal(daily {d}, weekly {w}, yearly {y})")
+            }
+        }
+    }
+
+    /// Names of the regressors the model needs to forecast.
+    pub fn regressor_names(&self) -> Vec<String> {
+        match self {
+            Forecaster::Seasonal(m) => m.regressor_names(),
+        }
+    }
+}
