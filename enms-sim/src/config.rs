@@ -5,6 +5,7 @@
 //! machine of each type; `docs/simulator.md` documents every parameter.
 
 use enms_core::model::{EnergyCarrier, EventKind, Factory, Machine, MachineType};
+use enms_core::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -25,6 +26,9 @@ pub struct FactoryConfig {
     pub fault_rate_per_machine_day: f64,
     /// Expected sensor dropouts (gaps in a meter's readings) per machine and day.
     pub dropout_rate_per_machine_day: f64,
+    /// Energy conservation measures, each on one machine from an instant on (none by default).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub measures: Vec<Measure>,
 }
 
 impl Default for FactoryConfig {
@@ -84,6 +88,7 @@ impl Default for FactoryConfig {
             climate: ClimateConfig::default(),
             fault_rate_per_machine_day: 0.1,
             dropout_rate_per_machine_day: 0.02,
+            measures: Vec::new(),
         }
     }
 }
@@ -151,8 +156,126 @@ impl FactoryConfig {
             0.0,
             24.0,
         )?;
+        for (k, m) in self.measures.iter().enumerate() {
+            let p = |f: &str| format!("measures[{k}].{f}");
+            let Some(machine) = self.machines.iter().find(|c| c.id == m.machine_id) else {
+                return Err(Error::invalid(
+                    &p("machine_id"),
+                    format!("no machine `{}` in the plant", m.machine_id),
+                ));
+            };
+            enms_core::time::to_datetime(m.from)
+                .map_err(|_| Error::invalid(&p("from"), "out of the supported time range"))?;
+            check_range(&p("efficiency_gain"), m.efficiency_gain, 0.0, 0.9)?;
+            check_range(
+                &p("kw_reduction"),
+                m.kw_reduction,
+                0.0,
+                machine.rated_power_kw,
+            )?;
+            if m.efficiency_gain == 0.0 && m.kw_reduction == 0.0 {
+                return Err(Error::invalid(
+                    &p("efficiency_gain"),
+                    "a measure needs an efficiency_gain or a kw_reduction above zero",
+                ));
+            }
+        }
         Ok(())
     }
+}
+
+/// An energy conservation measure (ECM, IPMVP) on one machine, in effect from `from` on: the
+/// power the machine draws becomes `max(P x (1 - efficiency_gain) - kw_reduction, 0)` before its
+/// meter (so meter noise, counters and electric quantities follow). The machine's physics, its
+/// production and every random stream are unchanged, so the same seed with and without the
+/// measure gives the energy saved exactly (the IPMVP counterfactual). Several measures on one
+/// machine apply in list order.
+///
+/// JSON: `{"machine_id": "conveyor-1", "from": "2026-02-24T00:00:00+01:00", "efficiency_gain": 0.05}`
+/// (`from` is RFC 3339 or UTC microseconds).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Measure {
+    /// The machine whose power it lowers.
+    pub machine_id: String,
+    /// First instant it is in effect (UTC microseconds; RFC 3339 in JSON).
+    #[serde(with = "rfc3339")]
+    pub from: Timestamp,
+    /// Share of the power saved (a better motor, a tuned controller), 0..=0.9.
+    #[serde(default)]
+    pub efficiency_gain: f64,
+    /// Constant power switched off (a load removed), kW, at most the rated power; the power never
+    /// falls below zero.
+    #[serde(default)]
+    pub kw_reduction: f64,
+}
+
+impl Measure {
+    /// A measure saving the share `efficiency_gain` of `machine_id`'s power from `from` on.
+    pub fn efficiency_gain(machine_id: &str, from: Timestamp, efficiency_gain: f64) -> Self {
+        Measure {
+            machine_id: machine_id.to_string(),
+            from,
+            efficiency_gain,
+            kw_reduction: 0.0,
+        }
+    }
+
+    /// A measure switching `kw_reduction` kW of `machine_id`'s load off from `from` on.
+    pub fn kw_reduction(machine_id: &str, from: Timestamp, kw_reduction: f64) -> Self {
+        Measure {
+            machine_id: machine_id.to_string(),
+            from,
+            efficiency_gain: 0.0,
+            kw_reduction,
+        }
+    }
+
+    /// The power after the measure, for `kw` before it, at `ts`.
+    #[inline]
+    pub fn apply(&self, ts: Timestamp, kw: f64) -> f64 {
+        if ts >= self.from {
+            (kw * (1.0 - self.efficiency_gain) - self.kw_reduction).max(0.0)
+        } else {
+            kw
+        }
+    }
+}
+
+/// Timestamps as RFC 3339 text in JSON (UTC microseconds are read too).
+mod rfc3339 {
+    use enms_core::time::{format_rfc3339, parse_rfc3339, Timestamp};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(ts: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format_rfc3339(*ts))
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Repr {
+        Text(String),
+        Micros(i64),
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
+        match Repr::deserialize(d)? {
+            Repr::Text(t) => parse_rfc3339(&t).map_err(serde::de::Error::custom),
+            Repr::Micros(us) => Ok(us),
+        }
+    }
+}
+
+/// An electric heater on a machine's meter (trace heating, frost protection, an enclosure or
+/// cabinet held warm): `P = kw_per_k x max(base_c - T_out, 0)` with the outdoor temperature of
+/// each minute. It runs whatever the machine does (faults included) and is linear in the
+/// heating degree-days of base `base_c` on every day whose temperature stays below `base_c`
+/// (see [`crate::truth`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HeaterConfig {
+    /// Heating power per kelvin of outdoor temperature below `base_c`, kW/K (0..=100).
+    pub kw_per_k: f64,
+    /// Outdoor temperature at and above which the heater is off, C (-30..=40).
+    pub base_c: f64,
 }
 
 pub(crate) fn check_range(name: &str, v: f64, lo: f64, hi: f64) -> Result<()> {
@@ -178,6 +301,9 @@ pub struct MachineConfig {
     pub interval_s: u32,
     /// Machine type and its physical parameters.
     pub spec: MachineSpec,
+    /// An electric heater on the same meter (none by default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heater: Option<HeaterConfig>,
 }
 
 impl MachineConfig {
@@ -195,7 +321,14 @@ impl MachineConfig {
             rated_power_kw,
             interval_s,
             spec,
+            heater: None,
         }
+    }
+
+    /// The same machine with an electric heater on its meter.
+    pub fn with_heater(mut self, heater: HeaterConfig) -> Self {
+        self.heater = Some(heater);
+        self
     }
 
     fn validate(&self, i: usize) -> Result<()> {
@@ -208,6 +341,10 @@ impl MachineConfig {
         }
         let (lo, hi) = self.spec.rated_power_range_kw();
         check_range(&p("rated_power_kw"), self.rated_power_kw, lo, hi)?;
+        if let Some(h) = &self.heater {
+            check_range(&p("heater.kw_per_k"), h.kw_per_k, 0.0, 100.0)?;
+            check_range(&p("heater.base_c"), h.base_c, -30.0, 40.0)?;
+        }
         self.spec.validate(&p("spec"))
     }
 }

@@ -12,11 +12,13 @@ pub mod read;
 pub mod realtime;
 pub mod rng;
 pub mod sim;
+pub mod truth;
 pub mod write;
 
 pub use config::{
-    BoilerParams, ClimateConfig, CompressorParams, ConveyorParams, FactoryConfig, HydraulicParams,
-    MachineConfig, MachineSpec, MoldingMaterial, MoldingParams, PressMaterial, ShiftPlan,
+    BoilerParams, ClimateConfig, CompressorParams, ConveyorParams, FactoryConfig, HeaterConfig,
+    HydraulicParams, MachineConfig, MachineSpec, Measure, MoldingMaterial, MoldingParams,
+    PressMaterial, ShiftPlan,
 };
 pub use error::{Error, Result};
 pub use output::{

@@ -24,6 +24,13 @@ use crate::faults::FaultEffects;
 use crate::output::NO_MATERIAL;
 use crate::rng::Rng;
 
+/// Product load on the belt in production, redrawn every hour uniformly within this range.
+pub(crate) const LOAD_RANGE: (f64, f64) = (0.6, 1.0);
+/// Load of the empty belt (outside production: coasting down, or stuck on).
+pub(crate) const EMPTY_LOAD: f64 = 0.1;
+/// Standby power outside staffed shifts, as a share of `standby_frac`.
+pub(crate) const OFF_STANDBY_SHARE: f64 = 0.25;
+
 /// Conveyor state.
 #[derive(Debug, Clone)]
 pub(crate) struct Conveyor {
@@ -75,7 +82,7 @@ impl Physics for Conveyor {
         let h = d.minute.div_euclid(60);
         if h != self.hour {
             self.hour = h;
-            self.load = rng.uniform(0.6, 1.0);
+            self.load = rng.uniform(LOAD_RANGE.0, LOAD_RANGE.1);
         }
         let act = self.activity.of(d, rng);
         let min_s = self.prm.min_speed_pct / 100.0;
@@ -100,7 +107,7 @@ impl Physics for Conveyor {
             self.standby = if d.staffed {
                 self.prm.standby_frac
             } else {
-                0.25 * self.prm.standby_frac
+                OFF_STANDBY_SHARE * self.prm.standby_frac
             };
             self.target = if fx.stuck_on { 0.6 } else { 0.0 };
             self.running = fx.stuck_on || d.staffed;
@@ -118,7 +125,7 @@ impl Physics for Conveyor {
         if producing {
             self.parts_acc += self.prm.max_parts_per_min * s * self.dt_s / 60.0;
         }
-        let load = if producing { self.load } else { 0.1 };
+        let load = if producing { self.load } else { EMPTY_LOAD };
         let p = &self.prm;
         self.rated_kw
             * (self.standby

@@ -18,7 +18,7 @@ use enms_core::model::{AlertLevel, EnergyReadingTable, Event, EventKind, Operati
 use enms_core::time::{Timestamp, MICROS_PER_MINUTE, MICROS_PER_SECOND};
 
 use crate::calendar;
-use crate::config::{FactoryConfig, MachineConfig, MachineSpec};
+use crate::config::{FactoryConfig, HeaterConfig, MachineConfig, MachineSpec, Measure};
 use crate::environment::MinuteDrivers;
 use crate::faults::{FaultEffects, FaultTimeline};
 use crate::meter::Meter;
@@ -133,6 +133,55 @@ pub(crate) struct Common {
     fx: FaultEffects,
     /// Events produced outside `advance` (clears), delivered with the next chunk.
     pub carry_events: Vec<Event>,
+    /// Heater and measures of the configuration; `None` (the usual case) leaves the power as the
+    /// physics made it.
+    adjust: Option<PowerAdjust>,
+}
+
+/// What the configuration does to a machine's own power before its meter: an electric heater
+/// ([`HeaterConfig`]: `+ kw_per_k x max(base_c - T, 0)`, set each minute) and then the energy
+/// conservation measures ([`Measure::apply`], in list order). Neither draws random numbers, so
+/// every random stream is the same with and without them.
+#[derive(Debug, Clone)]
+pub(crate) struct PowerAdjust {
+    heater: Option<HeaterConfig>,
+    heater_kw: f64,
+    measures: Vec<Measure>,
+}
+
+impl PowerAdjust {
+    fn new(cfg: &FactoryConfig, mc: &MachineConfig) -> Option<Self> {
+        let measures: Vec<Measure> = cfg
+            .measures
+            .iter()
+            .filter(|m| m.machine_id == mc.id)
+            .cloned()
+            .collect();
+        (mc.heater.is_some() || !measures.is_empty()).then(|| PowerAdjust {
+            heater: mc.heater.clone(),
+            heater_kw: 0.0,
+            measures,
+        })
+    }
+
+    fn begin_minute(&mut self, d: &MinuteDrivers) {
+        if let Some(h) = &self.heater {
+            self.heater_kw = h.kw_per_k * (h.base_c - d.outdoor_temp_c).max(0.0);
+        }
+    }
+
+    #[inline]
+    fn apply(&self, ts: Timestamp, machine_kw: f64) -> f64 {
+        let mut kw = if self.heater.is_some() {
+            machine_kw + self.heater_kw
+        } else {
+            machine_kw
+        };
+        for m in &self.measures {
+            kw = m.apply(ts, kw);
+        }
+        kw
+    }
 }
 
 /// One machine being simulated.
@@ -228,6 +277,7 @@ impl MachineRun {
                 running: false,
                 fx: FaultEffects::default(),
                 carry_events: Vec::new(),
+                adjust: PowerAdjust::new(cfg, mc),
             },
             meter: MeterStage {
                 meter: Meter::new(electric, rated, initial_kwh),
@@ -496,6 +546,9 @@ fn physics_stage<P: Physics>(
             c.begun_minute = d.minute;
             c.fx = c.faults.begin_minute(m_start, m_end, &mut out.events);
             p.begin_minute(d, &c.fx, &mut c.rng);
+            if let Some(a) = c.adjust.as_mut() {
+                a.begin_minute(d);
+            }
             c.running = p.running();
             if m_start >= c.session_start {
                 let alert = p.alert().max(c.faults.alert(&c.fx));
@@ -515,7 +568,11 @@ fn physics_stage<P: Physics>(
             if c.faults.dropped(ts) {
                 block.dropped.push(block.raw_kw.len() as u32);
             }
-            block.raw_kw.push(p.power(ts, &mut c.rng));
+            let kw = p.power(ts, &mut c.rng);
+            block.raw_kw.push(match &c.adjust {
+                Some(a) => a.apply(ts, kw),
+                None => kw,
+            });
             if ts >= c.next_process {
                 c.next_process += c.process_interval_us;
                 p.process(&mut pv[..nq], &mut c.rng);
