@@ -226,8 +226,10 @@ pub struct ArimaSpec {
     /// The orders.
     pub order: ArimaOrder,
     /// The constant term. Default [`Constant::Auto`].
+    #[serde(default)]
     pub constant: Constant,
     /// The estimation method. Default [`ArimaMethod::CssMl`].
+    #[serde(default)]
     pub method: ArimaMethod,
 }
 
@@ -308,6 +310,8 @@ pub(crate) struct Problem<'a> {
     pub delta: Vec<f64>,
     pub dy: Vec<f64>,
     pub dx: Vec<Vec<f64>>,
+    /// Run the final filter for the end state (a CSS search candidate does not need it).
+    pub with_state: bool,
 }
 
 impl<'a> Problem<'a> {
@@ -322,6 +326,7 @@ impl<'a> Problem<'a> {
             delta,
             dy,
             dx,
+            with_state: true,
         }
     }
 
@@ -394,13 +399,13 @@ impl<'a> Problem<'a> {
         let beta = &par[self.n_arma()..];
         self.w(beta, w);
         let arma = self.arma(par);
-        match kalman::filter(&arma, w, false) {
-            Some(out) if out.nu > 0 => {
-                let s2 = out.ssq / out.nu as f64;
-                if !(s2 > 0.0) {
+        match kalman::loglik_chandrasekhar(&arma, w) {
+            Some((ssq, sumlog, nu)) if nu > 0 => {
+                let s2 = ssq / nu as f64;
+                if s2.is_nan() || s2 <= 0.0 {
                     return f64::NAN;
                 }
-                0.5 * (s2.ln() + out.sumlog / out.nu as f64)
+                0.5 * (s2.ln() + sumlog / nu as f64)
             }
             _ => f64::INFINITY,
         }
@@ -434,12 +439,9 @@ impl<'a> Problem<'a> {
         let opts = BfgsOptions::default();
         let mut par = init.clone();
         if matches!(method, ArimaMethod::Css | ArimaMethod::CssMl) && na + nb > 0 {
+            let (mut w2, mut r2) = (Vec::new(), Vec::new());
             let m = bfgs(
-                |p: &[f64]| {
-                    let mut w2 = Vec::new();
-                    let mut r2 = Vec::new();
-                    self.css_objective(p, &mut w2, &mut r2)
-                },
+                |p: &[f64]| self.css_objective(p, &mut w2, &mut r2),
                 &init,
                 opts,
             );
@@ -457,7 +459,12 @@ impl<'a> Problem<'a> {
             let sigma2 = kalman::css(&arma, &w, &mut res);
             let nf = nobs as f64;
             let loglik = -0.5 * (2.0 * nf * f + nf + nf * (2.0 * std::f64::consts::PI).ln());
-            let (state, state_cov) = match kalman::filter(&arma, &w, false) {
+            let filtered = if self.with_state {
+                kalman::filter(&arma, &w, false)
+            } else {
+                None
+            };
+            let (state, state_cov) = match filtered {
                 Some(out) => (out.a, out.p),
                 None => (vec![0.0; arma.r()], vec![0.0; arma.r() * arma.r()]),
             };
@@ -494,9 +501,9 @@ impl<'a> Problem<'a> {
                 self.transform(&p0).unwrap_or(init.clone())
             }
         };
+        let mut w2 = Vec::new();
         let m = bfgs(
             |raw: &[f64]| {
-                let mut w2 = Vec::new();
                 let p = self.untransform(raw);
                 self.ml_objective(&p, &mut w2)
             },
@@ -507,7 +514,20 @@ impl<'a> Problem<'a> {
         let beta = &par[na..];
         self.w(beta, &mut w);
         let arma = self.arma(&par);
-        let out = kalman::filter(&arma, &w, true).ok_or_else(|| {
+        let out = if self.with_state {
+            kalman::filter(&arma, &w, true)
+        } else {
+            // a search candidate: the likelihood only (the state is filtered once, for the winner)
+            kalman::loglik_chandrasekhar(&arma, &w).map(|(ssq, sumlog, nu)| kalman::FilterOut {
+                ssq,
+                sumlog,
+                nu,
+                resid: Vec::new(),
+                a: vec![0.0; arma.r()],
+                p: vec![0.0; arma.r() * arma.r()],
+            })
+        }
+        .ok_or_else(|| {
             Error::invalid(
                 "order",
                 "the likelihood could not be evaluated at the estimate",
@@ -618,7 +638,7 @@ fn ar_pacf(phi: &[f64]) -> Option<Vec<f64>> {
     let mut work = new.clone();
     for j in (1..p).rev() {
         let a = new[j];
-        if !(a.abs() < 1.0) {
+        if a.is_nan() || a.abs() >= 1.0 {
             return None;
         }
         for k in 0..j {
@@ -626,7 +646,7 @@ fn ar_pacf(phi: &[f64]) -> Option<Vec<f64>> {
         }
         new[..j].copy_from_slice(&work[..j]);
     }
-    if p > 0 && !(new[0].abs() < 1.0) {
+    if p > 0 && (new[0].is_nan() || new[0].abs() >= 1.0) {
         return None;
     }
     Some(new)
@@ -669,7 +689,7 @@ pub(crate) fn lstsq(cols: &[Vec<f64>], y: &[f64]) -> Option<Vec<f64>> {
                 s -= l[i * k + m] * l[j * k + m];
             }
             if i == j {
-                if !(s > 1e-10 * diag_max.max(f64::MIN_POSITIVE)) {
+                if s.is_nan() || s <= 1e-10 * diag_max.max(f64::MIN_POSITIVE) {
                     return None;
                 }
                 l[i * k + i] = s.sqrt();
@@ -761,12 +781,14 @@ fn const_term(o: &ArimaOrder, c: Constant) -> Result<ConstTerm> {
         Constant::Include => match td {
             0 => ConstTerm::Mean,
             1 => ConstTerm::Drift,
-            _ => return Err(Error::invalid(
-                "constant",
-                format!(
+            _ => {
+                return Err(Error::invalid(
+                    "constant",
+                    format!(
                     "{o} is differenced {td} times: a constant is only estimable with d + D <= 1"
                 ),
-            )),
+                ))
+            }
         },
     })
 }
@@ -820,7 +842,17 @@ impl ArimaModel {
                 ),
             ));
         }
-        Self::fit_checked(ts, y, xreg, spec.order, term, spec.method, false, step)
+        Self::fit_checked(
+            ts,
+            y,
+            xreg,
+            spec.order,
+            term,
+            spec.method,
+            false,
+            step,
+            true,
+        )
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -833,9 +865,11 @@ impl ArimaModel {
         method: ArimaMethod,
         strict: bool,
         step: i64,
+        with_state: bool,
     ) -> Result<ArimaModel> {
         let x = columns(term, y.len(), 0, xreg);
-        let prob = Problem::new(y, x, order);
+        let mut prob = Problem::new(y, x, order);
+        prob.with_state = with_state;
         let est = prob.estimate(method, strict)?;
         Ok(Self::from_estimate(
             ts, xreg, order, term, method, &prob, est, step,
@@ -981,6 +1015,30 @@ impl ArimaModel {
         self.bic = bic;
     }
 
+    /// Runs the Kalman filter with the fitted coefficients over `y` (the data of the fit) for the
+    /// end state, the residuals and the last values of `u` (a search candidate skips this).
+    pub(crate) fn with_filter_state(mut self, y: &[f64], xreg: &[(&str, &[f64])]) -> Result<Self> {
+        let x = columns(self.const_term, y.len(), 0, xreg);
+        let prob = Problem::new(y, x, self.order);
+        let beta = self.beta().to_vec();
+        let mut w = Vec::new();
+        prob.w(&beta, &mut w);
+        let arma = self.arma();
+        let keep_css_resid = self.method == ArimaMethod::Css && !self.residuals.is_empty();
+        let out = kalman::filter(&arma, &w, true)
+            .ok_or_else(|| Error::invalid("order", "the filter failed at the estimate"))?;
+        self.state = out.a;
+        self.state_cov = out.p;
+        self.last_u = prob.last_u(&beta);
+        if !keep_css_resid {
+            let nd = prob.delta.len();
+            let mut res = vec![0.0; nd];
+            res.extend_from_slice(&out.resid);
+            self.residuals = res;
+        }
+        Ok(self)
+    }
+
     fn arma(&self) -> Arma {
         let o = &self.order;
         let c = &self.coefs;
@@ -1123,7 +1181,7 @@ impl ArimaModel {
         let mut m = vec![0.0; rd * rd];
         let mut col = vec![0.0; rd];
         let mut colo = vec![0.0; rd];
-        for hstep in 0..horizon {
+        for (hstep, xb_h) in xb.iter().enumerate() {
             if hstep > 0 {
                 apply_t(&a, &mut an);
                 std::mem::swap(&mut a, &mut an);
@@ -1144,7 +1202,7 @@ impl ArimaModel {
                     }
                 }
             }
-            mean.push(z(&a) + xb[hstep]);
+            mean.push(z(&a) + xb_h);
             // Z P Z'
             for i in 0..rd {
                 col[i] = p[i * rd] + (0..nd).map(|k| delta[k] * p[i * rd + r + k]).sum::<f64>();

@@ -44,6 +44,7 @@ pub enum InformationCriterion {
 
 /// Options of [`auto_arima`]; the defaults are statsforecast's `AutoARIMA` defaults.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct AutoArimaOptions {
     /// Season length in steps (24 for hourly data with a daily cycle); 1 for none.
     pub season_length: usize,
@@ -159,7 +160,7 @@ impl Ctx<'_> {
             return (f64::INFINITY, None);
         }
         let mut model = match ArimaModel::fit_checked(
-            self.ts, self.y, self.xreg, order, term, method, true, self.step,
+            self.ts, self.y, self.xreg, order, term, method, true, self.step, false,
         ) {
             Ok(m) => m,
             Err(_) => return (f64::INFINITY, None),
@@ -196,7 +197,12 @@ impl Ctx<'_> {
             ic = f64::INFINITY;
         }
         // sigma2 from the residuals, as statsforecast reports it
-        let ss: f64 = model.residuals.iter().map(|r| r * r).sum();
+        let ss: f64 = if approximation {
+            model.residuals.iter().map(|r| r * r).sum()
+        } else {
+            // ML: the sum of squared standardised innovations, Σ v²/F = σ̂² n*
+            model.sigma2 * nstar
+        };
         let denom = nstar - npar + 1.0;
         if denom > 0.0 {
             model.sigma2 = ss / denom;
@@ -341,8 +347,17 @@ pub fn auto_arima_trace(
         } else {
             ConstTerm::None
         };
-        let model =
-            ArimaModel::fit_checked(ts, y, xreg, base, term, ArimaMethod::CssMl, false, step)?;
+        let model = ArimaModel::fit_checked(
+            ts,
+            y,
+            xreg,
+            base,
+            term,
+            ArimaMethod::CssMl,
+            false,
+            step,
+            true,
+        )?;
         return Ok((model, Vec::new()));
     }
     if m > 1 {
@@ -589,7 +604,12 @@ pub fn auto_arima_trace(
         }
     }
     match best {
-        Some(model) if best_ic < f64::INFINITY || approximation => Ok((model, results)),
+        Some(model) if best_ic < f64::INFINITY || approximation => {
+            let sigma2 = model.sigma2;
+            let mut model = model.with_filter_state(y, xreg)?;
+            model.sigma2 = sigma2;
+            Ok((model, results))
+        }
         _ => Err(Error::invalid(
             "y",
             "no suitable ARIMA model found: every candidate failed to fit or had a root on the unit circle",

@@ -66,8 +66,13 @@ impl Arma {
     /// `T x` for a state vector.
     pub fn t_vec(&self, x: &[f64], out: &mut [f64]) {
         let r = x.len();
-        for i in 0..r {
-            out[i] = self.phi_at(i) * x[0] + if i + 1 < r { x[i + 1] } else { 0.0 };
+        out[..r - 1].copy_from_slice(&x[1..]);
+        out[r - 1] = 0.0;
+        let x0 = x[0];
+        if x0 != 0.0 {
+            for (o, ph) in out.iter_mut().zip(&self.phi) {
+                *o += ph * x0;
+            }
         }
     }
 
@@ -220,7 +225,7 @@ pub(crate) fn filter_from(
     let mut f_ss = 0.0;
     for (t, &wt) in w.iter().enumerate() {
         let f = if converged { f_ss } else { p[0] };
-        if !(f > 0.0) || !f.is_finite() {
+        if f.is_nan() || f <= 0.0 || f.is_infinite() {
             return None;
         }
         let v = wt - a[0];
@@ -294,6 +299,167 @@ pub(crate) fn predict(arma: &Arma, a: &[f64], p: &[f64]) -> (Vec<f64>, Vec<f64>)
     (an, pn)
 }
 
+/// First column of the stationary state covariance, `P_0 Z' = Cov(α_t, w_t)`, from the
+/// autocovariances `γ` and the ψ-weights of the ARMA (Brockwell and Davis 1991, §3.3):
+/// `P_0[0][0] = γ(0)` and, for `j ≥ 1`, `P_0[j][0] = Σ_{k=0}^{r-1-j} (φ_{j+k+1} γ(k+1) + R_{j+k} ψ_k)`.
+/// The AR autocovariances come from the step-down (partial autocorrelation) recursion, the MA
+/// part is a sparse convolution: `O(p² + r q)` instead of the `O(r³)` of the full matrix.
+/// `None` when the AR part is not stationary.
+pub(crate) fn p0_column(arma: &Arma) -> Option<Vec<f64>> {
+    let p = arma.phi.len();
+    let q = arma.theta.len();
+    let r = arma.r();
+    let th = |j: usize| -> f64 {
+        if j == 0 {
+            1.0
+        } else {
+            arma.theta.get(j - 1).copied().unwrap_or(0.0)
+        }
+    };
+    let nps = q.max(r) + 1;
+    let mut psi = vec![0.0; nps];
+    psi[0] = 1.0;
+    for k in 1..nps {
+        let mut v = th(k);
+        for i in 1..=k.min(p) {
+            v += arma.phi[i - 1] * psi[k - i];
+        }
+        psi[k] = v;
+    }
+    // autocovariances of the AR part x (φ(B) x = unit white noise): partial autocorrelations by
+    // the step-down recursion, then γ_x(k) = Σ_j φ_{k,j} γ_x(k-j) with the order-k coefficients
+    let mut orders: Vec<Vec<f64>> = vec![Vec::new(); p + 1];
+    orders[p] = arma.phi.clone();
+    for j in (1..=p).rev() {
+        let cur = &orders[j];
+        let a = cur[j - 1];
+        if a.is_nan() || a.abs() >= 1.0 {
+            return None;
+        }
+        let prev: Vec<f64> = (0..j - 1)
+            .map(|k| (cur[k] + a * cur[j - 2 - k]) / (1.0 - a * a))
+            .collect();
+        orders[j - 1] = prev;
+    }
+    let lmax = r + q + 1;
+    let mut gx = vec![0.0; lmax + 1];
+    let mut g0 = 1.0;
+    for (j, ord) in orders.iter().enumerate().skip(1) {
+        let k = ord[j - 1];
+        g0 /= 1.0 - k * k;
+    }
+    gx[0] = g0;
+    let phi_nz: Vec<(usize, f64)> = arma
+        .phi
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| **v != 0.0)
+        .map(|(i, v)| (i + 1, *v))
+        .collect();
+    for k in 1..=lmax {
+        gx[k] = if k <= p {
+            orders[k]
+                .iter()
+                .enumerate()
+                .map(|(j, c)| c * gx[k - 1 - j])
+                .sum()
+        } else {
+            phi_nz.iter().map(|&(i, c)| c * gx[k - i]).sum()
+        };
+    }
+    // w = θ(B) x: γ(k) = Σ_j Σ_l θ_j θ_l γ_x(k + j - l)
+    let theta_nz: Vec<(usize, f64)> = std::iter::once((0usize, 1.0))
+        .chain(
+            arma.theta
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| **v != 0.0)
+                .map(|(i, v)| (i + 1, *v)),
+        )
+        .collect();
+    let mut gamma = vec![0.0; r + 1];
+    for (k, g) in gamma.iter_mut().enumerate() {
+        let mut v = 0.0;
+        for &(j, tj) in &theta_nz {
+            for &(l, tl) in &theta_nz {
+                let lag = (k + j).abs_diff(l);
+                v += tj * tl * gx[lag];
+            }
+        }
+        *g = v;
+    }
+    if gamma[0].is_nan() || gamma[0] <= 0.0 || gamma[0].is_infinite() {
+        return None;
+    }
+    let mut col = vec![0.0; r];
+    col[0] = gamma[0];
+    for (j, cj) in col.iter_mut().enumerate().skip(1) {
+        let mut v = 0.0;
+        for k in 0..r - j {
+            v += arma.phi_at(j + k) * gamma[k + 1] + th(j + k) * psi[k];
+        }
+        *cj = v;
+    }
+    Some(col)
+}
+
+/// `(Σ v_t²/F_t, Σ log F_t, n)` by the Chandrasekhar recursions (Morf, Sidhu and Kailath 1974;
+/// Herbst 2015): from the stationary start, `P_{t+1} - P_t = W_t M_t W_t'` has rank one, so each
+/// step costs `O(r)` instead of the `O(r²)` of the Riccati update:
+/// `F_{t+1} = F_t + M_t s²`, `g_{t+1} = g_t + M_t s T W_t`, `W_{t+1} = T W_t - s g_{t+1}/F_{t+1}`,
+/// `M_{t+1} = M_t F_{t+1}/F_t`, with `s = Z W_t`, `g_t = T P_t Z'`, `W_1 = g_1`, `M_1 = -1/F_1`.
+pub(crate) fn loglik_chandrasekhar(arma: &Arma, w: &[f64]) -> Option<(f64, f64, usize)> {
+    let r = arma.r();
+    let col = p0_column(arma)?;
+    let mut f = col[0];
+    let mut g = vec![0.0; r];
+    arma.t_vec(&col, &mut g);
+    let mut wv = g.clone();
+    let mut m = -1.0 / f;
+    let mut a = vec![0.0; r];
+    let mut tmp = vec![0.0; r];
+    let mut tw = vec![0.0; r];
+    let (mut ssq, mut sumlog) = (0.0, 0.0);
+    let mut converged = false;
+    for &wt in w {
+        if f.is_nan() || f <= 0.0 || f.is_infinite() {
+            return None;
+        }
+        let v = wt - a[0];
+        ssq += v * v / f;
+        sumlog += f.ln();
+        arma.t_vec(&a, &mut tmp);
+        let kv = v / f;
+        for i in 0..r {
+            a[i] = tmp[i] + g[i] * kv;
+        }
+        if converged {
+            continue;
+        }
+        let s = wv[0];
+        let ms = m * s;
+        let f_next = f + ms * s;
+        arma.t_vec(&wv, &mut tw);
+        for i in 0..r {
+            g[i] += ms * tw[i];
+        }
+        let sf = s / f_next;
+        for i in 0..r {
+            wv[i] = tw[i] - sf * g[i];
+        }
+        m *= f_next / f;
+        if (f_next - f).abs() <= 1e-15 * f && (ms * s).abs() <= 1e-15 * f {
+            // the remaining change is below rounding: steady state
+            let wmax = wv.iter().fold(0.0f64, |x, y| x.max(y.abs()));
+            if (m.abs() * wmax * wmax) < 1e-15 * f {
+                converged = true;
+            }
+        }
+        f = f_next;
+    }
+    Some((ssq, sumlog, w.len()))
+}
+
 /// Conditional sum of squares (R's `ARIMA_CSS` on already differenced data): residuals from
 /// index `p = phi.len()` on, earlier innovations taken as zero. Returns `(Σ e²/n_e, residuals)`.
 pub(crate) fn css(arma: &Arma, w: &[f64], resid: &mut Vec<f64>) -> f64 {
@@ -305,15 +471,33 @@ pub(crate) fn css(arma: &Arma, w: &[f64], resid: &mut Vec<f64>) -> f64 {
     if n <= p {
         return f64::INFINITY;
     }
+    // seasonal polynomials are sparse: loop over the non-zero lags only
+    let phi_nz: Vec<(usize, f64)> = arma
+        .phi
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| **v != 0.0)
+        .map(|(j, v)| (j + 1, *v))
+        .collect();
+    let theta_nz: Vec<(usize, f64)> = arma
+        .theta
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| **v != 0.0)
+        .map(|(j, v)| (j + 1, *v))
+        .collect();
     let mut ssq = 0.0;
     for l in p..n {
         let mut tmp = w[l];
-        for (j, ph) in arma.phi.iter().enumerate() {
-            tmp -= ph * w[l - j - 1];
+        for &(lag, ph) in &phi_nz {
+            tmp -= ph * w[l - lag];
         }
         let jm = (l - p).min(q);
-        for j in 0..jm {
-            tmp -= arma.theta[j] * resid[l - j - 1];
+        for &(lag, th) in &theta_nz {
+            if lag > jm {
+                break;
+            }
+            tmp -= th * resid[l - lag];
         }
         resid[l] = tmp;
         ssq += tmp * tmp;
@@ -356,6 +540,44 @@ mod tests {
         let m2ll_direct = n * (2.0 * std::f64::consts::PI * s2d).ln() - (1.0 - phi * phi).ln() + n;
         assert!((s2 - s2d).abs() < 1e-12, "{s2} {s2d}");
         assert!((m2ll_kalman - m2ll_direct).abs() < 1e-10);
+    }
+
+    #[test]
+    fn chandrasekhar_equals_the_riccati_filter() {
+        let w: Vec<f64> = (0..200)
+            .map(|i| ((i * 7919) % 101) as f64 / 50.0 - 1.0 + (i as f64 * 0.3).sin())
+            .collect();
+        for arma in [
+            Arma::expand(&[0.5, -0.2], &[0.4], &[0.3], &[-0.6], 5),
+            Arma::expand(&[], &[0.4, 0.2], &[], &[-0.8], 7),
+            Arma::expand(&[0.9], &[], &[0.5], &[], 4),
+            Arma::expand(&[], &[], &[], &[], 1),
+        ] {
+            let col = p0_column(&arma).unwrap();
+            let p0 = arma.p0().unwrap();
+            let r = arma.r();
+            for j in 0..r {
+                assert!(
+                    (col[j] - p0[j * r]).abs() < 1e-9,
+                    "{j} {} {}",
+                    col[j],
+                    p0[j * r]
+                );
+            }
+            let full = filter(&arma, &w, false).unwrap();
+            let (ssq, sumlog, nu) = loglik_chandrasekhar(&arma, &w).unwrap();
+            assert_eq!(nu, full.nu);
+            assert!(
+                (ssq - full.ssq).abs() < 1e-8 * full.ssq,
+                "{ssq} {}",
+                full.ssq
+            );
+            assert!(
+                (sumlog - full.sumlog).abs() < 1e-8,
+                "{sumlog} {}",
+                full.sumlog
+            );
+        }
     }
 
     #[test]

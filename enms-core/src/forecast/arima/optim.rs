@@ -24,6 +24,7 @@ pub(crate) struct Minimum {
 pub(crate) struct BfgsOptions {
     pub max_iter: usize,
     pub gtol: f64,
+    pub ftol: f64,
 }
 
 impl Default for BfgsOptions {
@@ -31,6 +32,7 @@ impl Default for BfgsOptions {
         BfgsOptions {
             max_iter: 100,
             gtol: 1e-8,
+            ftol: 1e-10,
         }
     }
 }
@@ -90,6 +92,7 @@ pub(crate) fn bfgs<F: FnMut(&[f64]) -> f64>(mut f: F, x0: &[f64], opt: BfgsOptio
     let mut hy = vec![0.0; n];
     let mut first = true;
     let mut it = 0;
+    let mut small = 0;
     while it < opt.max_iter {
         it += 1;
         let gmax = g.iter().fold(0.0f64, |m, v| m.max(v.abs()));
@@ -181,8 +184,14 @@ pub(crate) fn bfgs<F: FnMut(&[f64]) -> f64>(mut f: F, x0: &[f64], opt: BfgsOptio
             }
             first = false;
         }
-        if df.abs() <= 1e-14 * fx.abs().max(1e-10) && it > 1 {
-            break;
+        // two successive steps that change the objective by less than `ftol` relative: converged
+        if df.abs() <= opt.ftol * fx.abs().max(1e-10) && it > 1 {
+            small += 1;
+            if small >= 2 {
+                break;
+            }
+        } else {
+            small = 0;
         }
     }
     Minimum {
@@ -204,6 +213,7 @@ mod tests {
             BfgsOptions {
                 max_iter: 500,
                 gtol: 1e-8,
+                ftol: 1e-14,
             },
         );
         assert!((m.x[0] - 1.0).abs() < 1e-3, "{:?}", m);

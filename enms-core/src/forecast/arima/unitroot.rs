@@ -147,7 +147,7 @@ pub(crate) fn seasonal_strength(x: &[f64], period: usize) -> f64 {
         .collect();
     let sr: Vec<f64> = (0..x.len()).map(|i| rem[i] + seasonal[i]).collect();
     let vsr = var(&sr);
-    if !(vsr > 0.0) {
+    if vsr.is_nan() || vsr <= 0.0 {
         return 0.0;
     }
     (1.0 - var(&rem) / vsr).clamp(0.0, 1.0)
