@@ -17,7 +17,8 @@
 //!    exactly (Frisch-Waugh-Lovell: centring within each hour of the week), the slopes come from
 //!    [`crate::stats::ols`]; drivers without variation or collinear with others are dropped. Faults
 //!    in the reference period are trimmed: the model is refitted without the buckets whose
-//!    residual exceeds `trim_sigma` robust standard deviations (1.4826 × MAD), twice.
+//!    residual, less the median residual of its hour of the week, exceeds `trim_sigma` (5) robust
+//!    standard deviations (1.4826 × MAD), twice.
 //! 2. **Standardised residuals** `z_t = (y_t - ŷ_t) / σ_t`. The scale follows the expectation
 //!    (noise grows with load): `σ_t = max(√(π/2) (a + b ŷ_t), floor)`, with `a`, `b` the OLS fit
 //!    of the absolute leave-one-out residuals (`r_i / (1 - 1 / n_how)`, the residual the bucket
@@ -75,13 +76,20 @@ pub struct DetectConfig {
     pub min_event_severity: Severity,
     /// Least number of flagged buckets in a reported event. Default 1.
     pub min_event_points: usize,
+    /// Least peak score (sigma distance) of a reported event. Default 4: with several monitored
+    /// columns and a week of hourly buckets, 3σ is crossed by chance every week or two.
+    pub min_event_score: f64,
     /// |z| above which a feature is named in an event. Default 3.
     pub feature_threshold: f64,
-    /// Reference buckets whose residual exceeds this many robust standard deviations are left out
-    /// of the refit (faults in the reference period). Default 4.
+    /// Reference buckets whose residual, less the median residual of their hour of the week,
+    /// exceeds this many robust standard deviations are left out of the refit (faults in the
+    /// reference period). Default 5.
     pub trim_sigma: f64,
     /// Least residual scale as a share of the column's RMS residual. Default 0.25.
     pub min_scale_share: f64,
+    /// Weight, in buckets, of the load-dependent scale in each hour of the week's own scale.
+    /// Default 4.
+    pub scale_prior_buckets: f64,
 }
 
 impl Default for DetectConfig {
@@ -103,9 +111,11 @@ impl Default for DetectConfig {
             max_gap: 1,
             min_event_severity: Severity::Critical,
             min_event_points: 1,
+            min_event_score: 4.0,
             feature_threshold: 3.0,
-            trim_sigma: 4.0,
+            trim_sigma: 5.0,
             min_scale_share: 0.25,
+            scale_prior_buckets: 4.0,
         }
     }
 }
@@ -146,6 +156,12 @@ impl DetectConfig {
                 format!("must lie in (0, 1], got {}", self.min_scale_share),
             ));
         }
+        if self.scale_prior_buckets.is_nan() || self.scale_prior_buckets <= 0.0 {
+            return Err(Error::invalid(
+                "scale_prior_buckets",
+                format!("must be positive, got {}", self.scale_prior_buckets),
+            ));
+        }
         if self.feature_threshold.is_nan() || self.feature_threshold < 0.0 {
             return Err(Error::invalid(
                 "feature_threshold",
@@ -176,6 +192,8 @@ pub struct ColumnModel {
     pub scale_b: f64,
     /// Least residual scale.
     pub scale_floor: f64,
+    /// Factor of the residual scale per local hour of the week.
+    pub hour_scale: Vec<f64>,
     /// Reference buckets used (after trimming).
     pub n_used: usize,
     /// Reference buckets trimmed as abnormal.
@@ -297,6 +315,20 @@ fn find<'a>(columns: &[(&str, &'a [f64])], name: &str) -> Option<&'a [f64]> {
     columns.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
 }
 
+/// Median of finite values (NaN when empty); reorders `v`.
+fn median(v: &mut [f64]) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(f64::total_cmp);
+    let m = v.len() / 2;
+    if v.len() % 2 == 1 {
+        v[m]
+    } else {
+        0.5 * (v[m - 1] + v[m])
+    }
+}
+
 fn robust_sigma(r: &[f64]) -> f64 {
     if r.is_empty() {
         return 0.0;
@@ -328,8 +360,12 @@ impl ColumnModel {
         }
     }
 
-    fn scale(&self, yhat: f64) -> f64 {
+    fn base_scale(&self, yhat: f64) -> f64 {
         (self.scale_a + self.scale_b * yhat).max(self.scale_floor)
+    }
+
+    fn scale(&self, yhat: f64, how: usize) -> f64 {
+        self.base_scale(yhat) * self.hour_scale.get(how).copied().unwrap_or(1.0)
     }
 }
 
@@ -508,17 +544,29 @@ impl AnomalyDetector {
                 y[i] - lv[how[i]] - (0..x.len()).map(|j| sl[j] * x[j][i]).sum::<f64>()
             };
             for _ in 0..2 {
-                let r: Vec<f64> = rows.iter().map(|&i| resid(&fitted, i)).collect();
-                let s = robust_sigma(&r);
+                // residuals of every usable bucket, centred on the median of their hour of the
+                // week: a fault in one week of four shifts that hour's mean, not its median
+                let r: Vec<f64> = all.iter().map(|&i| resid(&fitted, i)).collect();
+                let mut by_how: Vec<Vec<f64>> = vec![Vec::new(); HOURS_PER_WEEK];
+                for (&i, v) in all.iter().zip(&r) {
+                    if v.is_finite() {
+                        by_how[how[i]].push(*v);
+                    }
+                }
+                let med: Vec<f64> = by_how.iter_mut().map(|v| median(v)).collect();
+                let rc: Vec<f64> = all.iter().zip(&r).map(|(&i, v)| v - med[how[i]]).collect();
+                let finite: Vec<f64> = rc.iter().copied().filter(|v| v.is_finite()).collect();
+                let s = robust_sigma(&finite);
                 if s.is_nan() || s <= 0.0 {
                     break;
                 }
                 let kept: Vec<usize> = all
                     .iter()
-                    .copied()
-                    .filter(|&i| resid(&fitted, i).abs() <= config.trim_sigma * s)
+                    .zip(&rc)
+                    .filter(|(_, v)| v.abs() <= config.trim_sigma * s)
+                    .map(|(&i, _)| i)
                     .collect();
-                if kept.len() == rows.len() || kept.len() < config.sigma.min_periods.max(2) {
+                if kept == rows || kept.len() < config.sigma.min_periods.max(2) {
                     break;
                 }
                 rows = kept;
@@ -531,12 +579,14 @@ impl AnomalyDetector {
             }
             let mut loo = Vec::with_capacity(rows.len());
             let mut yhat = Vec::with_capacity(rows.len());
+            let mut loo_how = Vec::with_capacity(rows.len());
             for &i in &rows {
                 let r = resid(&fitted, i);
                 let k = cnt[how[i]] as f64;
                 if k > 1.0 {
                     loo.push(r * k / (k - 1.0));
                     yhat.push(y[i] - r);
+                    loo_how.push(how[i]);
                 }
             }
             if loo.len() < config.sigma.min_periods.max(2) {
@@ -567,15 +617,27 @@ impl AnomalyDetector {
                 scale_a: a,
                 scale_b: b,
                 scale_floor: floor,
+                hour_scale: vec![1.0; HOURS_PER_WEEK],
                 n_used: rows.len(),
                 n_trimmed: all.len() - rows.len(),
                 recent_z: Vec::new(),
             };
+            // hours of the week with more (or less) noise than the load explains: the mean square
+            // of their standardised residuals, shrunk towards 1 by `scale_prior_buckets`
+            let kappa = config.scale_prior_buckets;
+            let mut ss = [0.0; HOURS_PER_WEEK];
+            let mut nh = [0usize; HOURS_PER_WEEK];
+            for ((r, e), &h) in loo.iter().zip(&yhat).zip(&loo_how) {
+                let u = r / model.base_scale(*e);
+                ss[h] += u * u;
+                nh[h] += 1;
+            }
+            for h in 0..HOURS_PER_WEEK {
+                model.hour_scale[h] = ((ss[h] + kappa) / (nh[h] as f64 + kappa)).sqrt();
+            }
             let tail = loo.len().saturating_sub(config.sigma.window);
-            model.recent_z = loo[tail..]
-                .iter()
-                .zip(&yhat[tail..])
-                .map(|(r, e)| r / model.scale(*e))
+            model.recent_z = (tail..loo.len())
+                .map(|k| loo[k] / model.scale(yhat[k], loo_how[k]))
                 .collect();
             models.push(model);
         }
@@ -631,7 +693,7 @@ impl AnomalyDetector {
             for i in 0..n {
                 let e = m.expect(columns, how[i], i);
                 if e.is_finite() && y[i].is_finite() {
-                    z[i] = (y[i] - e) / m.scale(e);
+                    z[i] = (y[i] - e) / m.scale(e, how[i]);
                     judged.push(i);
                 }
             }
@@ -701,6 +763,7 @@ impl AnomalyDetector {
             .filter(|e| {
                 e.severity >= self.config.min_event_severity
                     && e.points >= self.config.min_event_points
+                    && e.peak_score >= self.config.min_event_score
             })
             .collect())
     }

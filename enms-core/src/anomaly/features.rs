@@ -124,6 +124,9 @@ pub struct FeatureInputs<'a> {
     pub output_kw: Option<DriverData<'a>>,
     /// A baseline's expected energy per bucket of the range, kWh (for the deviation).
     pub expected_kwh: Option<&'a [f64]>,
+    /// Further counts summed per bucket like production, by column name (e.g. production per
+    /// product or recipe, the product mix of ISO 50006).
+    pub counts: Vec<(&'a str, DriverData<'a>)>,
     /// Process quantities and weather, by column name (e.g. `pressure_bar`, `outdoor_temp_c`),
     /// averaged over time per bucket.
     pub quantities: Vec<(&'a str, DriverData<'a>)>,
@@ -330,11 +333,45 @@ pub fn build_features(
         columns.push((COP.into(), cop));
     }
 
+    let named = |name: &str| {
+        inputs
+            .quantities
+            .iter()
+            .chain(&inputs.counts)
+            .filter(|(m, _)| *m == name)
+            .count()
+    };
+    for (name, data) in &inputs.counts {
+        if [ENERGY, MEAN_POWER, MAX_POWER, PRODUCTION, COP].contains(name)
+            || DERIVED.contains(name)
+            || named(name) > 1
+        {
+            return Err(Error::invalid(
+                name,
+                "a count needs a name of its own (not another column's or a derived column's)",
+            ));
+        }
+        check_series(name, data)?;
+        let gap = default_gap_us(spec.max_gap_us, data.ts);
+        let agg = sum_by_period(name, data.ts, data.values, &periods, gap)?;
+        let cov = agg.coverage(&periods);
+        let mut values = agg.values;
+        for k in 0..n {
+            if cov[k] < spec.min_coverage {
+                values[k] = f64::NAN;
+                short[k].push(Shortfall {
+                    column: (*name).to_string(),
+                    coverage: cov[k],
+                });
+            }
+        }
+        columns.push(((*name).to_string(), values));
+    }
     for (name, data) in &inputs.quantities {
         if columns.iter().any(|(c, _)| c == name)
             || [ENERGY, MEAN_POWER, MAX_POWER, PRODUCTION].contains(name)
             || DERIVED.contains(name)
-            || inputs.quantities.iter().filter(|(m, _)| m == name).count() > 1
+            || named(name) > 1
         {
             return Err(Error::invalid(
                 name,
@@ -446,6 +483,7 @@ mod tests {
             power: DriverData::new(&ts_k, &p_k),
             production: Some(DriverData::new(&prod_ts, &prod)),
             expected_kwh: Some(&[10.0, 19.0, 20.0, 20.0]),
+            counts: vec![("production_pp", DriverData::new(&prod_ts, &prod))],
             quantities: vec![("outdoor_temp_c", DriverData::new(&temp_ts, &temp))],
             ..FeatureInputs::default()
         };
@@ -461,6 +499,7 @@ mod tests {
         assert_eq!(f.missing[0].shortfalls[0].column, ENERGY);
         assert!((f.column(DEVIATION).unwrap()[1] - 1.0).abs() < 1e-9);
         assert_eq!(f.column(PRODUCTION).unwrap(), &[60.0, 60.0, 60.0, 0.0]);
+        assert_eq!(f.column("production_pp").unwrap(), &[60.0, 60.0, 60.0, 0.0]);
         let sec = f.column(SEC).unwrap();
         assert!((sec[1] - 20.0 / 60.0).abs() < 1e-12);
         assert!(sec[3].is_nan(), "nothing produced: SEC undefined");
