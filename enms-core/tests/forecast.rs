@@ -239,3 +239,27 @@ fn bad_input_is_typed() {
     };
     assert!(backtest(&ts, &y, &[], &spec(), &o).is_err());
 }
+
+#[test]
+fn next_hour_picks_arima_and_beats_seasonal_naive() {
+    let (ts, y) = steel_hourly();
+    // The last five weeks, hour-ahead forecasts over the last six hours (each window runs the
+    // whole automatic selection; debug builds make it slow).
+    let n = ts.len();
+    let (ts, y) = (&ts[n - 840..], &y[n - 840..]);
+    let options = BacktestOptions {
+        horizon: 1,
+        windows: 6,
+        stride: 1,
+        ..Default::default()
+    };
+    let bt = backtest(ts, y, &[], &ForecastSpec::Auto, &options).unwrap();
+    let models: std::collections::BTreeSet<&str> =
+        bt.windows.iter().map(|w| w.model.as_str()).collect();
+    println!(
+        "next hour: MAE {:.1} MASE {:.3} coverage95 {:.2}; models {models:?}",
+        bt.overall.mae, bt.overall.mase, bt.overall.coverage[1].coverage
+    );
+    assert!(models.iter().all(|m| m.starts_with("ARIMA")), "{models:?}");
+    assert!(bt.overall.mase < 1.0, "MASE {}", bt.overall.mase);
+}

@@ -8,6 +8,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::arima::{auto_arima, ArimaModel, ArimaSpec, AutoArimaOptions};
+use super::evaluate::default_season_length;
 use super::seasonal::{SeasonalModel, SeasonalOptions};
 use super::Forecast;
 use crate::error::Result;
@@ -25,26 +27,45 @@ pub enum ForecastSpec {
     Auto,
     /// The seasonal regression.
     Seasonal(SeasonalOptions),
+    /// An ARIMA model of fixed orders.
+    Arima(ArimaSpec),
+    /// ARIMA with automatic order selection.
+    AutoArima(AutoArimaOptions),
 }
 
 /// A fitted forecasting model of any kind.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "model", rename_all = "snake_case")]
 pub enum Forecaster {
     /// A fitted seasonal regression.
     Seasonal(SeasonalModel),
+    /// A fitted ARIMA model (fixed or automatically chosen orders).
+    Arima(ArimaModel),
 }
 
 /// A spec with `Auto` resolved.
 enum Resolved {
     Seasonal(SeasonalOptions),
+    Arima(ArimaSpec),
+    AutoArima(AutoArimaOptions),
 }
 
 impl ForecastSpec {
-    fn resolve(&self, _step_us: i64, _horizon: usize) -> Resolved {
+    fn resolve(&self, step_us: i64, horizon: usize) -> Resolved {
         match self {
-            ForecastSpec::Auto => Resolved::Seasonal(SeasonalOptions::default()),
+            ForecastSpec::Auto => {
+                if (horizon as i64).saturating_mul(step_us) <= SHORT_HORIZON_US {
+                    Resolved::AutoArima(AutoArimaOptions {
+                        season_length: default_season_length(step_us),
+                        ..Default::default()
+                    })
+                } else {
+                    Resolved::Seasonal(SeasonalOptions::default())
+                }
+            }
             ForecastSpec::Seasonal(o) => Resolved::Seasonal(o.clone()),
+            ForecastSpec::Arima(o) => Resolved::Arima(*o),
+            ForecastSpec::AutoArima(o) => Resolved::AutoArima(o.clone()),
         }
     }
 }
@@ -62,6 +83,8 @@ pub fn fit_forecaster(
         Resolved::Seasonal(o) => Ok(Forecaster::Seasonal(SeasonalModel::fit(
             ts, y, regressors, &o,
         )?)),
+        Resolved::Arima(o) => Ok(Forecaster::Arima(ArimaModel::fit(ts, y, regressors, &o)?)),
+        Resolved::AutoArima(o) => Ok(Forecaster::Arima(auto_arima(ts, y, regressors, &o)?)),
     }
 }
 
@@ -75,6 +98,7 @@ impl Forecaster {
     ) -> Result<Forecast> {
         match self {
             Forecaster::Seasonal(m) => m.forecast(horizon, future_regressors, levels),
+            Forecaster::Arima(m) => m.forecast(horizon, future_regressors, levels),
         }
     }
 
@@ -85,6 +109,7 @@ impl Forecaster {
                 let (d, w, y) = m.orders();
                 format!("seasonal(daily {d}, weekly {w}, yearly {y})")
             }
+            Forecaster::Arima(m) => m.order().to_string(),
         }
     }
 
@@ -92,6 +117,7 @@ impl Forecaster {
     pub fn regressor_names(&self) -> Vec<String> {
         match self {
             Forecaster::Seasonal(m) => m.regressor_names(),
+            Forecaster::Arima(m) => m.xreg_names().to_vec(),
         }
     }
 }
