@@ -1,21 +1,27 @@
 //! Anomaly events end to end, over the real binary.
 //!
-//! Two simulated weeks of the injection moulding machine without random faults, with a barrel
-//! heater stuck on (injected) on the second Saturday afternoon, are imported; an hourly baseline
-//! of its energy on production, shift and day type is trained on week 1; detection over week 2
+//! Three simulated weeks of the injection moulding machine without random faults, with a barrel
+//! heater stuck on (injected) on the third Saturday afternoon, are imported; an hourly baseline
+//! of its energy on production, shift and day type is trained on weeks 1-2; detection over week 3
 //! (`baseline_residual`: residuals against the baseline, sigma rules, events) finds a critical
 //! event overlapping the injected fault, and its events equal the core's pipeline run directly on
 //! the same files with the model the server returned. Then: a window cut in the middle of the
 //! fault and the full window give the same event (same id, extended); re-running gives the same
 //! ids and count; acknowledge, resolve, invalid transitions (409), a resolved event is not
-//! reopened by a re-run; filters; and bad input as typed 4xx errors naming the field.
+//! reopened by a re-run; filters. The core's reference-period pipeline (`reference_model`,
+//! trained on weeks 1-2) finds a critical event on the fault too, with the features that stood
+//! out, equal to `enms_core::anomaly::detect` on features built from the same files, as events of
+//! a detector of its own. Bad input gives typed 4xx errors naming the field.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
 use common::{import, Server, TempDir};
-use enms_core::anomaly::{merge_events, sigma_flags, AnomalyEvent, SigmaRule};
+use enms_core::anomaly::{
+    build_features, detect as core_detect, merge_events, sigma_flags, AnomalyEvent, DetectConfig,
+    FeatureInputs, FeatureSpec, SigmaRule,
+};
 use enms_core::baseline::dataset::{
     Aggregation, DriverData, ModellingTable, PeriodDriver, TableSpec,
 };
@@ -30,7 +36,10 @@ use enms_sim::{FactoryConfig, SimOutput, Simulator};
 use serde_json::{json, Value};
 
 const MOULDING: &str = "injection-molding-1";
-const DAYS: i64 = 14;
+const DAYS: i64 = 21;
+/// Days of the training (baseline) and reference (core pipeline) period; detection runs over the
+/// rest.
+const TRAIN: i64 = 14;
 
 fn start() -> Timestamp {
     // local midnight of Monday 2025-01-06 in Europe/Berlin
@@ -41,10 +50,10 @@ fn day(n: i64) -> Timestamp {
     start() + n * MICROS_PER_DAY
 }
 
-/// The injected fault: Saturday 2025-01-18, 14:00-22:00 local, barrel heater stuck on (the
+/// The injected fault: Saturday 2025-01-25, 14:00-22:00 local, barrel heater stuck on (the
 /// machine is off then, so +30 % of rated power).
 fn fault() -> TimeRange {
-    let s = day(12) + 14 * MICROS_PER_HOUR;
+    let s = day(19) + 14 * MICROS_PER_HOUR;
     TimeRange::new(s, s + 8 * MICROS_PER_HOUR).unwrap()
 }
 
@@ -125,6 +134,64 @@ fn core_events(data: &SimOutput, model: &Baseline, range: TimeRange) -> Vec<Anom
     .unwrap()
 }
 
+type Samples = (Vec<Timestamp>, Vec<f64>);
+
+/// The core's one-call pipeline on the files: hourly features (energy, power, production, SEC,
+/// outdoor temperature, process quantities other than codes, calendar), trained on `reference`.
+fn core_reference_events(
+    data: &SimOutput,
+    reference: TimeRange,
+    detection: TimeRange,
+) -> Vec<AnomalyEvent> {
+    let power = data
+        .energy
+        .iter()
+        .find(|t| t.machine_id == MOULDING)
+        .unwrap();
+    let prod = data.production_of(MOULDING).unwrap();
+    let finite = |ts: &[Timestamp], v: &[f64]| -> Samples {
+        ts.iter()
+            .zip(v)
+            .filter(|(_, x)| x.is_finite())
+            .map(|(t, x)| (*t, *x))
+            .unzip()
+    };
+    let outdoor = finite(&data.environment.ts, &data.environment.outdoor_temp_c);
+    let mut process: Vec<(String, Samples)> = data
+        .process
+        .iter()
+        .filter(|p| p.machine_id == MOULDING && p.unit != "code")
+        .map(|p| (p.quantity.clone(), finite(&p.ts, &p.value)))
+        .collect();
+    process.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut quantities = vec![("outdoor_temp_c", DriverData::new(&outdoor.0, &outdoor.1))];
+    for (n, (ts, v)) in &process {
+        quantities.push((n.as_str(), DriverData::new(ts, v)));
+    }
+    let inputs = FeatureInputs {
+        power: DriverData::new(&power.ts, &power.power_kw),
+        production: Some(DriverData::new(&prod.ts, &prod.production_count)),
+        quantities,
+        ..FeatureInputs::default()
+    };
+    let hull = TimeRange::new(reference.start, detection.end).unwrap();
+    let t = build_features(
+        &FeatureSpec::hourly("Europe/Berlin").unwrap(),
+        hull,
+        &inputs,
+    )
+    .unwrap();
+    core_detect(
+        MOULDING,
+        &t.start,
+        &t.as_columns(),
+        reference,
+        detection,
+        &DetectConfig::for_timezone("Europe/Berlin"),
+    )
+    .unwrap()
+}
+
 fn assert_error(r: (u16, Value), status: u16, error: &str, field: Option<&str>) {
     let (got, body) = r;
     assert_eq!(got, status, "{body}");
@@ -161,13 +228,13 @@ fn anomaly_events_over_the_api() {
     import(&sim_dir, &data_dir, &[]);
     let server = Server::start(&[], &["--data-dir", data_dir.to_str().unwrap()], &[]);
 
-    // an hourly baseline of week 1
+    // an hourly baseline of weeks 1-2
     let (status, model) = server.post(
         "/api/v1/baselines",
         &json!({
             "machine_id": MOULDING,
             "start": format_rfc3339(day(0)),
-            "end": format_rfc3339(day(7)),
+            "end": format_rfc3339(day(TRAIN)),
             "period": "1h",
             "drivers": ["production", "shift", "day_type"],
             "gates": ["ashrae14-hourly"],
@@ -185,7 +252,7 @@ fn anomaly_events_over_the_api() {
     };
     let window = |end: Timestamp| {
         json!({
-            "start": format_rfc3339(day(7)),
+            "start": format_rfc3339(day(TRAIN)),
             "end": format_rfc3339(end),
             "method": "baseline_residual",
             "baseline_id": baseline_id,
@@ -211,7 +278,7 @@ fn anomaly_events_over_the_api() {
     // the whole week: the same event, extended; events equal the core's pipeline
     let (status, run) = detect(window(day(DAYS)));
     assert_eq!(status, 200, "{run}");
-    let week = TimeRange::new(day(7), day(DAYS)).unwrap();
+    let week = TimeRange::new(day(TRAIN), day(DAYS)).unwrap();
     let expected = core_events(&data, &baseline, week);
     let events = run["events"].as_array().unwrap();
     assert_eq!(events.len(), expected.len(), "{run}");
@@ -296,10 +363,17 @@ fn anomaly_events_over_the_api() {
         format_rfc3339(f.end)
     ));
     assert_eq!(ids(&in_fault), vec![fault_id]);
-    let (_, before) = server.get(&format!("/api/v1/anomalies?to={}", format_rfc3339(day(7))));
+    let (_, before) = server.get(&format!(
+        "/api/v1/anomalies?to={}",
+        format_rfc3339(day(TRAIN))
+    ));
     assert_eq!(ids(&before), Vec::<i64>::new());
-    let (_, other) = server.get("/api/v1/anomalies?machine_id=hvac-1");
-    assert_eq!(ids(&other), Vec::<i64>::new());
+    assert_error(
+        server.get("/api/v1/anomalies?machine_id=hvac-1"),
+        404,
+        "NOT_FOUND",
+        None,
+    );
 
     // lifecycle: open -> acknowledged -> resolved; anything else is a 409
     let path = |step: &str| format!("/api/v1/anomalies/{fault_id}/{step}");
@@ -385,6 +459,103 @@ fn anomaly_events_over_the_api() {
         .iter()
         .any(|e| e["event"]["id"] == fault_id && e["action"] == "kept_resolved"));
 
+    // the core's reference-period pipeline: a detector of its own, trained on weeks 1-2
+    let reference = json!({
+        "start": format_rfc3339(day(TRAIN)),
+        "end": format_rfc3339(day(DAYS)),
+        "method": "reference_model",
+        "reference_start": format_rfc3339(day(0)),
+        "reference_end": format_rfc3339(day(TRAIN)),
+    });
+    let (status, refrun) = detect(reference.clone());
+    assert_eq!(status, 200, "{refrun}");
+    assert!(refrun["detector"]
+        .as_str()
+        .unwrap()
+        .starts_with("reference_model:1h:"));
+    assert!(refrun["periods_judged"].is_null());
+    assert_eq!(refrun["periods"], 7 * 24);
+    let expected = core_reference_events(
+        &data,
+        TimeRange::new(day(0), day(TRAIN)).unwrap(),
+        TimeRange::new(day(TRAIN), day(DAYS)).unwrap(),
+    );
+    let ref_events = refrun["events"].as_array().unwrap();
+    assert_eq!(ref_events.len(), expected.len(), "{refrun}");
+    for (got, want) in ref_events.iter().zip(&expected) {
+        let e = &got["event"];
+        assert_eq!(got["action"], "created");
+        assert_eq!(e["start"], format_rfc3339(want.start), "{e}");
+        assert_eq!(e["end"], format_rfc3339(want.end), "{e}");
+        assert_eq!(e["peak_at"], format_rfc3339(want.peak_at));
+        assert_eq!(e["features"], json!(want.features));
+        assert_eq!(e["detector"]["method"], "reference_model");
+        assert!(e["detector"]["baseline_id"].is_null());
+    }
+    let ref_fault: Vec<&Value> = ref_events
+        .iter()
+        .filter(|e| overlaps(&e["event"], f))
+        .collect();
+    assert_eq!(ref_fault.len(), 1, "{refrun}");
+    let rf = &ref_fault[0]["event"];
+    assert_eq!(rf["severity"], "critical");
+    assert_ne!(rf["id"], fault_id, "another detector, another event");
+    assert_eq!(rf["status"], "open");
+    assert!(!rf["features"].as_array().unwrap().is_empty(), "{rf}");
+    let (status, refagain) = detect(reference.clone());
+    assert_eq!(status, 200, "{refagain}");
+    assert!(refagain["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["action"] == "unchanged"));
+    assert_eq!(
+        refagain["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["event"]["id"].clone())
+            .collect::<Vec<_>>(),
+        ref_events
+            .iter()
+            .map(|e| e["event"]["id"].clone())
+            .collect::<Vec<_>>()
+    );
+    let with_ref = |k: &str, v: Value| {
+        let mut b = reference.clone();
+        b[k] = v;
+        b
+    };
+    assert_error(
+        detect(with_ref("baseline_id", json!(baseline_id))),
+        400,
+        "INVALID_PARAMETER",
+        Some("baseline_id"),
+    );
+    assert_error(
+        detect(with_ref("bucket", json!("1d"))),
+        400,
+        "INVALID_PARAMETER",
+        Some("bucket"),
+    );
+    assert_error(
+        detect(with_ref("reference_end", json!(format_rfc3339(day(-1))))),
+        400,
+        "INVALID_PARAMETER",
+        Some("reference_end"),
+    );
+    let mut no_reference = reference.clone();
+    no_reference
+        .as_object_mut()
+        .unwrap()
+        .remove("reference_start");
+    assert_error(
+        detect(no_reference),
+        400,
+        "INVALID_PARAMETER",
+        Some("reference_start"),
+    );
+
     // bad input: typed 4xx errors naming the field
     assert_error(
         server.post("/api/v1/machines/nope/anomalies/detect", &window(day(DAYS))),
@@ -398,7 +569,7 @@ fn anomaly_events_over_the_api() {
         b
     };
     assert_error(
-        detect(with("end", json!(format_rfc3339(day(6))))),
+        detect(with("end", json!(format_rfc3339(day(TRAIN - 1))))),
         400,
         "INVALID_PARAMETER",
         Some("end"),

@@ -2,29 +2,43 @@
 //! keep the events it finds, and take them through their lifecycle (open -> acknowledged ->
 //! resolved).
 //!
-//! Detection is the core's: for `baseline_residual` the residuals `actual - expected` of the
-//! machine's energy per period against a stored baseline (`enms_core::baseline::performance` on
-//! the modelling table the baseline's recipe builds for the period), judged by
-//! `enms_core::anomaly::sigma_flags` (warning beyond 2σ, critical beyond 3σ of a rolling window
-//! of normal residuals, or of the baseline's residual standard error), and merged into events by
-//! `enms_core::anomaly::merge_events`. The server loads the data, calls the core and stores the
-//! events by the upsert rule of [`crate::store::Store::upsert_anomaly_events`], so running the
-//! same detector over the same window again creates no duplicate and a resolved event stays
-//! resolved.
+//! Detection is the core's, by one of two methods:
+//!
+//! - `baseline_residual`: the residuals `actual - expected` of the machine's energy per period
+//!   against a stored baseline (`enms_core::baseline::performance` on the modelling table the
+//!   baseline's recipe builds for the period), judged by `enms_core::anomaly::sigma_flags`
+//!   (warning beyond 2σ, critical beyond 3σ of a rolling window of normal residuals, or of the
+//!   baseline's residual standard error), and merged into events by
+//!   `enms_core::anomaly::merge_events`;
+//! - `reference_model`: the core's one-call pipeline `enms_core::anomaly::detect` on the
+//!   machine's features per bucket (`enms_core::anomaly::build_features`: energy, power,
+//!   production, SEC, outdoor temperature, process quantities, calendar): an expectation per
+//!   monitored column trained on a reference period (time of week, production, temperature),
+//!   standardised residuals judged by sigma rules, events with the features that stood out.
+//!
+//! The server loads the data, calls the core and stores the events by the upsert rule of
+//! [`crate::store::Store::upsert_anomaly_events`], so running the same detector over the same
+//! window again creates no duplicate and a resolved event stays resolved.
 
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::Json;
-use enms_core::anomaly::{merge_events, sigma_flags, AnomalyEvent, SigmaRule};
+use enms_core::anomaly::{
+    build_features, detect as detect_events, merge_events, sigma_flags, AnomalyEvent, DetectConfig,
+    FeatureInputs, FeatureSpec, SigmaRule,
+};
+use enms_core::baseline::dataset::DriverData;
 use enms_core::baseline::{performance, PerformanceOptions};
-use enms_core::time::format_rfc3339;
+use enms_core::bucket::Bucketing;
+use enms_core::model::Machine;
+use enms_core::time::{format_rfc3339, TimeRange, Timestamp, MICROS_PER_SECOND};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use super::baselines::{bad, core, find as find_baseline, now_us, parse_range, table_for, Body};
-use super::{blocking, find_machine, parse_time, query, AppState};
+use super::{blocking, find_factory, find_machine, parse_time, query, AppState};
 use crate::store::{
     severity_name, AnomalyEventRecord, AnomalyFilter, DetectorRecord, EventStatus, Store,
     Transition, TransitionOutcome, UpsertAction,
@@ -34,11 +48,38 @@ use crate::ApiError;
 type ApiResult<T> = Result<Json<T>, ApiError>;
 
 /// Detection methods the server runs.
-pub const METHODS: [&str; 1] = ["baseline_residual"];
+pub const METHODS: [&str; 2] = ["baseline_residual", "reference_model"];
 
-/// Flagged periods bridged into one event when at most this many unflagged periods lie between
-/// them, unless the request says otherwise (`max_gap`).
-pub const DEFAULT_MAX_GAP: usize = 1;
+/// Units of process quantities that are categorical codes (e.g. a cycle phase): not averaged
+/// into features.
+pub const CODE_UNITS: [&str; 1] = ["code"];
+
+/// The body fields each method takes (besides `start`, `end`, `method`).
+fn method_fields(method: &str) -> &'static [&'static str] {
+    match method {
+        "baseline_residual" => &[
+            "baseline_id",
+            "allow_failed_gates",
+            "sigma",
+            "window",
+            "min_periods",
+            "warning_sigma",
+            "critical_sigma",
+            "max_gap",
+        ],
+        _ => &[
+            "reference_start",
+            "reference_end",
+            "bucket",
+            "targets",
+            "window",
+            "min_periods",
+            "warning_sigma",
+            "critical_sigma",
+            "max_gap",
+        ],
+    }
+}
 
 /// `POST /api/v1/machines/{machine_id}/anomalies/detect`: what to run over which period.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -48,7 +89,8 @@ pub struct DetectRequest {
     /// End of the period to examine (exclusive), RFC 3339.
     pub end: String,
     /// `baseline_residual`: residuals of the machine's energy per period against a stored
-    /// baseline, judged by sigma rules.
+    /// baseline, judged by sigma rules; `reference_model`: the core's pipeline, an expectation
+    /// per monitored column trained on a reference period.
     pub method: String,
     /// Stored baseline of this machine whose expectation the energy is compared with (its period,
     /// e.g. `1h`, is the period of the residuals).
@@ -66,11 +108,21 @@ pub struct DetectRequest {
     pub warning_sigma: Option<f64>,
     /// Critical limit in standard deviations (default: the core's, 3).
     pub critical_sigma: Option<f64>,
-    /// Unflagged periods bridged inside one event (default 1).
+    /// Unflagged periods bridged inside one event (default: the core's, 1).
     pub max_gap: Option<usize>,
+    /// `reference_model`: start of the reference (training) period, RFC 3339.
+    pub reference_start: Option<String>,
+    /// `reference_model`: end of the reference period, RFC 3339.
+    pub reference_end: Option<String>,
+    /// `reference_model`: bucket width within a day (`1h` default, `15m`, ...), local to the
+    /// factory.
+    pub bucket: Option<String>,
+    /// `reference_model`: the columns to monitor (default: the core's, `energy_kwh` and every
+    /// measured process quantity).
+    pub targets: Option<Vec<String>>,
 }
 
-const DETECT_FIELDS: [&str; 11] = [
+const DETECT_FIELDS: [&str; 15] = [
     "start",
     "end",
     "method",
@@ -82,12 +134,17 @@ const DETECT_FIELDS: [&str; 11] = [
     "warning_sigma",
     "critical_sigma",
     "max_gap",
+    "reference_start",
+    "reference_end",
+    "bucket",
+    "targets",
 ];
 
 /// The detector that found an event.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DetectorDto {
-    /// Identity of the detector, part of the event's key (`baseline_residual:{baseline_id}`).
+    /// Identity of the detector, part of the event's key (`baseline_residual:{baseline_id}`, or
+    /// `reference_model:{bucket}:{reference_start}/{reference_end}`).
     pub key: String,
     /// Method.
     pub method: String,
@@ -113,8 +170,8 @@ pub struct AnomalyEventDto {
     pub severity: String,
     /// Start of the period with the largest score.
     pub peak_at: String,
-    /// Largest score: for `baseline_residual` the residual's distance from the mean in standard
-    /// deviations (null when no period was scored).
+    /// Largest score: the residual's distance from the mean in standard deviations (for
+    /// `reference_model`, the largest over the monitored columns); null when none was scored.
     pub peak_score: Option<f64>,
     /// Flagged periods in it.
     pub points: usize,
@@ -198,12 +255,15 @@ pub struct DetectionDto {
     pub start: String,
     /// End of the period examined.
     pub end: String,
-    /// Periods with complete data in the period.
+    /// Periods (buckets) in the period: with complete data for `baseline_residual`, all buckets
+    /// for `reference_model` (where missing data leaves a column unjudged).
     pub periods: usize,
-    /// Periods judged (the first `min_periods` of a rolling window only seed the limits).
-    pub periods_judged: usize,
-    /// Periods flagged as warning or critical.
-    pub periods_flagged: usize,
+    /// `baseline_residual`: periods judged (the first `min_periods` of a rolling window only
+    /// seed the limits); null for `reference_model`.
+    pub periods_judged: Option<usize>,
+    /// `baseline_residual`: periods flagged as warning or critical; null for `reference_model`
+    /// (which reports critical events only, by the core's default).
+    pub periods_flagged: Option<usize>,
     /// Events created.
     pub created: usize,
     /// Events updated.
@@ -225,7 +285,7 @@ fn action_name(a: UpsertAction) -> &'static str {
     }
 }
 
-/// The parameters of a run, as stored with its events.
+/// The parameters of a `baseline_residual` run, as stored with its events.
 #[derive(Debug, Clone, Serialize)]
 struct ResidualParams {
     baseline_id: i64,
@@ -235,8 +295,18 @@ struct ResidualParams {
     allow_failed_gates: bool,
 }
 
-/// What the residual detector found: periods, judged, flagged, events.
-type Found = (usize, usize, usize, Vec<AnomalyEvent>);
+/// The parameters of a `reference_model` run, as stored with its events.
+#[derive(Debug, Clone, Serialize)]
+struct ReferenceParams {
+    reference_start: String,
+    reference_end: String,
+    bucket: String,
+    quantities: Vec<String>,
+    config: DetectConfig,
+}
+
+/// What a detector found: periods, judged, flagged, events.
+type Found = (usize, Option<usize>, Option<usize>, Vec<AnomalyEvent>);
 
 /// Residuals of the machine's energy against the baseline, sigma rules, events.
 fn baseline_residual_events(
@@ -291,7 +361,92 @@ fn baseline_residual_events(
         .iter()
         .filter(|s| **s != enms_core::anomaly::Severity::Normal)
         .count();
-    Ok((table.len(), judged, flagged, events))
+    Ok((table.len(), Some(judged), Some(flagged), events))
+}
+
+/// Times and values of a series.
+type Samples = (Vec<Timestamp>, Vec<f64>);
+
+/// Samples without the missing ones (NaN): the core takes finite readings.
+fn finite_samples(ts: &[Timestamp], v: &[f64]) -> Samples {
+    ts.iter()
+        .zip(v)
+        .filter(|(_, x)| x.is_finite())
+        .map(|(t, x)| (*t, *x))
+        .unzip()
+}
+
+/// The machine's features per bucket over the reference and detection periods, and the core's
+/// pipeline on them. Returns what was found and the quantities used.
+fn reference_model_events(
+    store: &dyn Store,
+    machine: &Machine,
+    spec: &FeatureSpec,
+    reference: TimeRange,
+    detection: TimeRange,
+    config: &DetectConfig,
+) -> Result<(Found, Vec<String>), ApiError> {
+    let hull = TimeRange::new(
+        reference.start.min(detection.start),
+        reference.end.max(detection.end),
+    )
+    .map_err(core)?;
+    let id = machine.id.as_str();
+    let readings = store.readings(id, Some(hull), None, true)?;
+    if !readings.ts.iter().any(|t| detection.contains(*t)) {
+        return Err(ApiError::no_data(format!(
+            "machine `{id}` has no readings from {} to {}",
+            format_rfc3339(detection.start),
+            format_rfc3339(detection.end)
+        )));
+    }
+    let production = store.production(id, Some(hull), true)?;
+    let env = store.environment(&machine.factory_id, hull, true)?;
+    let outdoor = finite_samples(&env.ts, &env.outdoor_temp_c);
+    let process: Vec<(String, Samples)> = store
+        .process(id, hull, true)?
+        .into_iter()
+        .filter(|q| !CODE_UNITS.contains(&q.unit.as_str()))
+        .map(|q| {
+            let s = finite_samples(&q.ts, &q.value);
+            (q.quantity, s)
+        })
+        .filter(|(_, (ts, _))| !ts.is_empty())
+        .collect();
+    let mut quantities: Vec<(&str, DriverData<'_>)> = Vec::new();
+    if !outdoor.0.is_empty() {
+        quantities.push(("outdoor_temp_c", DriverData::new(&outdoor.0, &outdoor.1)));
+    }
+    for (name, (ts, v)) in &process {
+        quantities.push((name.as_str(), DriverData::new(ts, v)));
+    }
+    let used: Vec<String> = quantities.iter().map(|(n, _)| n.to_string()).collect();
+    let inputs = FeatureInputs {
+        power: DriverData::new(&readings.ts, &readings.power_kw),
+        production: (!production.ts.is_empty())
+            .then(|| DriverData::new(&production.ts, &production.production_count)),
+        quantities,
+        ..FeatureInputs::default()
+    };
+    let table = build_features(spec, hull, &inputs).map_err(|e| match e.field() {
+        Some("period") => ApiError::param(&e, "bucket"),
+        _ => core(e),
+    })?;
+    let events = detect_events(
+        id,
+        &table.start,
+        &table.as_columns(),
+        reference,
+        detection,
+        config,
+    )
+    .map_err(core)?;
+    let periods = table
+        .start
+        .iter()
+        .filter(|t| detection.contains(**t))
+        .count();
+    Ok(((periods, None, None, events), used))
 }
 
 /// Runs a detector over a machine's stored data for a period and stores the events it finds
@@ -321,19 +476,17 @@ pub async fn detect(
             ),
         ));
     }
-    let baseline_id: i64 = b.require("baseline_id")?;
-    let allow_failed_gates = b.get::<bool>("allow_failed_gates")?.unwrap_or(false);
-    let sigma = match b.get::<String>("sigma")?.as_deref() {
-        None | Some("rolling") => "rolling",
-        Some("residual_std_error") => "residual_std_error",
-        Some(other) => {
-            return Err(bad(
-                "sigma",
-                format!("expected `rolling` or `residual_std_error`, got `{other}`"),
-            ))
-        }
+    if let Some(k) = DETECT_FIELDS[3..]
+        .iter()
+        .find(|k| b.has(k) && !method_fields(&method).contains(*k))
+    {
+        return Err(bad(k, format!("does not apply to method `{method}`")));
+    }
+    let mut rule = if method == "baseline_residual" {
+        SigmaRule::default()
+    } else {
+        DetectConfig::default().sigma
     };
-    let mut rule = SigmaRule::default();
     if let Some(v) = b.get("window")? {
         rule.window = v;
     }
@@ -346,74 +499,163 @@ pub async fn detect(
     if let Some(v) = b.get("critical_sigma")? {
         rule.critical_sigma = v;
     }
-    let max_gap = b.get::<usize>("max_gap")?.unwrap_or(DEFAULT_MAX_GAP);
+    let max_gap = b
+        .get::<usize>("max_gap")?
+        .unwrap_or(DetectConfig::default().max_gap);
     let store = s.store.clone();
-    let out = blocking(move || {
-        find_machine(store.as_ref(), &machine_id)?;
-        let l = find_baseline(store.as_ref(), &baseline_id.to_string())?;
-        if l.rec.machine_id != machine_id {
-            return Err(bad(
-                "baseline_id",
-                format!(
-                    "baseline {baseline_id} models machine `{}`, not `{machine_id}`",
-                    l.rec.machine_id
-                ),
-            ));
-        }
-        if sigma == "residual_std_error" {
-            rule.fixed_sigma = Some(l.model.fit.residual_std_error);
-        }
-        let (periods, judged, flagged, events) = baseline_residual_events(
-            store.as_ref(),
-            &machine_id,
-            &l,
-            range,
-            &rule,
-            max_gap,
-            allow_failed_gates,
-        )?;
-        let params = ResidualParams {
-            baseline_id,
-            sigma,
-            rule,
-            max_gap,
-            allow_failed_gates,
+    let out = if method == "baseline_residual" {
+        let baseline_id: i64 = b.require("baseline_id")?;
+        let allow_failed_gates = b.get::<bool>("allow_failed_gates")?.unwrap_or(false);
+        let sigma = match b.get::<String>("sigma")?.as_deref() {
+            None | Some("rolling") => "rolling",
+            Some("residual_std_error") => "residual_std_error",
+            Some(other) => {
+                return Err(bad(
+                    "sigma",
+                    format!("expected `rolling` or `residual_std_error`, got `{other}`"),
+                ))
+            }
         };
-        let detector = DetectorRecord {
-            key: format!("{method}:{baseline_id}"),
-            method: method.clone(),
-            baseline_id: Some(baseline_id),
-            params_json: serde_json::to_string(&params)
-                .map_err(|e| ApiError::internal(e.to_string()))?,
-        };
-        let stored = store.upsert_anomaly_events(&detector, &events, now_us())?;
-        let count = |a: UpsertAction| stored.iter().filter(|(_, x)| *x == a).count();
-        Ok(DetectionDto {
-            machine_id: machine_id.clone(),
-            method,
-            detector: detector.key.clone(),
-            start: format_rfc3339(range.start),
-            end: format_rfc3339(range.end),
-            periods,
-            periods_judged: judged,
-            periods_flagged: flagged,
-            created: count(UpsertAction::Created),
-            updated: count(UpsertAction::Updated),
-            unchanged: count(UpsertAction::Unchanged),
-            kept_resolved: count(UpsertAction::KeptResolved),
-            events: stored
-                .iter()
-                .map(|(r, a)| {
-                    Ok(DetectedEventDto {
-                        action: action_name(*a).to_string(),
-                        event: AnomalyEventDto::from_record(r)?,
-                    })
-                })
-                .collect::<Result<_, ApiError>>()?,
+        blocking(move || {
+            find_machine(store.as_ref(), &machine_id)?;
+            let l = find_baseline(store.as_ref(), &baseline_id.to_string())?;
+            if l.rec.machine_id != machine_id {
+                return Err(bad(
+                    "baseline_id",
+                    format!(
+                        "baseline {baseline_id} models machine `{}`, not `{machine_id}`",
+                        l.rec.machine_id
+                    ),
+                ));
+            }
+            if sigma == "residual_std_error" {
+                rule.fixed_sigma = Some(l.model.fit.residual_std_error);
+            }
+            let found = baseline_residual_events(
+                store.as_ref(),
+                &machine_id,
+                &l,
+                range,
+                &rule,
+                max_gap,
+                allow_failed_gates,
+            )?;
+            let params = ResidualParams {
+                baseline_id,
+                sigma,
+                rule,
+                max_gap,
+                allow_failed_gates,
+            };
+            let detector = DetectorRecord {
+                key: format!("{method}:{baseline_id}"),
+                method: method.clone(),
+                baseline_id: Some(baseline_id),
+                params_json: serde_json::to_string(&params)
+                    .map_err(|e| ApiError::internal(e.to_string()))?,
+            };
+            store_run(store.as_ref(), &machine_id, &method, range, detector, found)
         })
-    })
-    .await?;
+        .await?
+    } else {
+        let reference_start: String = b.require("reference_start")?;
+        let reference_end: String = b.require("reference_end")?;
+        let reference = parse_range(&reference_start, &reference_end).map_err(|e| ApiError {
+            field: e.field.map(|f| format!("reference_{f}")),
+            ..e
+        })?;
+        let bucket: String = b.get("bucket")?.unwrap_or_else(|| "1h".to_string());
+        let bucketing = Bucketing::parse(&bucket).map_err(|e| ApiError::param(&e, "bucket"))?;
+        let period_s = bucketing
+            .width()
+            .as_micros()
+            .map(|us| us / MICROS_PER_SECOND)
+            .filter(|s| *s > 0 && !bucketing.width().is_calendar())
+            .ok_or_else(|| {
+                bad(
+                    "bucket",
+                    format!("a bucket within a day (e.g. 15m or 1h), got {bucket}"),
+                )
+            })?;
+        let targets: Option<Vec<String>> = b.get("targets")?;
+        let max_gap_us = s.rollup.max_gap_us;
+        blocking(move || {
+            let machine = find_machine(store.as_ref(), &machine_id)?;
+            let tz = find_factory(store.as_ref(), &machine.factory_id)?.timezone;
+            let mut spec = FeatureSpec::new(
+                bucketing
+                    .with_timezone(&tz)
+                    .map_err(|e| ApiError::param(&e, "bucket"))?,
+            );
+            spec.max_gap_us = max_gap_us;
+            let config = DetectConfig {
+                period_s,
+                targets,
+                sigma: rule,
+                max_gap,
+                ..DetectConfig::for_timezone(&tz)
+            };
+            let (found, quantities) =
+                reference_model_events(store.as_ref(), &machine, &spec, reference, range, &config)?;
+            let params = ReferenceParams {
+                reference_start: format_rfc3339(reference.start),
+                reference_end: format_rfc3339(reference.end),
+                bucket: bucket.clone(),
+                quantities,
+                config,
+            };
+            let detector = DetectorRecord {
+                key: format!(
+                    "{method}:{bucket}:{}/{}",
+                    params.reference_start, params.reference_end
+                ),
+                method: method.clone(),
+                baseline_id: None,
+                params_json: serde_json::to_string(&params)
+                    .map_err(|e| ApiError::internal(e.to_string()))?,
+            };
+            store_run(store.as_ref(), &machine_id, &method, range, detector, found)
+        })
+        .await?
+    };
     Ok(Json(out))
+}
+
+/// Stores the events of a run and says what storing each did.
+fn store_run(
+    store: &dyn Store,
+    machine_id: &str,
+    method: &str,
+    range: TimeRange,
+    detector: DetectorRecord,
+    found: Found,
+) -> Result<DetectionDto, ApiError> {
+    let (periods, judged, flagged, events) = found;
+    let stored = store.upsert_anomaly_events(&detector, &events, now_us())?;
+    let count = |a: UpsertAction| stored.iter().filter(|(_, x)| *x == a).count();
+    Ok(DetectionDto {
+        machine_id: machine_id.to_string(),
+        method: method.to_string(),
+        detector: detector.key.clone(),
+        start: format_rfc3339(range.start),
+        end: format_rfc3339(range.end),
+        periods,
+        periods_judged: judged,
+        periods_flagged: flagged,
+        created: count(UpsertAction::Created),
+        updated: count(UpsertAction::Updated),
+        unchanged: count(UpsertAction::Unchanged),
+        kept_resolved: count(UpsertAction::KeptResolved),
+        events: stored
+            .iter()
+            .map(|(r, a)| {
+                Ok(DetectedEventDto {
+                    action: action_name(*a).to_string(),
+                    event: AnomalyEventDto::from_record(r)?,
+                })
+            })
+            .collect::<Result<_, ApiError>>()?,
+    })
 }
 
 /// Filter of `GET /api/v1/anomalies`.
@@ -434,7 +676,8 @@ pub struct AnomaliesQuery {
 /// by start.
 #[utoipa::path(get, path = "/api/v1/anomalies", tag = "anomalies", params(AnomaliesQuery),
     responses((status = 200, body = Vec<AnomalyEventDto>),
-              (status = 400, description = "A parameter is invalid (the body names it)", body = ApiError)))]
+              (status = 400, description = "A parameter is invalid (the body names it)", body = ApiError),
+              (status = 404, description = "Unknown machine", body = ApiError)))]
 pub async fn list(
     State(s): State<AppState>,
     q: Result<Query<AnomaliesQuery>, QueryRejection>,
@@ -465,6 +708,9 @@ pub async fn list(
     };
     let store = s.store.clone();
     let out = blocking(move || {
+        if let Some(m) = &filter.machine_id {
+            find_machine(store.as_ref(), m)?;
+        }
         store
             .anomaly_events(&filter)?
             .iter()

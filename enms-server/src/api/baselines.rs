@@ -104,6 +104,11 @@ impl Body {
         }
     }
 
+    /// Whether the body has the field (even `null`).
+    pub(crate) fn has(&self, name: &str) -> bool {
+        self.0.contains_key(name)
+    }
+
     pub(crate) fn require<T: DeserializeOwned>(&self, name: &str) -> Result<T, ApiError> {
         self.get(name)?.ok_or_else(|| bad(name, "is required"))
     }

@@ -117,6 +117,19 @@ pub struct RunningFlags {
     pub running: Vec<f64>,
 }
 
+/// Samples of one process quantity of a machine (NaN where the sensor gave no value).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProcessQuantity {
+    /// Quantity name (`pressure_bar`, `barrel_temp_c`, ...).
+    pub quantity: String,
+    /// Unit (`bar`, `C`, `1`, `%`, `code` for a categorical code).
+    pub unit: String,
+    /// Sample times, UTC microseconds.
+    pub ts: Vec<Timestamp>,
+    /// Values.
+    pub value: Vec<f64>,
+}
+
 /// A stored energy baseline: the model and the recipe of its modelling table, as the core's JSON.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BaselineRecord {
@@ -341,6 +354,15 @@ pub trait Store: Send + Sync + 'static {
         range: TimeRange,
         neighbours: bool,
     ) -> Result<RunningFlags, StoreError>;
+
+    /// Process quantities of a machine in `[range.start, range.end)`, by name; with
+    /// `neighbours`, also each quantity's last sample before and first at or after the end.
+    fn process(
+        &self,
+        machine_id: &str,
+        range: TimeRange,
+        neighbours: bool,
+    ) -> Result<Vec<ProcessQuantity>, StoreError>;
 
     /// Stores a baseline (its `id` is ignored) and returns the id it got.
     fn insert_baseline(&self, record: &BaselineRecord) -> Result<i64, StoreError>;

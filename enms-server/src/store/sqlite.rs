@@ -21,7 +21,7 @@ use enms_core::anomaly::AnomalyEvent;
 
 use super::{
     merge_detected, parse_severity, severity_name, AnomalyEventRecord, AnomalyFilter,
-    BaselineRecord, DetectorRecord, EnvironmentSeries, EventStatus, ImportSummary,
+    BaselineRecord, DetectorRecord, EnvironmentSeries, EventStatus, ImportSummary, ProcessQuantity,
     ProductionCounts, RunningFlags, Store, StoreError, TableCounts, Transition, TransitionOutcome,
     UpsertAction,
 };
@@ -1065,6 +1065,72 @@ impl Store for SqliteStore {
         })
     }
 
+    fn process(
+        &self,
+        machine_id: &str,
+        range: TimeRange,
+        neighbours: bool,
+    ) -> Result<Vec<ProcessQuantity>, StoreError> {
+        self.read(|c| {
+            let Some(key) = Self::machine_key(c, machine_id)? else {
+                return Ok(Vec::new());
+            };
+            let mut stmt = c
+                .prepare(
+                    "SELECT quantity, max(unit) FROM process_data WHERE machine_key = ?1 \
+                     GROUP BY quantity ORDER BY quantity",
+                )
+                .map_err(db)?;
+            let names = stmt
+                .query_map([key], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                })
+                .map_err(db)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db)?;
+            let mut out = Vec::with_capacity(names.len());
+            for (quantity, unit) in names {
+                let mut q = ProcessQuantity {
+                    quantity,
+                    unit,
+                    ..ProcessQuantity::default()
+                };
+                let mut run = |sql: &str, p: &[&dyn ToSql]| -> Result<(), StoreError> {
+                    let mut stmt = c.prepare(sql).map_err(db)?;
+                    let mut rows = stmt.query(p).map_err(db)?;
+                    while let Some(r) = rows.next().map_err(db)? {
+                        q.ts.push(r.get(0).map_err(db)?);
+                        q.value
+                            .push(r.get::<_, Option<f64>>(1).map_err(db)?.unwrap_or(f64::NAN));
+                    }
+                    Ok(())
+                };
+                let name = q.quantity.clone();
+                if neighbours {
+                    run(
+                        "SELECT ts, value FROM process_data WHERE machine_key = ?1 AND \
+                         quantity = ?2 AND ts < ?3 ORDER BY ts DESC LIMIT 1",
+                        &[&key, &name, &range.start],
+                    )?;
+                }
+                run(
+                    "SELECT ts, value FROM process_data WHERE machine_key = ?1 AND quantity = ?2 \
+                     AND ts >= ?3 AND ts < ?4 ORDER BY ts",
+                    &[&key, &name, &range.start, &range.end],
+                )?;
+                if neighbours {
+                    run(
+                        "SELECT ts, value FROM process_data WHERE machine_key = ?1 AND \
+                         quantity = ?2 AND ts >= ?3 ORDER BY ts LIMIT 1",
+                        &[&key, &name, &range.end],
+                    )?;
+                }
+                out.push(q);
+            }
+            Ok(out)
+        })
+    }
+
     fn insert_baseline(&self, rec: &BaselineRecord) -> Result<i64, StoreError> {
         let conn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         conn.execute(
@@ -1296,6 +1362,20 @@ mod tests {
             .map(|b| f64::from(u8::from(*b)))
             .collect();
         assert_eq!(got.running, flags);
+
+        // process quantities: the range with a neighbour on either side, per quantity
+        let pr = data
+            .process
+            .iter()
+            .find(|t| t.machine_id == "compressor-1")
+            .unwrap();
+        let range = TimeRange::new(pr.ts[10], pr.ts[20]).unwrap();
+        let got = store.process("compressor-1", range, true).unwrap();
+        let q = got.iter().find(|q| q.quantity == pr.quantity).unwrap();
+        assert_eq!(q.unit, pr.unit);
+        assert_eq!(q.ts, pr.ts[9..21]);
+        assert_eq!(q.value.len(), 12);
+        assert!(store.process("nope", range, true).unwrap().is_empty());
 
         // baselines: ids in order, filtered by machine
         let rec = |m: &str| BaselineRecord {
