@@ -313,7 +313,7 @@ fn baseline_residual_events(
     store: &dyn Store,
     machine_id: &str,
     l: &super::baselines::Loaded,
-    range: enms_core::time::TimeRange,
+    range: TimeRange,
     rule: &SigmaRule,
     max_gap: usize,
     allow_failed_gates: bool,
@@ -330,7 +330,11 @@ fn baseline_residual_events(
             Some("baseline") => ApiError::param(&e, "allow_failed_gates"),
             _ => core(e),
         })?;
-    let (severity, z) = sigma_flags(&report.deviation, rule).map_err(core)?;
+    let (severity, z) = sigma_flags(&report.deviation, rule).map_err(|e| match e.field() {
+        // the fixed sigma is the baseline's residual standard error, asked for by `sigma`
+        Some("fixed_sigma") => ApiError::param(&e, "sigma"),
+        _ => core(e),
+    })?;
     // the shortest period as the step of the time line (local days of 23 h, months of 28 days);
     // each event then ends where its last period ends
     let period_us = table
@@ -476,6 +480,7 @@ pub async fn detect(
             ),
         ));
     }
+    // the fields after `start`, `end`, `method` belong to one method or both
     if let Some(k) = DETECT_FIELDS[3..]
         .iter()
         .find(|k| b.has(k) && !method_fields(&method).contains(*k))
@@ -698,7 +703,7 @@ pub async fn list(
     let from = parse_time(q.from.as_deref(), "from")?;
     let to = parse_time(q.to.as_deref(), "to")?;
     if let (Some(f), Some(t)) = (from, to) {
-        enms_core::time::TimeRange::new(f, t).map_err(|e| ApiError::param(&e, "to"))?;
+        TimeRange::new(f, t).map_err(|e| ApiError::param(&e, "to"))?;
     }
     let filter = AnomalyFilter {
         machine_id: q.machine_id,
