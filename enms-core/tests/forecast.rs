@@ -253,7 +253,7 @@ fn next_hour_picks_arima_and_beats_seasonal_naive() {
         stride: 1,
         ..Default::default()
     };
-    let bt = backtest(ts, y, &[], &ForecastSpec::Auto, &options).unwrap();
+    let bt = backtest(ts, y, &[], &ForecastSpec::default(), &options).unwrap();
     let models: std::collections::BTreeSet<&str> =
         bt.windows.iter().map(|w| w.model.as_str()).collect();
     println!(

@@ -104,6 +104,30 @@ pub fn regular_step(column: &str, ts: &[Timestamp]) -> Result<i64> {
     Ok(step)
 }
 
+/// The energy per bucket of a rollup as a series to forecast: bucket starts and kWh, NaN where
+/// the readings cover less than `min_coverage` (0..1) of the bucket, so a meter outage is a gap
+/// and not a dip in demand.
+pub fn energy_series(
+    rollup: &crate::rollup::Rollup,
+    min_coverage: f64,
+) -> (Vec<Timestamp>, Vec<f64>) {
+    let y = rollup
+        .energy_kwh
+        .iter()
+        .zip(&rollup.covered_us)
+        .zip(rollup.start.iter().zip(&rollup.end))
+        .map(|((e, c), (s, t))| {
+            let len = (t - s).max(1) as f64;
+            if (*c as f64) / len >= min_coverage {
+                *e
+            } else {
+                f64::NAN
+            }
+        })
+        .collect();
+    (rollup.start.clone(), y)
+}
+
 /// Check interval levels: each in (0, 1).
 pub(crate) fn check_levels(levels: &[f64]) -> Result<()> {
     for &l in levels {

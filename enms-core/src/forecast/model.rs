@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::arima::{auto_arima, ArimaModel, ArimaSpec, AutoArimaOptions};
 use super::evaluate::default_season_length;
-use super::seasonal::{SeasonalModel, SeasonalOptions};
+use super::seasonal::{SeasonalModel, SeasonalOptions, WorkCalendar};
 use super::Forecast;
 use crate::error::Result;
 use crate::time::{Timestamp, MICROS_PER_HOUR};
@@ -19,18 +19,30 @@ use crate::time::{Timestamp, MICROS_PER_HOUR};
 pub const SHORT_HORIZON_US: i64 = 6 * MICROS_PER_HOUR;
 
 /// Which model to fit, with its options.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "model", rename_all = "snake_case")]
 pub enum ForecastSpec {
-    /// Let the horizon choose (see the module documentation).
-    #[default]
-    Auto,
+    /// Let the horizon choose (see the module documentation); the seasonal model uses the
+    /// site's `calendar`.
+    Auto {
+        /// The site's calendar (time zone, day types, holidays).
+        #[serde(default)]
+        calendar: WorkCalendar,
+    },
     /// The seasonal regression.
     Seasonal(SeasonalOptions),
     /// An ARIMA model of fixed orders.
     Arima(ArimaSpec),
     /// ARIMA with automatic order selection.
     AutoArima(AutoArimaOptions),
+}
+
+impl Default for ForecastSpec {
+    fn default() -> Self {
+        ForecastSpec::Auto {
+            calendar: WorkCalendar::default(),
+        }
+    }
 }
 
 /// A fitted forecasting model of any kind.
@@ -53,14 +65,17 @@ enum Resolved {
 impl ForecastSpec {
     fn resolve(&self, step_us: i64, horizon: usize) -> Resolved {
         match self {
-            ForecastSpec::Auto => {
+            ForecastSpec::Auto { calendar } => {
                 if (horizon as i64).saturating_mul(step_us) <= SHORT_HORIZON_US {
                     Resolved::AutoArima(AutoArimaOptions {
                         season_length: default_season_length(step_us),
                         ..Default::default()
                     })
                 } else {
-                    Resolved::Seasonal(SeasonalOptions::default())
+                    Resolved::Seasonal(SeasonalOptions {
+                        calendar: calendar.clone(),
+                        ..Default::default()
+                    })
                 }
             }
             ForecastSpec::Seasonal(o) => Resolved::Seasonal(o.clone()),
