@@ -3,8 +3,9 @@
 Rollups, KPIs (peak demand, load factor, specific energy consumption, cost under a tariff,
 carbon, power factor, the per machine / factory / total report), energy baselines (:class:`Baseline`,
 :func:`ols`, :func:`select_drivers`, :func:`fit_change_point`, :func:`fit_towt`) with statsmodels'
-statistics, the isolation forest (:class:`IsolationForest`, scikit-learn's API) and a factory
-simulator.
+statistics, the isolation forest (:class:`IsolationForest`, scikit-learn's API), demand forecasting
+(:class:`Forecaster` with prediction intervals, :func:`backtest`, :func:`peak_forecast`,
+:func:`monitor_drift`) and a factory simulator.
 
 Data in: polars, pandas or pyarrow tables (anything with ``__arrow_c_stream__``), or columns of
 their own (polars Series, pyarrow arrays, numpy arrays). A float64 column and a ``datetime[us]``
@@ -56,16 +57,22 @@ from ._enms import (
 
 __all__ = [
     "ArrowInterfaceError",
+    "Backtest",
     "Baseline",
     "ChangePointModel",
+    "DriftReport",
+    "Forecaster",
     "IsolationForest",
     "ModellingTable",
     "OlsResults",
     "Performance",
     "TowtModel",
+    "backtest",
     "fit_change_point",
     "fit_towt",
+    "local_day",
     "modelling_table",
+    "monitor_drift",
     "ols",
     "select_drivers",
     "CarrierMismatchError",
@@ -92,6 +99,7 @@ __all__ = [
     "kpi_report",
     "load_factor",
     "peak_demand",
+    "peak_forecast",
     "power_factor",
     "rollup",
     "sec_per_bucket",
@@ -669,4 +677,13 @@ from ._models import (  # noqa: E402
     modelling_table,
     ols,
     select_drivers,
+)
+from ._forecast import (  # noqa: E402
+    Backtest,
+    DriftReport,
+    Forecaster,
+    backtest,
+    local_day,
+    monitor_drift,
+    peak_forecast,
 )

@@ -9,12 +9,16 @@ __all__ = [
     "ArrowStream",
     "BaselineModel",
     "ChangePointFit",
+    "ForecasterModel",
     "IsolationForestModel",
     "OlsModel",
     "TowtFit",
     "baseline_fit",
     "fit_change_point",
     "fit_towt",
+    "forecast_backtest",
+    "forecast_drift",
+    "forecast_fit",
     "iforest_fit",
     "ols",
     "select_drivers",
@@ -40,8 +44,10 @@ __all__ = [
     "energy_cost",
     "kpi_report",
     "load_factor",
+    "local_day",
     "modelling_table",
     "peak_demand",
+    "peak_forecast",
     "power_factor",
     "rollup",
     "sec_per_bucket",
@@ -295,4 +301,30 @@ def modelling_table(
     timezone: str | None = None,
     min_coverage: float | None = None,
     max_gap_s: float | None = None,
+) -> tuple[ArrowStream, str]: ...
+
+@final
+class ForecasterModel:
+    """A fitted forecasting model (enms-core ``Forecaster``)."""
+
+    def forecast(self, horizon: int, future: Any = None, levels: list[float] | None = None) -> ArrowStream: ...
+    def forecast_json(self, horizon: int, future: Any = None, levels: list[float] | None = None) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def regressor_names(self) -> list[str]: ...
+    def to_json(self) -> str: ...
+    @staticmethod
+    def from_json(text: str) -> ForecasterModel: ...
+
+def forecast_fit(
+    data: Any, time: Any, y: Any, regressors: list[tuple[str, Any]], spec: str, horizon: int
+) -> ForecasterModel: ...
+def forecast_backtest(
+    data: Any, time: Any, y: Any, regressors: list[tuple[str, Any]], spec: str, options: str
+) -> tuple[ArrowStream, ArrowStream, str]: ...
+def peak_forecast(forecast: str, start: int | str, end: int | str, options: str) -> str: ...
+def local_day(date: str, time_zone: str) -> tuple[int, int]: ...
+def forecast_drift(
+    data: Any, time: Any, actual: Any, predicted: Any, reference_mae: float, options: str
 ) -> tuple[ArrowStream, str]: ...
