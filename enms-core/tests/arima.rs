@@ -198,6 +198,28 @@ fn auto_arima_chooses_statsforecast_orders_on_most_series() {
             secs,
             if ok { "same" } else { "DIFFERENT" }
         );
+        if !ok {
+            // why: our maximum-likelihood fit of statsforecast's choice, to compare with its own
+            let mut spec = ArimaSpec::new(theirs);
+            spec.constant = if ser.auto["constant"].as_bool().unwrap() {
+                Constant::Include
+            } else {
+                Constant::Exclude
+            };
+            if let Ok(fit) = ArimaModel::fit(&ser.ts, &ser.y, &xreg, &spec) {
+                let coefs: Vec<String> = fit
+                    .coefficients()
+                    .iter()
+                    .map(|(n, v)| format!("{n}={v:.3}"))
+                    .collect();
+                println!(
+                    "    their model fitted by enms: loglik {:.3} (statsforecast {:.3}), {}",
+                    fit.loglik(),
+                    ser.auto["loglik"].as_f64().unwrap(),
+                    coefs.join(" ")
+                );
+            }
+        }
         // the chosen model forecasts sanely
         let fut: Vec<(&str, &[f64])> = match &ser.xreg {
             Some((n, _, f)) => vec![(n.as_str(), f.as_slice())],

@@ -84,6 +84,9 @@ use crate::time::Timestamp;
 use kalman::Arma;
 use optim::{bfgs, BfgsOptions};
 
+/// Relative objective change that ends the conditional-sum-of-squares minimisation.
+const CSS_FTOL: f64 = 1e-6;
+
 /// The orders of a seasonal ARIMA(p,d,q)(P,D,Q)s.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ArimaOrder {
@@ -437,13 +440,18 @@ impl<'a> Problem<'a> {
         let mut w = Vec::with_capacity(nobs);
         let mut res = Vec::with_capacity(nobs);
         let opts = BfgsOptions::default();
+        // the conditional sum of squares only starts ML or ranks candidates: a looser tolerance
+        let css_opts = BfgsOptions {
+            ftol: CSS_FTOL,
+            ..opts
+        };
         let mut par = init.clone();
         if matches!(method, ArimaMethod::Css | ArimaMethod::CssMl) && na + nb > 0 {
             let (mut w2, mut r2) = (Vec::new(), Vec::new());
             let m = bfgs(
                 |p: &[f64]| self.css_objective(p, &mut w2, &mut r2),
                 &init,
-                opts,
+                css_opts,
             );
             par = m.x;
         }

@@ -421,13 +421,17 @@ pub(crate) fn loglik_chandrasekhar(arma: &Arma, w: &[f64]) -> Option<(f64, f64, 
     let mut tw = vec![0.0; r];
     let (mut ssq, mut sumlog) = (0.0, 0.0);
     let mut converged = false;
+    let mut ln_f = 0.0;
     for &wt in w {
         if f.is_nan() || f <= 0.0 || f.is_infinite() {
             return None;
         }
         let v = wt - a[0];
         ssq += v * v / f;
-        sumlog += f.ln();
+        if !converged {
+            ln_f = f.ln();
+        }
+        sumlog += ln_f;
         arma.t_vec(&a, &mut tmp);
         let kv = v / f;
         for i in 0..r {
