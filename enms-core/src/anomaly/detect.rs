@@ -13,8 +13,9 @@
 //!
 //!    with `how(t)` the local hour of the week (168 levels), `x_j` the linear drivers present in
 //!    the table (default `production`) and `T_k` the piecewise-linear segments of the temperature
-//!    drivers (default `outdoor_temp_c`, knots 0, 5, ..., 25 °C). The levels are partialled out
-//!    exactly (Frisch-Waugh-Lovell: centring within each hour of the week), the slopes come from
+//!    drivers (default `outdoor_temp_c`, knots 0, 5, ..., 25 °C; only knots with at least
+//!    `knot_min_buckets` (168) reference buckets on either side, so each slope rests on a week of
+//!    data and the outer segments extrapolate linearly). The levels are partialled out exactly (Frisch-Waugh-Lovell: centring within each hour of the week), the slopes come from
 //!    [`crate::stats::ols`]; drivers without variation or collinear with others are dropped. Faults
 //!    in the reference period are trimmed: the model is refitted without the buckets whose
 //!    residual, less the median residual of its hour of the week, exceeds `trim_sigma` (5) robust
@@ -22,7 +23,10 @@
 //! 2. **Standardised residuals** `z_t = (y_t - ŷ_t) / σ_t`. The scale follows the expectation
 //!    (noise grows with load): `σ_t = max(√(π/2) (a + b ŷ_t), floor)`, with `a`, `b` the OLS fit
 //!    of the absolute leave-one-out residuals (`r_i / (1 - 1 / n_how)`, the residual the bucket
-//!    would have had outside the fit) on `ŷ`, and `floor = min_scale_share` × their RMS.
+//!    would have had outside the fit) on `ŷ`, and `floor` the larger of `min_scale_share` (0.25)
+//!    × their RMS and `min_scale_of_reading` (1 %) × the column's mean absolute value. Hours of
+//!    the week with their own noise get their own factor: the RMS of their standardised
+//!    residuals, shrunk towards 1 with the weight of `scale_prior_buckets` (4) buckets.
 //! 3. **Sigma rules** ([`sigma_flags`]) on each column's `z` over a rolling window primed with
 //!    the reference period's last residuals: beyond `warning_sigma` (2) a warning, beyond
 //!    `critical_sigma` (3) critical. A bucket takes the highest severity over its columns and the
@@ -62,11 +66,24 @@ pub struct DetectConfig {
     /// Linear drivers of every monitored column, used when present in the table. Default
     /// `["production"]`.
     pub drivers: Vec<String>,
-    /// Temperature drivers, entered as piecewise-linear segments at `knots_c`, used when present.
-    /// Default `["outdoor_temp_c"]`.
+    /// Drivers that are also watched, against the calendar and the weather only: production
+    /// missing in a shift that usually produces is an unplanned stop. Default none (production
+    /// varies with the order book from shift to shift: watching it costs false events).
+    pub monitored_drivers: Vec<String>,
+    /// Temperature drivers, entered as piecewise-linear segments at `knots_c`, with separate
+    /// slopes in occupied and unoccupied hours of the week (TOWT), used when present. Default
+    /// `["outdoor_temp_c"]`.
     pub temperature_drivers: Vec<String>,
+    /// Share of positive residuals from a fit on temperature alone above which an hour of the
+    /// week counts as occupied (TOWT's 0.65), when temperature slopes are split by occupancy.
+    /// Default `None`: one set of slopes (on four weeks of hours the split costs more in
+    /// extrapolation than it gains).
+    pub occupancy_threshold: Option<f64>,
     /// Knots of the temperature segments, °C, increasing. Default 0, 5, 10, 15, 20, 25 (TOWT's).
     pub knots_c: Vec<f64>,
+    /// Reference buckets needed on either side of a knot for it to be used. Default 168 (a week
+    /// of hours): four winter weeks give one straight line, a year the full TOWT segments.
+    pub knot_min_buckets: usize,
     /// The sigma rule on standardised residuals. Default: window 168 buckets, at least 24,
     /// warning 2, critical 3.
     pub sigma: SigmaRule,
@@ -79,6 +96,10 @@ pub struct DetectConfig {
     /// Least peak score (sigma distance) of a reported event. Default 4: with several monitored
     /// columns and a week of hourly buckets, 3σ is crossed by chance every week or two.
     pub min_event_score: f64,
+    /// An event below `min_event_score` is still reported when this many monitored columns are
+    /// critical in one of its buckets (two witnesses of one fault, such as the energy and the air
+    /// flow of a leaking compressor). Default 2.
+    pub min_critical_columns: usize,
     /// |z| above which a feature is named in an event. Default 3.
     pub feature_threshold: f64,
     /// Reference buckets whose residual, less the median residual of their hour of the week,
@@ -87,6 +108,10 @@ pub struct DetectConfig {
     pub trim_sigma: f64,
     /// Least residual scale as a share of the column's RMS residual. Default 0.25.
     pub min_scale_share: f64,
+    /// Least residual scale as a share of the column's mean absolute value in the reference
+    /// period. Default 0.01: no meter or sensor is better than about 1 % of its reading (IEC
+    /// 62053-21 class 1), so a smaller scale only measures the model's own smoothness.
+    pub min_scale_of_reading: f64,
     /// Weight, in buckets, of the load-dependent scale in each hour of the week's own scale.
     /// Default 4.
     pub scale_prior_buckets: f64,
@@ -99,8 +124,11 @@ impl Default for DetectConfig {
             timezone: "UTC".into(),
             targets: None,
             drivers: vec!["production".into()],
+            monitored_drivers: Vec::new(),
             temperature_drivers: vec!["outdoor_temp_c".into()],
+            occupancy_threshold: None,
             knots_c: vec![0.0, 5.0, 10.0, 15.0, 20.0, 25.0],
+            knot_min_buckets: 168,
             sigma: SigmaRule {
                 window: 168,
                 min_periods: 24,
@@ -112,9 +140,11 @@ impl Default for DetectConfig {
             min_event_severity: Severity::Critical,
             min_event_points: 1,
             min_event_score: 4.0,
+            min_critical_columns: 2,
             feature_threshold: 3.0,
             trim_sigma: 5.0,
             min_scale_share: 0.25,
+            min_scale_of_reading: 0.01,
             scale_prior_buckets: 4.0,
         }
     }
@@ -144,6 +174,14 @@ impl DetectConfig {
                 "must be one or more finite temperatures in increasing order",
             ));
         }
+        if let Some(t) = self.occupancy_threshold {
+            if !(t > 0.0 && t < 1.0) {
+                return Err(Error::invalid(
+                    "occupancy_threshold",
+                    format!("must lie in (0, 1), got {t}"),
+                ));
+            }
+        }
         if self.trim_sigma.is_nan() || self.trim_sigma <= 0.0 {
             return Err(Error::invalid(
                 "trim_sigma",
@@ -154,6 +192,12 @@ impl DetectConfig {
             return Err(Error::invalid(
                 "min_scale_share",
                 format!("must lie in (0, 1], got {}", self.min_scale_share),
+            ));
+        }
+        if self.min_scale_of_reading.is_nan() || self.min_scale_of_reading < 0.0 {
+            return Err(Error::invalid(
+                "min_scale_of_reading",
+                format!("must be >= 0, got {}", self.min_scale_of_reading),
             ));
         }
         if self.scale_prior_buckets.is_nan() || self.scale_prior_buckets <= 0.0 {
@@ -183,6 +227,10 @@ pub struct ColumnModel {
     pub drivers: Vec<DriverTerm>,
     /// Slope of each driver term.
     pub slopes: Vec<f64>,
+    /// Whether each local hour of the week is occupied (TOWT: more than `occupancy_threshold` of
+    /// its residuals from a fit on temperature alone are positive); all `false` without a
+    /// temperature driver.
+    pub occupied: Vec<bool>,
     /// Level of each local hour of the week (NaN where the reference period had none).
     #[serde(with = "crate::stats::nonfinite::vec")]
     pub levels: Vec<f64>,
@@ -213,6 +261,10 @@ pub struct DriverTerm {
     pub lower_c: Option<f64>,
     /// Upper knot of a temperature segment, °C.
     pub upper_c: Option<f64>,
+    /// A temperature term of occupied (`Some(true)`) or unoccupied (`Some(false)`) hours of the
+    /// week only, zero in the others (TOWT's separate slopes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occupied: Option<bool>,
 }
 
 impl DriverTerm {
@@ -221,6 +273,7 @@ impl DriverTerm {
             column: column.into(),
             lower_c: None,
             upper_c: None,
+            occupied: None,
         }
     }
 
@@ -265,6 +318,8 @@ pub struct Scores {
     pub severity: Vec<Severity>,
     /// Largest sigma distance over the monitored columns (NaN where none was judged).
     pub score: Vec<f64>,
+    /// Monitored columns at the critical limit in each bucket.
+    pub critical_columns: Vec<usize>,
     /// Standardised residual of each monitored column, and z of the other measured columns.
     pub feature_z: Vec<(String, Vec<f64>)>,
 }
@@ -340,19 +395,21 @@ fn robust_sigma(r: &[f64]) -> f64 {
 }
 
 impl ColumnModel {
-    fn terms(&self, columns: &[(&str, &[f64])], i: usize) -> Option<Vec<f64>> {
+    fn terms(&self, columns: &[(&str, &[f64])], how: usize, i: usize) -> Option<Vec<f64>> {
+        let occ = self.occupied.get(how).copied().unwrap_or(false);
         self.drivers
             .iter()
             .map(|d| {
                 let x = find(columns, &d.column)?[i];
-                x.is_finite().then(|| d.value(x))
+                let on = d.occupied.is_none_or(|o| o == occ);
+                x.is_finite().then(|| if on { d.value(x) } else { 0.0 })
             })
             .collect()
     }
 
     /// Expectation at row `i` (NaN when a driver is missing or the hour of the week unseen).
     fn expect(&self, columns: &[(&str, &[f64])], how: usize, i: usize) -> f64 {
-        match self.terms(columns, i) {
+        match self.terms(columns, how, i) {
             Some(x) => {
                 self.levels[how] + x.iter().zip(&self.slopes).map(|(a, b)| a * b).sum::<f64>()
             }
@@ -472,7 +529,11 @@ impl AnomalyDetector {
             None => columns
                 .iter()
                 .map(|(n, _)| *n)
-                .filter(|n| *n == ENERGY || !(is_driver(n) || DERIVED.contains(n)))
+                .filter(|n| {
+                    *n == ENERGY
+                        || !(is_driver(n) || DERIVED.contains(n))
+                        || config.monitored_drivers.iter().any(|d| d == n)
+                })
                 .map(str::to_string)
                 .collect(),
         };
@@ -490,8 +551,20 @@ impl AnomalyDetector {
             }
         }
         for d in &config.temperature_drivers {
-            if find(columns, d).is_some() {
-                let k = &config.knots_c;
+            if let Some(t) = find(columns, d) {
+                // knots with at least `knot_min_buckets` reference buckets on either side: each
+                // slope rests on enough data, and the outer segments extrapolate linearly beyond
+                // the reference temperatures instead of staying flat
+                let need = config.knot_min_buckets.max(2);
+                let k: Vec<f64> = config
+                    .knots_c
+                    .iter()
+                    .copied()
+                    .filter(|k| {
+                        t.iter().filter(|v| v.is_finite() && *v < k).count() >= need
+                            && t.iter().filter(|v| v.is_finite() && *v > k).count() >= need
+                    })
+                    .collect();
                 let mut bounds: Vec<Option<f64>> = vec![None];
                 bounds.extend(k.iter().map(|v| Some(*v)));
                 bounds.push(None);
@@ -500,11 +573,11 @@ impl AnomalyDetector {
                         column: d.clone(),
                         lower_c: w[0],
                         upper_c: w[1],
+                        occupied: None,
                     });
                 }
             }
         }
-        let term_names: Vec<String> = (0..terms.len()).map(|j| format!("x{j}")).collect();
         let n = ts.len();
         let x: Vec<Vec<f64>> = terms
             .iter()
@@ -515,22 +588,77 @@ impl AnomalyDetector {
                     .collect()
             })
             .collect();
-        let drivers_ok: Vec<bool> = (0..n).map(|i| x.iter().all(|c| c[i].is_finite())).collect();
 
         let mut models = Vec::with_capacity(targets.len());
+        let is_temperature = |d: &DriverTerm| config.temperature_drivers.contains(&d.column);
         for target in &targets {
-            if is_driver(target) {
-                return Err(Error::invalid(
-                    target,
-                    "a driver cannot also be a monitored column",
-                ));
-            }
             let y = find(columns, target).ok_or_else(|| {
                 Error::invalid(target, "is a monitored column but not in the table")
             })?;
-            let all: Vec<usize> = (0..n)
-                .filter(|&i| drivers_ok[i] && y[i].is_finite())
+            // a monitored driver (production against the plan) is modelled on the calendar and
+            // the weather only
+            let watched_driver = is_driver(target);
+            let used: Vec<usize> = (0..terms.len())
+                .filter(|&j| terms[j].column != *target)
+                .filter(|&j| !watched_driver || is_temperature(&terms[j]))
                 .collect();
+            let base_ok: Vec<bool> = (0..n)
+                .map(|i| y[i].is_finite() && used.iter().all(|&j| x[j][i].is_finite()))
+                .collect();
+            // TOWT occupancy: hours of the week whose residuals from a fit on temperature alone
+            // are mostly positive
+            let mut occupied = vec![false; HOURS_PER_WEEK];
+            let temp_col = used
+                .iter()
+                .find(|&&j| is_temperature(&terms[j]))
+                .and_then(|&j| find(columns, &terms[j].column));
+            if let (Some(tc), Some(threshold)) = (temp_col, config.occupancy_threshold) {
+                let rows0: Vec<usize> = (0..n).filter(|&i| base_ok[i]).collect();
+                let y0: Vec<f64> = rows0.iter().map(|&i| y[i]).collect();
+                let t0: Vec<f64> = rows0.iter().map(|&i| tc[i]).collect();
+                if let Ok(fit) = ols(&y0, &[("t", &t0)], &OlsOptions::default()) {
+                    let (b0, b1) = (fit.coefficients[0].estimate, fit.coefficients[1].estimate);
+                    let mut pos = [0usize; HOURS_PER_WEEK];
+                    let mut cnt = [0usize; HOURS_PER_WEEK];
+                    for (k, &i) in rows0.iter().enumerate() {
+                        cnt[how[i]] += 1;
+                        pos[how[i]] += usize::from(y0[k] - (b0 + b1 * t0[k]) > 0.0);
+                    }
+                    for h in 0..HOURS_PER_WEEK {
+                        occupied[h] = cnt[h] > 0 && pos[h] as f64 / cnt[h] as f64 > threshold;
+                    }
+                }
+            }
+            let mut model_terms_all: Vec<DriverTerm> = Vec::new();
+            let mut xt: Vec<Vec<f64>> = Vec::new();
+            let split = config.occupancy_threshold.is_some();
+            for &j in &used {
+                if split && is_temperature(&terms[j]) {
+                    for occ in [true, false] {
+                        model_terms_all.push(DriverTerm {
+                            occupied: Some(occ),
+                            ..terms[j].clone()
+                        });
+                        xt.push(
+                            (0..n)
+                                .map(|i| {
+                                    if occupied[how[i]] == occ {
+                                        x[j][i]
+                                    } else {
+                                        0.0
+                                    }
+                                })
+                                .collect(),
+                        );
+                    }
+                } else {
+                    model_terms_all.push(terms[j].clone());
+                    xt.push(x[j].clone());
+                }
+            }
+            let x = xt;
+            let term_names: Vec<String> = (0..x.len()).map(|j| format!("x{j}")).collect();
+            let all: Vec<usize> = (0..n).filter(|&i| base_ok[i]).collect();
             if all.len() < config.sigma.min_periods.max(2) {
                 return Err(Error::EmptySeries {
                     column: target.clone(),
@@ -605,14 +733,19 @@ impl AnomalyDetector {
                 ),
                 Err(_) => (c * abs.iter().sum::<f64>() / abs.len() as f64, 0.0),
             };
-            let floor = (config.min_scale_share * rms).max(f64::MIN_POSITIVE);
+            let mean_abs = rows.iter().map(|&i| y[i].abs()).sum::<f64>() / rows.len() as f64;
+            let floor = (config.min_scale_share * rms)
+                .max(config.min_scale_of_reading * mean_abs)
+                .max(f64::MIN_POSITIVE);
             let (levels, slopes_all, keep) = fitted;
-            let model_terms: Vec<DriverTerm> = keep.iter().map(|&j| terms[j].clone()).collect();
+            let model_terms: Vec<DriverTerm> =
+                keep.iter().map(|&j| model_terms_all[j].clone()).collect();
             let slopes: Vec<f64> = keep.iter().map(|&j| slopes_all[j]).collect();
             let mut model = ColumnModel {
                 target: target.clone(),
                 drivers: model_terms,
                 slopes,
+                occupied,
                 levels,
                 scale_a: a,
                 scale_b: b,
@@ -683,6 +816,7 @@ impl AnomalyDetector {
         let n = ts.len();
         let mut severity = vec![Severity::Normal; n];
         let mut score = vec![f64::NAN; n];
+        let mut critical_columns = vec![0usize; n];
         let mut feature_z = Vec::new();
         for m in &self.models {
             let y = find(columns, &m.target).ok_or_else(|| {
@@ -705,6 +839,7 @@ impl AnomalyDetector {
             for (k, &i) in judged.iter().enumerate() {
                 let (s, d) = (sev[off + k], dist[off + k]);
                 severity[i] = severity[i].max(s);
+                critical_columns[i] += usize::from(s == Severity::Critical);
                 if d.is_finite() && (score[i].is_nan() || d > score[i]) {
                     score[i] = d;
                 }
@@ -731,6 +866,7 @@ impl AnomalyDetector {
             ts: ts.to_vec(),
             severity,
             score,
+            critical_columns,
             feature_z,
         })
     }
@@ -761,9 +897,13 @@ impl AnomalyDetector {
         Ok(events
             .into_iter()
             .filter(|e| {
+                let a = ts.partition_point(|&t| t < e.start);
+                let b = ts.partition_point(|&t| t < e.end);
+                let together = s.critical_columns[a..b].iter().copied().max().unwrap_or(0);
                 e.severity >= self.config.min_event_severity
                     && e.points >= self.config.min_event_points
-                    && e.peak_score >= self.config.min_event_score
+                    && (e.peak_score >= self.config.min_event_score
+                        || together >= self.config.min_critical_columns)
             })
             .collect())
     }
