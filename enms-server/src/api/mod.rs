@@ -8,6 +8,7 @@
 pub mod anomalies;
 pub mod baselines;
 pub mod dto;
+pub mod forecast;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -154,6 +155,8 @@ pub fn router(state: AppState) -> Router {
             post(anomalies::acknowledge),
         )
         .route("/api/v1/anomalies/{id}/resolve", post(anomalies::resolve))
+        .route("/api/v1/forecast", post(forecast::forecast))
+        .route("/api/v1/forecast/backtest", post(forecast::backtest_history))
         .fallback(fallback)
         .layer(middleware::from_fn(log_request))
         .with_state(state)
@@ -184,7 +187,7 @@ async fn fallback(req: Request) -> ApiError {
     info(
         title = "enms-server",
         description = "REST API of the enms reference server: factories, machines, meter readings \
-                       (raw and in buckets), energy KPIs, energy baselines and anomaly events. Timestamps are RFC 3339; ranges are \
+                       (raw and in buckets), energy KPIs, energy baselines, anomaly events and demand forecasts. Timestamps are RFC 3339; ranges are \
                        half-open [start, end). Errors are JSON bodies naming the field at fault."
     ),
     paths(
@@ -209,7 +212,9 @@ async fn fallback(req: Request) -> ApiError {
         anomalies::list,
         anomalies::get,
         anomalies::acknowledge,
-        anomalies::resolve
+        anomalies::resolve,
+        forecast::forecast,
+        forecast::backtest_history
     ),
     components(schemas(
         ApiError,
@@ -248,7 +253,17 @@ async fn fallback(req: Request) -> ApiError {
         anomalies::AnomalyEventDto,
         anomalies::DetectedEventDto,
         anomalies::DetectionDto,
-        anomalies::TransitionRequest
+        anomalies::TransitionRequest,
+        forecast::ForecastRequest,
+        forecast::BacktestRequest,
+        forecast::IntervalDto,
+        forecast::RiskStepDto,
+        forecast::DayPeakDto,
+        forecast::HistoryDto,
+        forecast::ForecastDto,
+        forecast::AccuracyDto,
+        forecast::BacktestWindowDto,
+        forecast::BacktestDto
     )),
     tags(
         (name = "system", description = "Health and the API document"),
@@ -256,6 +271,7 @@ async fn fallback(req: Request) -> ApiError {
         (name = "readings", description = "Meter readings, raw and in buckets"),
         (name = "kpis", description = "Energy KPIs computed by enms-core"),
         (name = "baselines", description = "ISO 50006 energy baselines: train on stored data, statistics, gates, performance (deviation, CUSUM, EnPI, savings), prediction"),
+        (name = "forecasts", description = "Demand forecasts of a machine or a factory (ARIMA for the next hours, the seasonal regression for days and weeks), each day's peak and hours at risk, and rolling-origin backtests"),
         (name = "anomalies", description = "Anomaly events: detection over a period (baseline residuals judged by sigma rules, merged into events), listing, and the lifecycle open -> acknowledged -> resolved")
     )
 )]
