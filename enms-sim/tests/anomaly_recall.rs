@@ -1,24 +1,29 @@
 //! Recall of enms-core's anomaly detection on the simulator's faults.
 //!
-//! The demo plant (all machine types) runs for `TRAIN_WEEKS + DETECT_WEEKS` weeks with random
-//! faults (seeded). Per machine, hourly features are built from its readings
-//! ([`enms_core::anomaly::build_features`]), a detector is trained on the first weeks (faults
+//! The demo plant (all six machines, every machine type) runs for `TRAIN_WEEKS + DETECT_WEEKS`
+//! weeks from Monday 2025-01-06 (Europe/Berlin) with random faults at `FAULT_RATE` per machine-day,
+//! for each seed in `SEEDS`. Per machine, hourly features are built from its readings
+//! ([`enms_core::anomaly::build_features`]); a detector is trained on the first weeks (faults
 //! included: the detector trims them) and run on the following weeks
-//! ([`enms_core::anomaly::detect`]).
+//! ([`enms_core::anomaly::detect`]) with the default settings plus the drivers a site would name:
+//! production (and production per recipe for the press), the line's production for the
+//! compressor, the outdoor temperature for the HVAC and the boiler.
 //!
-//! Which faults count: a fault is *detectable* when it moves at least one monitored quantity of
-//! its machine in at least one hour by more than `VISIBLE_SIGMA` times that quantity's normal
-//! hour-to-hour variation. The effect is measured against a counterfactual: the same plant and
-//! seed without random faults (the physics, weather, plan and dropouts draw from their own
-//! streams, so both runs are identical outside the faults). The normal variation of a quantity is
-//! the standard deviation of its fault-free hourly values around their hour-of-week means. A
-//! breakdown of a stopped conveyor or a stuck heater during production changes nothing a meter
-//! sees; those faults are listed as excluded, not counted as misses.
+//! Which faults count: a fault is *detectable* when it moves at least one watched quantity of its
+//! machine (energy and the process quantities of [`quantities`]) in at least one hour by more than
+//! `VISIBLE_SIGMA` times that quantity's normal variation. The effect is measured against a
+//! counterfactual: the same plant and seed without random faults (weather, plan, physics and
+//! dropouts draw from their own streams, so the runs differ only where faults act and in the
+//! state they leave behind). The normal variation of a quantity is the standard deviation of its
+//! fault-free hourly values around their hour-of-week means. A breakdown of a stopped conveyor, a
+//! belt stuck on while it runs anyway, a worn press pump whose extra energy is smaller than the
+//! batch-to-batch variation: these are listed as excluded, not counted as misses.
 //!
 //! A detected event *finds* a fault when it overlaps `[start, end + 1 h)` of the fault (effects
-//! of the fault may outlast it by a lag). An event that overlaps no fault at all is a *false*
-//! event. Asserted: recall >= 0.90 over the detectable faults that start in the detection weeks,
-//! and at most one false event per machine-week.
+//! may outlast it by a lag). An event that overlaps no fault at all (sensor dropouts do not
+//! count as faults) is a *false* event. Asserted: recall >= 0.90 over the detectable faults that
+//! start in the detection weeks, and at most one false event per machine-week. Run with
+//! `-- --nocapture` for the table per kind; `ENMS_VERBOSE=1` lists every fault.
 
 #![allow(clippy::unwrap_used)]
 
@@ -40,16 +45,18 @@ const TRAIN_WEEKS: i64 = 4;
 const DETECT_WEEKS: i64 = 4;
 const VISIBLE_SIGMA: f64 = 3.0;
 
-/// The process quantities watched per machine type (operating states and codes such as the HVAC
-/// mode, the chilled-water temperatures or the moulding cycle phase are left out), and the ones
-/// that drive energy (the press pressure follows the recipe).
+/// The process quantities watched per machine type, and the ones that drive energy (the press
+/// pressure follows the recipe). Operating states and codes (HVAC mode, chilled-water
+/// temperatures, moulding cycle phase) are left out, and so is the moulding barrel temperature:
+/// it follows the material's melt temperature, which changes with every order, and without the
+/// recipe's set-point it raised 12 false events in 4 weeks on one seed.
 fn quantities(machine_type: &str) -> (&'static [&'static str], &'static [&'static str]) {
     match machine_type {
         "compressor" => (&["flow_m3h"], &[]),
         "hvac" => (&["cop"], &[]),
         "conveyor_motor" => (&["speed_pct"], &[]),
         "hydraulic_pump" => (&[], &["pressure_bar"]),
-        "injection_molding" => (&["barrel_temp_c"], &[]),
+        "injection_molding" => (&[], &[]),
         "boiler" => (&["efficiency_pct"], &[]),
         _ => (&[], &[]),
     }
@@ -167,6 +174,8 @@ struct Tally {
     kinds: BTreeMap<(String, &'static str), Row>,
     false_events: usize,
     machine_weeks: usize,
+    /// machine type -> false events.
+    false_by_type: BTreeMap<String, usize>,
 }
 
 /// The detector's settings for a machine of the simulator: the site's time zone, and as drivers
@@ -279,6 +288,7 @@ fn evaluate(seed: u64, tally: &mut Tally) {
             .filter(|e| !faults.iter().any(|f| overlaps(e, f, t2)))
         {
             tally.false_events += 1;
+            *tally.false_by_type.entry(ty.to_string()).or_default() += 1;
             println!(
                 "seed {seed} false event: {} {} .. {} peak {:.1} sigma {:?}",
                 e.machine_id,
@@ -319,6 +329,13 @@ fn detects_nine_in_ten_visible_faults_with_few_false_events() {
         det += r.detectable;
         found += r.found;
         inj += r.injected;
+    }
+    let weeks = SEEDS.len() as f64 * DETECT_WEEKS as f64;
+    for (ty, n) in &tally.false_by_type {
+        println!(
+            "false events of the {ty}: {n} over {weeks} weeks = {:.2} per week",
+            *n as f64 / weeks
+        );
     }
     let recall = found as f64 / det.max(1) as f64;
     let per_mw = tally.false_events as f64 / tally.machine_weeks as f64;
