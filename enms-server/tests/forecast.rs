@@ -226,3 +226,52 @@ fn forecasts_and_backtests_over_http() {
         "windows",
     );
 }
+
+#[test]
+fn monitor_flags_a_changed_machine() {
+    // Four weeks of the moulding machine; from day 21 on its power is 40 % higher (an energy
+    // conservation measure with a negative gain stands for a degraded machine).
+    let mut config = FactoryConfig::default();
+    config.machines.retain(|m| m.id == MOULDING);
+    config.fault_rate_per_machine_day = 0.0;
+    let clean = Simulator::new(config, 8)
+        .unwrap()
+        .generate(start(), start() + 28 * MICROS_PER_DAY)
+        .unwrap();
+    let mut worse = clean.clone();
+    let change = start() + 21 * MICROS_PER_DAY;
+    for table in &mut worse.energy {
+        for (t, p) in table.ts.iter().zip(table.power_kw.iter_mut()) {
+            if *t >= change {
+                *p *= 1.4;
+            }
+        }
+    }
+    let tmp = TempDir::new("forecast-monitor");
+    let mut verdicts = Vec::new();
+    for (name, data) in [("clean", &clean), ("worse", &worse)] {
+        let sim_dir = tmp.join(&format!("sim-{name}"));
+        let data_dir = tmp.join(&format!("data-{name}"));
+        data.write_parquet(&sim_dir).unwrap();
+        import(&sim_dir, &data_dir, &[]);
+        let server = Server::start(&[], &["--data-dir", data_dir.to_str().unwrap()], &[]);
+        let (status, body) = server.post(
+            "/api/v1/forecast/monitor",
+            &json!({"machine_id": MOULDING, "end": format_rfc3339(change),
+                    "model": {"model": "seasonal"}, "window": 24, "patience": 3, "reference_windows": 7}),
+        );
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["windows"].as_array().unwrap().len(), 7, "{body}");
+        println!("{name}: {}", body);
+        verdicts.push(body["retrain"].as_bool().unwrap());
+        // Bad deployment time.
+        assert_400(
+            server.post(
+                "/api/v1/forecast/monitor",
+                &json!({"machine_id": MOULDING, "end": format_rfc3339(start() + 60 * MICROS_PER_DAY)}),
+            ),
+            "end",
+        );
+    }
+    assert_eq!(verdicts, vec![false, true]);
+}

@@ -15,8 +15,8 @@ use axum::Json;
 use enms_core::baseline::dataset::{mean_by_period, Periods};
 use enms_core::bucket::{time_bucket, Bucketing};
 use enms_core::forecast::{
-    backtest, energy_series, fit_forecaster, local_day, peak_forecast, BacktestOptions, Forecast,
-    ForecastSpec, PeakOptions,
+    backtest, energy_series, fit_forecaster, local_day, monitor_drift, peak_forecast,
+    BacktestOptions, DriftOptions, Forecast, ForecastSpec, PeakOptions,
 };
 use enms_core::rollup::rollup_power;
 use enms_core::series::PowerView;
@@ -110,6 +110,94 @@ pub struct ForecastRequest {
     pub threshold: Option<f64>,
     /// Smallest covered share of a bucket still used (0..1); default 0.9.
     pub min_coverage: Option<f64>,
+}
+
+const MONITOR_FIELDS: [&str; 15] = [
+    "machine_id",
+    "factory_id",
+    "start",
+    "end",
+    "until",
+    "bucket",
+    "model",
+    "regressors",
+    "window",
+    "max_ratio",
+    "max_bias",
+    "patience",
+    "reference_windows",
+    "min_coverage",
+    "levels",
+];
+
+/// `POST /api/v1/forecast/monitor`: which deployed model to check.
+#[derive(Debug, Clone, serde::Deserialize, ToSchema)]
+pub struct MonitorRequest {
+    /// Machine whose energy the model forecasts (or `factory_id`).
+    pub machine_id: Option<String>,
+    /// Factory whose total energy the model forecasts (or `machine_id`).
+    pub factory_id: Option<String>,
+    /// Start of the training history, RFC 3339 (default: up to a year before `end`).
+    pub start: Option<String>,
+    /// End of the training history: when the model was deployed, RFC 3339.
+    pub end: String,
+    /// End of the monitored period, RFC 3339; default: the last whole bucket of readings.
+    pub until: Option<String>,
+    /// Fixed bucket width; default `1h`.
+    pub bucket: Option<String>,
+    /// The model (`ForecastSpec` JSON); default `{"model": "auto"}`.
+    #[schema(value_type = Option<Object>)]
+    pub model: Option<Value>,
+    /// Regressors from the factory's environment (their actual values in the monitored period).
+    pub regressors: Option<Vec<String>>,
+    /// Buckets per monitoring window; default the core's (24).
+    pub window: Option<u32>,
+    /// Largest tolerated MAE ratio to the reference; default the core's.
+    pub max_ratio: Option<f64>,
+    /// Largest tolerated bias in reference MAEs; default the core's.
+    pub max_bias: Option<f64>,
+    /// Drifting windows in a row that flag the model; default the core's.
+    pub patience: Option<u32>,
+    /// Backtest windows (of `window` buckets) before `end` that give the reference MAE; default 4.
+    pub reference_windows: Option<u32>,
+    /// Smallest covered share of a bucket still used (0..1); default 0.9.
+    pub min_coverage: Option<f64>,
+}
+
+/// One monitoring window.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DriftWindowDto {
+    /// First step, RFC 3339.
+    pub start: String,
+    /// Observed steps.
+    pub n: usize,
+    /// MAE of the window.
+    pub mae: Option<f64>,
+    /// MAE over the reference MAE.
+    pub ratio: Option<f64>,
+    /// Mean error over the reference MAE.
+    pub bias: Option<f64>,
+    /// Whether the window drifts.
+    pub drifted: bool,
+}
+
+/// The monitor's verdict on a deployed model.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MonitorDto {
+    /// The machine or factory.
+    pub target: String,
+    /// The model fitted at `end`.
+    pub model: String,
+    /// Out-of-sample MAE before deployment (backtest).
+    pub reference_mae: f64,
+    /// The monitored windows.
+    pub windows: Vec<DriftWindowDto>,
+    /// True when the model should be retrained.
+    pub retrain: bool,
+    /// Start of the drifting run, RFC 3339.
+    pub since: Option<String>,
+    /// Why, in words.
+    pub reason: Option<String>,
 }
 
 /// `POST /api/v1/forecast/backtest`: what to backtest.
@@ -434,19 +522,19 @@ fn prepare(
             floor(last)?
         }
     };
-    let start = match c.start {
-        Some(s) => s,
-        None => {
-            let (first, _) =
-                span.ok_or_else(|| ApiError::no_data(format!("`{target}` has no readings")))?;
-            let first_whole = if floor(first)? == first {
-                first
-            } else {
-                floor(first)? + width
-            };
-            first_whole.max(end - DEFAULT_HISTORY_DAYS * MICROS_PER_DAY)
+    // A history never starts before the first whole bucket of readings (before it there is
+    // nothing to learn from, only gaps).
+    let first_whole = match span {
+        Some((first, _)) => {
+            let f = floor(first)?;
+            Some(if f == first { first } else { f + width })
         }
+        None => None,
     };
+    let start = c
+        .start
+        .unwrap_or(end - DEFAULT_HISTORY_DAYS * MICROS_PER_DAY)
+        .max(first_whole.unwrap_or(i64::MIN));
     let range = TimeRange::new(start, end).map_err(|e| ApiError::param(&e, "end"))?;
     let options = rollup.with_range(range);
     let mut ts: Vec<Timestamp> = Vec::new();
@@ -716,6 +804,123 @@ pub async fn backtest_history(State(s): State<AppState>, body: Bytes) -> ApiResu
                 })
                 .collect(),
             overall: (&bt.overall).into(),
+        })
+    })
+    .await?;
+    Ok(Json(out))
+}
+
+/// Checks a deployed model: fitted on the history up to `end`, its forecasts of the period up to
+/// `until` are compared with what happened, window by window, against its backtest error before
+/// deployment (the core's `monitor_drift`).
+#[utoipa::path(post, path = "/api/v1/forecast/monitor", tag = "forecasts", request_body = MonitorRequest,
+    responses((status = 200, body = MonitorDto),
+              (status = 400, description = "A field is invalid (the body names it)", body = ApiError),
+              (status = 404, body = ApiError)))]
+pub async fn monitor(State(s): State<AppState>, body: Bytes) -> ApiResult<MonitorDto> {
+    let b = Body::parse(&body, &MONITOR_FIELDS)?;
+    let mut c = common(&b)?;
+    let deployed = c
+        .end
+        .ok_or_else(|| bad("end", "is required: when the model was deployed"))?;
+    c.end = b
+        .get::<String>("until")?
+        .map(|u| parse_rfc3339(&u).map_err(|e| ApiError::param(&e, "until")))
+        .transpose()?;
+    if c.start.is_none() {
+        c.start = Some(deployed - DEFAULT_HISTORY_DAYS * MICROS_PER_DAY);
+    }
+    let defaults = DriftOptions::default();
+    let options = DriftOptions {
+        window: b
+            .get::<u32>("window")?
+            .map_or(defaults.window, |w| w as usize),
+        max_ratio: b.get("max_ratio")?.unwrap_or(defaults.max_ratio),
+        max_bias: b.get("max_bias")?.unwrap_or(defaults.max_bias),
+        patience: b
+            .get::<u32>("patience")?
+            .map_or(defaults.patience, |w| w as usize),
+    };
+    let reference_windows = b.get::<u32>("reference_windows")?.unwrap_or(4) as usize;
+    let store = s.store.clone();
+    let rollup = s.rollup;
+    let out = blocking(move || {
+        let p = prepare(store.as_ref(), rollup, c)?;
+        let split = p.ts.partition_point(|t| *t < deployed);
+        if split == 0 || split >= p.ts.len() {
+            return Err(bad(
+                "end",
+                format!(
+                    "the deployment time {} must fall inside the data ({} to {})",
+                    format_rfc3339(deployed),
+                    format_rfc3339(p.range.start),
+                    format_rfc3339(p.range.end)
+                ),
+            ));
+        }
+        let train_regs: Vec<(&str, &[f64])> = p
+            .regressors
+            .iter()
+            .map(|(n, v)| (n.as_str(), &v[..split]))
+            .collect();
+        let horizon = p.ts.len() - split;
+        let reference = backtest(
+            &p.ts[..split],
+            &p.y[..split],
+            &train_regs,
+            &p.spec,
+            &BacktestOptions {
+                horizon: options.window,
+                windows: reference_windows,
+                ..Default::default()
+            },
+        )
+        .map_err(|e| match e.field() {
+            Some("windows") => ApiError::param(&e, "reference_windows"),
+            Some("horizon") => ApiError::param(&e, "window"),
+            _ => ApiError::from(&e),
+        })?;
+        let model = fit_forecaster(&p.ts[..split], &p.y[..split], &train_regs, &p.spec, horizon)
+            .map_err(|e| ApiError::from(&e))?;
+        let future: Vec<(&str, &[f64])> = p
+            .regressors
+            .iter()
+            .map(|(n, v)| (n.as_str(), &v[split..]))
+            .collect();
+        let fc = model
+            .forecast(horizon, &future, &[0.95])
+            .map_err(|e| ApiError::from(&e))?;
+        let report = monitor_drift(
+            &p.ts[split..],
+            &p.y[split..],
+            &fc.mean,
+            reference.overall.mae,
+            &options,
+        )
+        .map_err(|e| match e.field() {
+            Some("window") => ApiError::param(&e, "window"),
+            Some("patience") => ApiError::param(&e, "patience"),
+            _ => ApiError::from(&e),
+        })?;
+        Ok(MonitorDto {
+            target: p.target.clone(),
+            model: model.describe(),
+            reference_mae: report.reference_mae,
+            windows: report
+                .windows
+                .iter()
+                .map(|w| DriftWindowDto {
+                    start: format_rfc3339(w.start),
+                    n: w.n,
+                    mae: finite(w.mae),
+                    ratio: finite(w.ratio),
+                    bias: finite(w.bias),
+                    drifted: w.drifted,
+                })
+                .collect(),
+            retrain: report.retrain,
+            since: report.since.map(format_rfc3339),
+            reason: report.reason,
         })
     })
     .await?;

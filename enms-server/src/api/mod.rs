@@ -157,6 +157,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/anomalies/{id}/resolve", post(anomalies::resolve))
         .route("/api/v1/forecast", post(forecast::forecast))
         .route("/api/v1/forecast/backtest", post(forecast::backtest_history))
+        .route("/api/v1/forecast/monitor", post(forecast::monitor))
         .fallback(fallback)
         .layer(middleware::from_fn(log_request))
         .with_state(state)
@@ -214,7 +215,8 @@ async fn fallback(req: Request) -> ApiError {
         anomalies::acknowledge,
         anomalies::resolve,
         forecast::forecast,
-        forecast::backtest_history
+        forecast::backtest_history,
+        forecast::monitor
     ),
     components(schemas(
         ApiError,
@@ -263,7 +265,10 @@ async fn fallback(req: Request) -> ApiError {
         forecast::ForecastDto,
         forecast::AccuracyDto,
         forecast::BacktestWindowDto,
-        forecast::BacktestDto
+        forecast::BacktestDto,
+        forecast::MonitorRequest,
+        forecast::DriftWindowDto,
+        forecast::MonitorDto
     )),
     tags(
         (name = "system", description = "Health and the API document"),
@@ -271,7 +276,7 @@ async fn fallback(req: Request) -> ApiError {
         (name = "readings", description = "Meter readings, raw and in buckets"),
         (name = "kpis", description = "Energy KPIs computed by enms-core"),
         (name = "baselines", description = "ISO 50006 energy baselines: train on stored data, statistics, gates, performance (deviation, CUSUM, EnPI, savings), prediction"),
-        (name = "forecasts", description = "Demand forecasts of a machine or a factory (ARIMA for the next hours, the seasonal regression for days and weeks), each day's peak and hours at risk, and rolling-origin backtests"),
+        (name = "forecasts", description = "Demand forecasts of a machine or a factory (ARIMA for the next hours, the seasonal regression for days and weeks), each day's peak and hours at risk, rolling-origin backtests, and drift monitoring of deployed models"),
         (name = "anomalies", description = "Anomaly events: detection over a period (baseline residuals judged by sigma rules, merged into events), listing, and the lifecycle open -> acknowledged -> resolved")
     )
 )]
