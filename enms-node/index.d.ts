@@ -1091,6 +1091,222 @@ export interface DroppedPeriod {
 export declare function modellingTableSync(power: ReadingRecord[] | ReadingColumns, drivers: TableDriver[], options: TableOptions): ModellingTable
 /** Builds a modelling table off the main thread. */
 export declare function modellingTable(power: ReadingRecord[] | ReadingColumns, drivers: TableDriver[], options: TableOptions): Promise<ModellingTable>
+/** A prediction interval at one level. */
+export interface PredictionInterval {
+  /** Nominal coverage in (0, 1), e.g. 0.8. */
+  level: number
+  /** Lower bound of each step. */
+  lower: Float64Array
+  /** Upper bound of each step. */
+  upper: Float64Array
+}
+/** A forecast: the steps after the training data, the point forecast and one interval per level. */
+export interface Forecast {
+  /** Start of each step, ms since the epoch. */
+  ts: Float64Array
+  /** Point forecast (the conditional mean) of each step. */
+  mean: Float64Array
+  /** One interval per requested level, in the order requested. */
+  intervals: Array<PredictionInterval>
+}
+/** Share of actual values inside one interval. */
+export interface IntervalCoverage {
+  /** Nominal level. */
+  level: number
+  /** Observed share inside. */
+  coverage: number
+}
+/** Accuracy of forecasts against what happened. */
+export interface ForecastAccuracy {
+  /** Scored steps (actual values present). */
+  n: number
+  /** Mean absolute error. */
+  mae: number
+  /** Root mean squared error. */
+  rmse: number
+  /** Mean absolute scaled error (MAE over the in-sample seasonal naive MAE). */
+  mase: number
+  /** Mean of forecast minus actual (positive: too high). */
+  bias: number
+  /** Coverage of each interval. */
+  coverage: Array<IntervalCoverage>
+}
+/** One backtest window. */
+export interface BacktestWindow {
+  /** First forecast step, ms. */
+  origin: number
+  /** Training steps before the origin. */
+  trainLen: number
+  /** The fitted model in words. */
+  model: string
+  /** The window's accuracy. */
+  accuracy: ForecastAccuracy
+  /** The window's forecast. */
+  forecast: Forecast
+}
+/** A rolling-origin backtest: the windows, oldest first, and the pooled accuracy. */
+export interface Backtest {
+  /** The windows. */
+  windows: Array<BacktestWindow>
+  /** Pooled accuracy over all windows (MASE: the mean of the windows'). */
+  overall: ForecastAccuracy
+}
+/** A forecast step at risk of exceeding the threshold. */
+export interface RiskStep {
+  /** Start of the step, ms. */
+  ts: number
+  /** Point forecast. */
+  mean: number
+  /** Upper bound of the interval at the options' level. */
+  upper: number
+  /** Probability that the actual value exceeds the threshold. */
+  probability: number
+}
+/** The forecast peak of a period and the steps at risk. */
+export interface PeakForecast {
+  /** Start of the period, ms. */
+  start: number
+  /** End of the period (exclusive), ms. */
+  end: number
+  /** Largest point forecast in the period. */
+  peak: number
+  /** Start of its step, ms. */
+  peakAt: number
+  /** Upper bound of the interval at that step. */
+  peakUpper: number
+  /** The threshold the risks refer to. */
+  threshold?: number
+  /** Steps whose exceedance probability reaches `minProbability`, in time order. */
+  atRisk: Array<RiskStep>
+  /** Expected number of steps above the threshold. */
+  expectedExceedances: number
+}
+/** One drift monitoring window. */
+export interface DriftWindow {
+  /** First step of the window, ms. */
+  start: number
+  /** Observed steps. */
+  n: number
+  /** MAE of the window. */
+  mae: number
+  /** MAE over the reference MAE. */
+  ratio: number
+  /** Mean error over the reference MAE. */
+  bias: number
+  /** Whether the window drifts. */
+  drifted: boolean
+}
+/** The drift monitor's verdict. */
+export interface DriftReport {
+  /** The reference MAE. */
+  referenceMae: number
+  /** The windows, oldest first. */
+  windows: Array<DriftWindow>
+  /** The last `patience` windows all drift: retrain the model. */
+  retrain: boolean
+  /** Start of the current run of drifting windows (ms), when flagged. */
+  since?: number
+  /** Why the model is flagged, in words. */
+  reason?: string
+}
+/**
+ * Options of a backtest; absent fields keep enms' defaults (24 steps, 4 windows, stride = the
+ * horizon, levels 0.8 and 0.95, MASE season of one day).
+ */
+export interface BacktestOptions {
+  /** Steps forecast from each origin. */
+  horizon?: number
+  /** Number of windows. */
+  windows?: number
+  /** Steps between origins (0: the horizon). */
+  stride?: number
+  /** Interval levels whose coverage is reported. */
+  levels?: Array<number>
+  /** MASE's season length in steps (0: one day of steps). */
+  seasonLength?: number
+}
+/**
+ * Options of a peak forecast; absent fields keep enms' defaults (level 0.95, no threshold,
+ * minimum probability 0.1).
+ */
+export interface PeakForecastOptions {
+  /** Level of the forecast interval giving the predictive spread (must be in the forecast). */
+  level?: number
+  /** Demand threshold (a contracted capacity, the month's peak so far). */
+  threshold?: number
+  /** Smallest exceedance probability that puts a step at risk. */
+  minProbability?: number
+}
+/**
+ * Options of the drift monitor; absent fields keep enms' defaults (window 24, maxRatio 1.5,
+ * maxBias 0.75, patience 3).
+ */
+export interface DriftOptions {
+  /** Steps per window. */
+  window?: number
+  /** Largest tolerated MAE ratio to the reference. */
+  maxRatio?: number
+  /** Largest tolerated |mean error| as a share of the reference MAE. */
+  maxBias?: number
+  /** Consecutive drifting windows that flag the model. */
+  patience?: number
+}
+/** A forecast given back to enms (what `forecast()` returned, or plain arrays). */
+export interface ForecastInput {
+  /** Start of each step (ms, or microseconds in a `BigInt64Array`). */
+  ts: Float64Array | BigInt64Array | Array<number | string>
+  /** Point forecast. */
+  mean: Float64Array | number[]
+  /** Intervals. */
+  intervals: Array<IntervalInputJs>
+}
+/** An interval given back to enms. */
+export interface PredictionIntervalInput {
+  /** Nominal level. */
+  level: number
+  /** Lower bounds. */
+  lower: Float64Array | number[]
+  /** Upper bounds. */
+  upper: Float64Array | number[]
+}
+/**
+ * Fits the model `spec` (enms-core's `ForecastSpec`, default `{ model: 'auto' }`) to a regular
+ * series (`ts`, one step apart; NaN in `y` for gaps) with `regressors` (an object of named
+ * columns, finite everywhere), for forecasts `horizon` steps ahead; on the calling thread.
+ */
+export declare function fitForecasterSync(ts: Float64Array | BigInt64Array | Array<number | string>, y: Float64Array | number[], regressors: Record<string, Float64Array | number[]> | null | undefined, spec: Record<string, any> | null | undefined, horizon: number): Forecaster
+/** The fit off the main thread. */
+export declare function fitForecaster(ts: Float64Array | BigInt64Array | Array<number | string>, y: Float64Array | number[], regressors: Record<string, Float64Array | number[]> | null | undefined, spec: Record<string, any> | null | undefined, horizon: number): Promise<Forecaster>
+/**
+ * Rolling-origin backtest of the model `spec` on a series (as for `fitForecaster`): the last
+ * `windows` windows of `horizon` steps, each forecast by a model fitted on everything before it
+ * (regressors take their actual values); per-window and pooled MAE, RMSE, MASE, bias and
+ * interval coverage. On the calling thread.
+ */
+export declare function backtestSync(ts: Float64Array | BigInt64Array | Array<number | string>, y: Float64Array | number[], regressors?: Record<string, Float64Array | number[]> | null, spec?: Record<string, any> | null, options?: BacktestOptions | null): Backtest
+/** The backtest off the main thread. */
+export declare function backtest(ts: Float64Array | BigInt64Array | Array<number | string>, y: Float64Array | number[], regressors?: Record<string, Float64Array | number[]> | null, spec?: Record<string, any> | null, options?: BacktestOptions | null): Promise<Backtest>
+/**
+ * The peak of `forecast` (what `forecast()` returned) within `[start, end)` and, with a
+ * `threshold`, each step's probability of exceeding it under the forecast's normal predictive
+ * distribution (read from the interval at `level`): the hours at risk.
+ */
+export declare function peakForecast(forecast: Forecast | ForecastInput, start: number | string, end: number | string, options?: PeakForecastOptions | null): PeakForecast
+/** UTC bounds of a local day. */
+export interface LocalDay {
+  /** Local midnight starting the day, ms. */
+  start: number
+  /** Local midnight ending it, ms (23 or 25 hours later on daylight saving changes). */
+  end: number
+}
+/** The UTC bounds of the local calendar day `date` (`YYYY-MM-DD`) in `timeZone`. */
+export declare function localDay(date: string, timeZone: string): LocalDay
+/**
+ * Compares live forecast errors (`predicted - actual` at `ts`; NaN actuals are skipped) with the
+ * model's reference MAE (its backtest MAE), window by window, and flags the model for retraining
+ * when the last `patience` windows all drift.
+ */
+export declare function monitorDrift(ts: Float64Array | BigInt64Array | Array<number | string>, actual: Float64Array | number[], predicted: Float64Array | number[], referenceMae: number, options?: DriftOptions | null): DriftReport
 export type SimulatorSessionJs = SimulatorSession
 /**
  * A simulation stepped forward by the caller (e.g. on a timer): `advance(to)` simulates from
@@ -1414,4 +1630,31 @@ export declare class ModellingTable {
    * unless the options name one.
    */
   fit(options?: BaselineOptions): Baseline
+}
+/**
+ * A fitted forecasting model (enms-core `Forecaster`): forecasts any horizon after its training
+ * data; `JSON.stringify(model)` saves it and `Forecaster.fromJSON(text)` loads it.
+ */
+export declare class Forecaster {
+  /** The fitted model in words, e.g. `seasonal(daily 11, weekly 3, yearly 0)`. */
+  get description(): string
+  /** The regressors the model needs (in `futureRegressors`) to forecast. */
+  get regressorNames(): Array<string>
+  /** The horizon the model was fitted for (the default of `forecast`), if known. */
+  get horizon(): number | null
+  /**
+   * The forecast of `horizon` steps (default: the fit's) after the training data, with
+   * intervals at `levels` (default: enms', 0.8 and 0.95); `futureRegressors` holds each
+   * regressor's values for the horizon. On the calling thread.
+   */
+  forecastSync(horizon?: number | null, futureRegressors?: Record<string, Float64Array | number[]> | null, levels?: number[] | null): Forecast
+  /** The forecast off the main thread. */
+  forecast(horizon?: number | null, futureRegressors?: Record<string, Float64Array | number[]> | null, levels?: number[] | null): Promise<Forecast>
+  /**
+   * The model as enms-core serialises it (snake_case keys, `model` names its kind):
+   * `JSON.stringify(model)` saves it, in the form the server and the Python face read too.
+   */
+  toJSON(): Record<string, any>
+  /** Loads a model from the text `JSON.stringify(model)` wrote. */
+  static fromJSON(json: string): Forecaster
 }

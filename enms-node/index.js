@@ -310,7 +310,7 @@ if (!nativeBinding) {
   throw new Error(`Failed to load native binding`)
 }
 
-const { peakDemandSync, peakDemand, loadFactor, specificEnergyConsumption, secPerBucketSync, secPerBucket, powerFactor, reactiveSummary, defaultCarbonFactors, carbonKg, hourlyCarbonKgSync, hourlyCarbonKg, energyCostSync, energyCost, flatTariff, kpiReportSync, kpiReport, rollupSync, rollup, standardRollupsSync, standardRollups, bucketOf, defaultFactoryConfig, simulateSync, simulate, SimulatorSession, OlsFit, olsSync, ols, Baseline, fitBaselineSync, fitBaseline, selectDriversSync, selectDrivers, ChangePointModel, fitChangePointSync, fitChangePoint, TowtModel, fitTowtSync, fitTowt, ModellingTable, modellingTableSync, modellingTable } = nativeBinding
+const { peakDemandSync, peakDemand, loadFactor, specificEnergyConsumption, secPerBucketSync, secPerBucket, powerFactor, reactiveSummary, defaultCarbonFactors, carbonKg, hourlyCarbonKgSync, hourlyCarbonKg, energyCostSync, energyCost, flatTariff, kpiReportSync, kpiReport, rollupSync, rollup, standardRollupsSync, standardRollups, bucketOf, defaultFactoryConfig, simulateSync, simulate, SimulatorSession, OlsFit, olsSync, ols, Baseline, fitBaselineSync, fitBaseline, selectDriversSync, selectDrivers, ChangePointModel, fitChangePointSync, fitChangePoint, TowtModel, fitTowtSync, fitTowt, ModellingTable, modellingTableSync, modellingTable, Forecaster, fitForecasterSync, fitForecaster, backtestSync, backtest, peakForecast, localDay, monitorDrift } = nativeBinding
 
 module.exports.peakDemandSync = peakDemandSync
 module.exports.peakDemand = peakDemand
@@ -355,3 +355,11 @@ module.exports.fitTowt = fitTowt
 module.exports.ModellingTable = ModellingTable
 module.exports.modellingTableSync = modellingTableSync
 module.exports.modellingTable = modellingTable
+module.exports.Forecaster = Forecaster
+module.exports.fitForecasterSync = fitForecasterSync
+module.exports.fitForecaster = fitForecaster
+module.exports.backtestSync = backtestSync
+module.exports.backtest = backtest
+module.exports.peakForecast = peakForecast
+module.exports.localDay = localDay
+module.exports.monitorDrift = monitorDrift

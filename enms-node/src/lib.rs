@@ -20,5 +20,6 @@ pub mod task;
 // Private: their napi classes have no constructor, so napi-derive generates undocumented items.
 mod baseline;
 mod dataset;
+mod forecast;
 
 pub use error::{js_error, JsErrorParts};

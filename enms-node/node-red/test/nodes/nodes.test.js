@@ -11,6 +11,7 @@ const simulatorNode = require('../../nodes/enms-simulator.js');
 const rollupNode = require('../../nodes/enms-rollup.js');
 const kpiNode = require('../../nodes/enms-kpi.js');
 const baselineNode = require('../../nodes/enms-baseline.js');
+const forecastNode = require('../../nodes/enms-forecast.js');
 
 helper.init(require.resolve('node-red'));
 
@@ -36,15 +37,17 @@ function collect(node, n) {
   });
 }
 
-test('all four nodes load with their defaults', async () => {
+test('all five nodes load with their defaults', async () => {
   const flow = [
     { id: 's', type: 'enms-simulator', seed: 42, machines: '', speed: 60, intervalMs: 1000, start: '', autostart: false, wires: [[], []] },
     { id: 'r', type: 'enms-rollup', width: '15m', timezone: '', maxGapS: '', wires: [[]] },
     { id: 'k', type: 'enms-kpi', window: '1h', timezone: '', demandWindowMinutes: '', electricityKgPerKwh: '', ratePerKwh: '', currency: 'EUR', factoryId: 'plant-1', machineType: 'compressor', carrier: 'electricity', wires: [[]] },
     { id: 'b', type: 'enms-baseline', target: 'energyKwh', drivers: 'parts', trainingPeriods: 60, gates: '', confidence: '', allowFailedGates: false, wires: [[], []] },
+    { id: 'f', type: 'enms-forecast', model: 'auto', horizon: 24, levels: '', target: 'y', regressors: '', timeZone: '', holidays: '', options: '', wires: [[]] },
   ];
-  await helper.load([simulatorNode, rollupNode, kpiNode, baselineNode], flow);
+  await helper.load([simulatorNode, rollupNode, kpiNode, baselineNode, forecastNode], flow);
   assert.equal(helper.getNode('b').type, 'enms-baseline');
+  assert.equal(helper.getNode('f').type, 'enms-forecast');
   assert.equal(helper.getNode('s').type, 'enms-simulator');
   assert.equal(helper.getNode('r').type, 'enms-rollup');
   assert.equal(helper.getNode('k').type, 'enms-kpi');
@@ -175,6 +178,34 @@ test('an invalid setting is reported with the enms error code, not a crash', asy
   const errors = r.error.args ? r.error.args : [];
   assert.ok(errors.some((a) => String(a[0]).includes('ENMS_UNKNOWN_TIME_ZONE')), JSON.stringify(errors));
   r.receive({ payload: [{ ts: START, machineId: 'm', powerKw: 1 }] }); // ignored, no throw
+});
+
+test('enms-forecast sends the forecast of the series in a message, and reports bad input', async () => {
+  const flow = [
+    { id: 'f', type: 'enms-forecast', model: 'seasonal', horizon: '48', levels: '0.9', target: 'kwh', regressors: '', timeZone: 'Europe/Berlin', holidays: '2025-01-06', options: '{"ar_order": 2}', wires: [['out']] },
+    { id: 'out', type: 'helper' },
+    { id: 'c', type: 'catch', scope: ['f'], wires: [['errors']] },
+    { id: 'errors', type: 'helper' },
+  ];
+  await helper.load(forecastNode, flow);
+  const H = 3600e3;
+  const t0 = Date.parse('2025-01-06T00:00:00Z');
+  const rows = Array.from({ length: 21 * 24 }, (_, i) => ({ ts: t0 + i * H, kwh: 50 + 20 * Math.sin((2 * Math.PI * (i % 24)) / 24) + Math.cos(i) }));
+  const got = collect(helper.getNode('out'), 1);
+  helper.getNode('f').receive({ topic: 'line-1', payload: rows });
+  const [msg] = await got;
+  assert.equal(msg.topic, 'line-1');
+  const spec = { model: 'seasonal', ar_order: 2, calendar: { time_zone: 'Europe/Berlin', holidays: ['2025-01-06'] } };
+  const f = enms.fitForecasterSync(rows.map((r) => r.ts), rows.map((r) => r.kwh), null, spec, 48).forecastSync(48, null, [0.9]);
+  assert.deepStrictEqual(msg.payload.ts, Array.from(f.ts));
+  assert.deepStrictEqual(msg.payload.mean, Array.from(f.mean));
+  assert.deepStrictEqual(msg.payload.intervals.map((i) => i.level), [0.9]);
+  assert.equal(msg.payload.ts[0], t0 + rows.length * H);
+  // too short a series: an enms error a Catch node sees
+  const errors = collect(helper.getNode('errors'), 1);
+  helper.getNode('f').receive({ payload: rows.slice(0, 1) });
+  const [err] = await errors;
+  assert.match(err.error.message, /ts|timestamps|least/);
 });
 
 test('the example flow imports and runs', async () => {
