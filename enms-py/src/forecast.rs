@@ -517,6 +517,14 @@ mod tests {
         assert!(e.message().contains("dayly_order"), "{}", e.message());
         let e = spec_in(r#"{"model":"seasonal","calendar":{"tz":"UTC"}}"#).unwrap_err();
         assert_eq!(e.class_code_field().2.as_deref(), Some("calendar.tz"));
+        // the core's ARIMA specs pass through as they are
+        assert!(spec_in(r#"{"model":"auto_arima","season_length":24,"max_p":3}"#).is_ok());
+        let arima = r#"{"model":"arima","order":{"p":1,"d":0,"q":1,"seasonal_p":1,"seasonal_d":1,"seasonal_q":0,"season_length":24},"constant":"Auto"}"#;
+        assert!(
+            spec_in(arima).is_ok(),
+            "{:?}",
+            spec_in(arima).err().map(|e| e.message())
+        );
         let e = spec_in(r#"{"model":"prophet"}"#).unwrap_err();
         assert!(e.message().contains("prophet"), "{}", e.message());
     }
