@@ -445,8 +445,22 @@ impl<'a> Problem<'a> {
             ftol: CSS_FTOL,
             ..opts
         };
+        // the ML optimiser sees the regression coefficients divided by the size of their
+        // least-squares start (R's `parscale` idea): a mean of 180 kWh and an AR coefficient of 0.8
+        // then move on the same scale
+        let scale: Vec<f64> = (0..na)
+            .map(|_| 1.0)
+            .chain(beta0.iter().map(|b| b.abs().max(1e-2)))
+            .collect();
+        let unscale = |z: &[f64], out: &mut Vec<f64>| {
+            out.clear();
+            out.extend(z.iter().zip(&scale).map(|(v, s)| v * s));
+        };
+        let to_z = |x: &[f64]| -> Vec<f64> { x.iter().zip(&scale).map(|(v, s)| v / s).collect() };
         let mut par = init.clone();
         if matches!(method, ArimaMethod::Css | ArimaMethod::CssMl) && na + nb > 0 {
+            // unscaled, as statsforecast's CSS (scipy ignores R's parscale): the search ranks
+            // candidates by these fits
             let (mut w2, mut r2) = (Vec::new(), Vec::new());
             let m = bfgs(
                 |p: &[f64]| self.css_objective(p, &mut w2, &mut r2),
@@ -509,16 +523,18 @@ impl<'a> Problem<'a> {
                 self.transform(&p0).unwrap_or(init.clone())
             }
         };
-        let mut w2 = Vec::new();
+        let (mut w2, mut raw) = (Vec::new(), Vec::new());
         let m = bfgs(
-            |raw: &[f64]| {
-                let p = self.untransform(raw);
+            |z: &[f64]| {
+                unscale(z, &mut raw);
+                let p = self.untransform(&raw);
                 self.ml_objective(&p, &mut w2)
             },
-            &raw0,
+            &to_z(&raw0),
             opts,
         );
-        let par = self.untransform(&m.x);
+        unscale(&m.x, &mut raw);
+        let par = self.untransform(&raw);
         let beta = &par[na..];
         self.w(beta, &mut w);
         let arma = self.arma(&par);

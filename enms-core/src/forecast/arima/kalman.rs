@@ -18,6 +18,8 @@ pub(crate) struct Arma {
     pub phi: Vec<f64>,
     /// `θ` (length q + s Q).
     pub theta: Vec<f64>,
+    /// Non-zero entries of `φ` as (index, value): seasonal polynomials are sparse.
+    phi_nz: Vec<(usize, f64)>,
 }
 
 impl Arma {
@@ -41,7 +43,13 @@ impl Arma {
                 theta[(j + 1) * s + i] += m * sm;
             }
         }
-        Arma { phi, theta }
+        let phi_nz = phi
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| **v != 0.0)
+            .map(|(i, v)| (i, *v))
+            .collect();
+        Arma { phi, theta, phi_nz }
     }
 
     /// State dimension `max(p, q + 1)`.
@@ -70,8 +78,8 @@ impl Arma {
         out[r - 1] = 0.0;
         let x0 = x[0];
         if x0 != 0.0 {
-            for (o, ph) in out.iter_mut().zip(&self.phi) {
-                *o += ph * x0;
+            for &(i, ph) in &self.phi_nz {
+                out[i] += ph * x0;
             }
         }
     }
