@@ -14,61 +14,15 @@ use enms_core::forecast::{
     backtest, fit_forecaster, local_day, monitor_drift, peak_forecast, BacktestOptions,
     DriftOptions, ForecastSpec, PeakOptions, SeasonalOptions,
 };
-use enms_core::time::{Timestamp, MICROS_PER_HOUR, MICROS_PER_MINUTE};
+use enms_core::time::MICROS_PER_HOUR;
 
 const MSTL_AUTOARIMA_MASE: f64 = 0.649;
 const PROPHET_MASE: f64 = 0.993;
 
-/// Days off of the plant in 2018 (Korean public holidays and the shutdowns it announces), as in
-/// the side-by-side script.
-const HOLIDAYS: [&str; 23] = [
-    "2018-01-01",
-    "2018-02-15",
-    "2018-02-16",
-    "2018-02-17",
-    "2018-03-01",
-    "2018-05-01",
-    "2018-05-05",
-    "2018-05-07",
-    "2018-05-22",
-    "2018-06-06",
-    "2018-06-13",
-    "2018-08-01",
-    "2018-08-02",
-    "2018-08-03",
-    "2018-08-15",
-    "2018-09-23",
-    "2018-09-24",
-    "2018-09-25",
-    "2018-09-26",
-    "2018-10-03",
-    "2018-10-09",
-    "2018-12-25",
-    "2018-12-31",
-];
-
-/// Hourly energy (kWh) on hour starts: the 15-minute intervals summed by the hour they start in.
-fn steel_hourly() -> (Vec<Timestamp>, Vec<f64>) {
-    let s = common::load_steel();
-    let mut ts: Vec<Timestamp> = Vec::new();
-    let mut y: Vec<f64> = Vec::new();
-    for (end, kwh) in s.end_utc.iter().zip(&s.usage_kwh) {
-        let start = end - 15 * MICROS_PER_MINUTE;
-        let hour = start - start.rem_euclid(MICROS_PER_HOUR);
-        if ts.last() == Some(&hour) {
-            *y.last_mut().unwrap() += kwh;
-        } else {
-            ts.push(hour);
-            y.push(*kwh);
-        }
-    }
-    (ts, y)
-}
-
 fn spec() -> ForecastSpec {
     let mut o = SeasonalOptions::default();
     o.calendar.time_zone = "Asia/Seoul".to_string();
-    o.calendar.holidays = HOLIDAYS
+    o.calendar.holidays = common::STEEL_DAYS_OFF
         .iter()
         .map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap())
         .collect();
@@ -77,7 +31,7 @@ fn spec() -> ForecastSpec {
 
 #[test]
 fn week_ahead_beats_mstl_and_prophet_on_the_steel_plant() {
-    let (ts, y) = steel_hourly();
+    let (ts, y) = common::steel_hourly();
     assert_eq!(ts.len(), 8760);
     let options = BacktestOptions {
         horizon: 168,
@@ -104,7 +58,7 @@ fn week_ahead_beats_mstl_and_prophet_on_the_steel_plant() {
 
 #[test]
 fn tomorrow_peak_and_drift_on_the_steel_plant() {
-    let (ts, y) = steel_hourly();
+    let (ts, y) = common::steel_hourly();
     // Train until Wednesday 2018-11-14 00:00 local, forecast Thursday.
     let (day_start, day_end) =
         local_day(NaiveDate::from_ymd_opt(2018, 11, 15).unwrap(), "Asia/Seoul").unwrap();
@@ -212,7 +166,7 @@ fn tomorrow_peak_and_drift_on_the_steel_plant() {
 
 #[test]
 fn bad_input_is_typed() {
-    let (ts, y) = steel_hourly();
+    let (ts, y) = common::steel_hourly();
     // A regressor with NaN.
     let mut temp = vec![10.0; 24 * 30];
     temp[17] = f64::NAN;
@@ -242,7 +196,7 @@ fn bad_input_is_typed() {
 
 #[test]
 fn next_hour_picks_arima_and_beats_seasonal_naive() {
-    let (ts, y) = steel_hourly();
+    let (ts, y) = common::steel_hourly();
     // The last five weeks, hour-ahead forecasts over the last six hours (each window runs the
     // whole automatic selection; debug builds make it slow).
     let n = ts.len();

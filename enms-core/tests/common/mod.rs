@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 
 use chrono::{Duration, NaiveDateTime, TimeZone};
-use enms_core::time::Timestamp;
+use enms_core::time::{Timestamp, MICROS_PER_HOUR, MICROS_PER_MINUTE};
 
 /// The steel plant data, one row per 15-minute interval, sorted, with UTC interval ends.
 pub struct Steel {
@@ -81,4 +81,50 @@ pub fn load_steel() -> Steel {
         load_type: rows.iter().map(|r| r.4.clone()).collect(),
         week_status: rows.iter().map(|r| r.5.clone()).collect(),
     }
+}
+
+/// Days off of the plant in 2018 (Korean public holidays and the shutdowns it announces), as in
+/// the side-by-side script.
+pub const STEEL_DAYS_OFF: [&str; 23] = [
+    "2018-01-01",
+    "2018-02-15",
+    "2018-02-16",
+    "2018-02-17",
+    "2018-03-01",
+    "2018-05-01",
+    "2018-05-05",
+    "2018-05-07",
+    "2018-05-22",
+    "2018-06-06",
+    "2018-06-13",
+    "2018-08-01",
+    "2018-08-02",
+    "2018-08-03",
+    "2018-08-15",
+    "2018-09-23",
+    "2018-09-24",
+    "2018-09-25",
+    "2018-09-26",
+    "2018-10-03",
+    "2018-10-09",
+    "2018-12-25",
+    "2018-12-31",
+];
+
+/// Hourly energy (kWh) on hour starts: the 15-minute intervals summed by the hour they start in.
+pub fn steel_hourly() -> (Vec<Timestamp>, Vec<f64>) {
+    let s = load_steel();
+    let mut ts: Vec<Timestamp> = Vec::new();
+    let mut y: Vec<f64> = Vec::new();
+    for (end, kwh) in s.end_utc.iter().zip(&s.usage_kwh) {
+        let start = end - 15 * MICROS_PER_MINUTE;
+        let hour = start - start.rem_euclid(MICROS_PER_HOUR);
+        if ts.last() == Some(&hour) {
+            *y.last_mut().unwrap() += kwh;
+        } else {
+            ts.push(hour);
+            y.push(*kwh);
+        }
+    }
+    (ts, y)
 }
