@@ -5,9 +5,10 @@
 //! [`crate::anomaly::FeatureTable`] of local hours). Output: [`AnomalyEvent`]s.
 //!
 //! 1. **An expectation per monitored column** (`targets`: by default `energy_kwh` and every
-//!    measured process quantity, such as a pressure, a temperature, a COP or an efficiency). Each
-//!    is modelled on the reference period as the time-of-week-and-temperature model (TOWT,
-//!    Mathieu et al. 2011, the LBNL/CalTRACK hourly method) extended with linear drivers:
+//!    measured process quantity that is neither a driver nor derived, such as a pressure, a flow,
+//!    a COP or an efficiency). Each is modelled on the reference period as the
+//!    time-of-week-and-temperature model (TOWT, Mathieu et al. 2011, the LBNL/CalTRACK hourly
+//!    method) extended with linear drivers:
 //!
 //!    `y_t = α_{how(t)} + Σ_j β_j x_{j,t} + Σ_k γ_k T_{k,t} + ε_t`,
 //!
@@ -15,27 +16,34 @@
 //!    the table (default `production`) and `T_k` the piecewise-linear segments of the temperature
 //!    drivers (default `outdoor_temp_c`, knots 0, 5, ..., 25 °C; only knots with at least
 //!    `knot_min_buckets` (168) reference buckets on either side, so each slope rests on a week of
-//!    data and the outer segments extrapolate linearly). The levels are partialled out exactly (Frisch-Waugh-Lovell: centring within each hour of the week), the slopes come from
-//!    [`crate::stats::ols`]; drivers without variation or collinear with others are dropped. Faults
-//!    in the reference period are trimmed: the model is refitted without the buckets whose
-//!    residual, less the median residual of its hour of the week, exceeds `trim_sigma` (5) robust
-//!    standard deviations (1.4826 × MAD), twice.
+//!    data and the outer segments extrapolate linearly). The levels are partialled out exactly
+//!    (Frisch-Waugh-Lovell: centring within each hour of the week), the slopes come from
+//!    [`crate::stats::ols()`]; drivers without variation or collinear with others are dropped.
+//!    Optionally (`occupancy_threshold`) the temperature slopes differ between occupied and
+//!    unoccupied hours of the week as in TOWT, and drivers named in `monitored_drivers` are
+//!    watched themselves against the calendar and the weather. Faults in the reference period
+//!    are trimmed: the model is refitted without the buckets whose residual, less the median
+//!    residual of its hour of the week, exceeds `trim_sigma` (5) robust standard deviations
+//!    (1.4826 × MAD), twice.
 //! 2. **Standardised residuals** `z_t = (y_t - ŷ_t) / σ_t`. The scale follows the expectation
-//!    (noise grows with load): `σ_t = max(√(π/2) (a + b ŷ_t), floor)`, with `a`, `b` the OLS fit
-//!    of the absolute leave-one-out residuals (`r_i / (1 - 1 / n_how)`, the residual the bucket
-//!    would have had outside the fit) on `ŷ`, and `floor` the larger of `min_scale_share` (0.25)
-//!    × their RMS and `min_scale_of_reading` (1 %) × the column's mean absolute value. Hours of
-//!    the week with their own noise get their own factor: the RMS of their standardised
-//!    residuals, shrunk towards 1 with the weight of `scale_prior_buckets` (4) buckets.
-//! 3. **Sigma rules** ([`sigma_flags`]) on each column's `z` over a rolling window primed with
-//!    the reference period's last residuals: beyond `warning_sigma` (2) a warning, beyond
-//!    `critical_sigma` (3) critical. A bucket takes the highest severity over its columns and the
-//!    largest distance as its score.
-//! 4. **Events** ([`merge_events`]): flagged buckets separated by at most `max_gap` unflagged ones
-//!    form one event; an event is kept when it reaches `min_event_severity` (critical) and has at
-//!    least `min_event_points` flagged buckets. Its features are the monitored columns whose
-//!    standardised residual, and the other measured columns whose z against the reference
-//!    period's mean and standard deviation, exceed `feature_threshold` at the peak.
+//!    (noise grows with load): `σ_t = max(√(π/2) (a + b ŷ_t), floor) · f_{how(t)}`, with `a`, `b`
+//!    the OLS fit of the absolute leave-one-out residuals (`r_i n_how / (n_how - 1)`, the
+//!    residual the bucket would have had outside the fit) on `ŷ`, `floor` the larger of
+//!    `min_scale_share` (0.25) × their RMS and `min_scale_of_reading` (1 %) × the column's mean
+//!    absolute value, and `f_h` the RMS of hour-of-week `h`'s standardised residuals shrunk
+//!    towards 1 with the weight of `scale_prior_buckets` (4) buckets.
+//! 3. **Sigma rules** ([`sigma_flags`]) on each column's `z`: beyond `warning_sigma` (2) a
+//!    warning, beyond `critical_sigma` (3) critical. By default against the fixed unit scale of
+//!    step 2 (`fixed_sigma = 1`); with `fixed_sigma = None` against a rolling window of the last
+//!    `window` normal residuals, primed with the reference period's last ones. A bucket takes
+//!    the highest severity over its columns and the largest distance as its score.
+//! 4. **Events** ([`merge_events`]): flagged buckets separated by at most `max_gap` (1)
+//!    unflagged ones form one event. An event is reported when it reaches `min_event_severity`
+//!    (critical), has at least `min_event_points` (1) flagged buckets, and either peaks at
+//!    `min_event_score` (4) or more or has `min_critical_columns` (2) columns critical in one
+//!    bucket. Its features are the monitored columns whose standardised residual, and the other
+//!    measured columns whose z against the reference period's mean and standard deviation,
+//!    exceed `feature_threshold` (3) at the peak, largest first.
 //!
 //! Buckets where a column or one of its drivers is missing (NaN) are not judged for that column.
 //! Everything is deterministic; a fitted [`AnomalyDetector`] serialises with serde.

@@ -168,7 +168,7 @@ impl FeatureTable {
     }
 
     /// The columns as `(name, values)` slices, the input of
-    /// [`crate::anomaly::IsolationForest::fit`] and [`crate::anomaly::detect`].
+    /// [`crate::anomaly::IsolationForest::fit`] and [`crate::anomaly::detect()`].
     pub fn as_columns(&self) -> Vec<(&str, &[f64])> {
         self.columns
             .iter()
