@@ -748,6 +748,48 @@ export interface SimRecords {
   /** Faults and dropouts that started in the step. */
   events: Array<SimEvent>
 }
+/**
+ * Options of an isolation forest (scikit-learn's parameters); absent fields keep enms-core's
+ * defaults (100 trees, `maxSamples` `'auto'` = min(256, rows), `contamination` `'auto'`,
+ * `maxFeatures` 1, seed 0, every core).
+ */
+export interface IsolationForestOptions {
+  /** Number of trees. */
+  nEstimators?: number
+  /** Rows each tree is grown on: `'auto'` or a number of rows. */
+  maxSamples?: number | 'auto'
+  /**
+   * `'auto'` (offset -0.5) or the expected share of anomalies in the training data, in
+   * (0, 0.5] (the offset is that quantile of the training scores).
+   */
+  contamination?: number | 'auto'
+  /** Share of the columns each tree may split on, in (0, 1]. */
+  maxFeatures?: number
+  /**
+   * Seed of the random streams (a whole number); a seed gives the same forest on any number
+   * of threads.
+   */
+  randomState?: number
+  /** Another name of `randomState`. */
+  seed?: number
+  /** Threads for fitting and scoring; absent: every core. */
+  nJobs?: number
+}
+/** The parameters of a forest as its options (what `getParams()` returns). */
+export interface IsolationForestParams {
+  /** Number of trees. */
+  nEstimators: number
+  /** `'auto'` or a number of rows. */
+  maxSamples: number | 'auto'
+  /** `'auto'` or a fraction. */
+  contamination: number | 'auto'
+  /** Share of the columns each tree may split on. */
+  maxFeatures: number
+  /** Seed. */
+  randomState: number
+  /** Threads (`null`: every core). */
+  nJobs?: number
+}
 /** Options of an OLS fit; absent fields keep enms' defaults (intercept, 95 % intervals). */
 export interface OlsOptions {
   /** Add an intercept (a column of ones named `const`, first). */
@@ -1331,6 +1373,68 @@ export declare class SimulatorSession {
    * and returns the records of the step, as `advanceRecords`.
    */
   advanceToNow(): SimRecords
+}
+/**
+ * An isolation forest with scikit-learn's algorithm and conventions (enms-core
+ * `anomaly::IsolationForest`): `new IsolationForest(options)`, `fit(X)` (Promise) or
+ * `fitSync(X)`, then `scoreSamples` (`-2^(-E[h]/c(maxSamples))`, lower is more abnormal),
+ * `decisionFunction` (`scoreSamples - offset`, negative for anomalies) and `predict` (+1 inlier,
+ * -1 anomaly), each with a `...Sync` version. `JSON.stringify(forest)` saves a fitted forest and
+ * `IsolationForest.fromJSON(text)` loads it.
+ */
+export declare class IsolationForest {
+  /** A forest with the given options (absent ones keep enms-core's defaults), not yet fitted. */
+  constructor(options?: IsolationForestOptions | undefined | null)
+  /**
+   * Grows the forest on `X` (rows are samples, columns features) on the calling thread;
+   * returns the forest.
+   */
+  fitSync(X: Record<string, Float64Array | number[]> | number[][] | Array<Record<string, number>>): this
+  /** Grows the forest on `X` off the main thread; resolves with the forest. */
+  fit(X: Record<string, Float64Array | number[]> | number[][] | Array<Record<string, number>>): Promise<this>
+  /**
+   * `scoreSamples` on the calling thread: the opposite of the paper's anomaly score, in
+   * [-1, 0); lower is more abnormal.
+   */
+  scoreSamplesSync(X: Record<string, Float64Array | number[]> | number[][] | Array<Record<string, number>>): Float64Array
+  /** `scoreSamples` off the main thread. */
+  scoreSamples(X: Record<string, Float64Array | number[]> | number[][] | Array<Record<string, number>>): Promise<Float64Array>
+  /**
+   * `decisionFunction` on the calling thread: `scoreSamples - offset`, negative for
+   * anomalies.
+   */
+  decisionFunctionSync(X: Record<string, Float64Array | number[]> | number[][] | Array<Record<string, number>>): Float64Array
+  /** `decisionFunction` off the main thread. */
+  decisionFunction(X: Record<string, Float64Array | number[]> | number[][] | Array<Record<string, number>>): Promise<Float64Array>
+  /** `predict` on the calling thread: +1 for inliers, -1 for anomalies. */
+  predictSync(X: Record<string, Float64Array | number[]> | number[][] | Array<Record<string, number>>): Int8Array
+  /** `predict` off the main thread. */
+  predict(X: Record<string, Float64Array | number[]> | number[][] | Array<Record<string, number>>): Promise<Int8Array>
+  /** Whether the forest has been fitted (or loaded). */
+  get isFitted(): boolean
+  /**
+   * `decisionFunction = scoreSamples - offset` (-0.5 for contamination `'auto'`, else the
+   * contamination quantile of the training scores); throws before `fit`.
+   */
+  get offset(): number
+  /**
+   * Names of the features in the order scoring reads them (`x0`, `x1`, ... for rows of
+   * numbers); throws before `fit`.
+   */
+  get featureNames(): Array<string>
+  /** Number of features seen in `fit`; throws before `fit`. */
+  get nFeaturesIn(): number
+  /** Rows each tree was grown on; throws before `fit`. */
+  get maxSamples(): number
+  /** The options of the forest with every default filled in. */
+  getParams(): IsolationForestParams
+  /**
+   * The fitted forest as enms-core serialises it (snake_case keys; the form the server and
+   * the Python face read too): `JSON.stringify(forest)` saves it. Throws before `fit`.
+   */
+  toJSON(): Record<string, any>
+  /** A fitted forest from the text `JSON.stringify(forest)` wrote (its options as fitted). */
+  static fromJSON(json: string): IsolationForest
 }
 /** A fitted ordinary least squares regression with its statistics. */
 export declare class OlsFit {

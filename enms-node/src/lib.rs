@@ -18,6 +18,7 @@ pub mod sim;
 pub mod task;
 
 // Private: their napi classes have no constructor, so napi-derive generates undocumented items.
+mod anomaly;
 mod baseline;
 mod dataset;
 mod forecast;
