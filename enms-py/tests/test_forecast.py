@@ -143,6 +143,10 @@ def test_regressors_from_a_table_and_from_arrays() -> None:
         train["time"].to_numpy(), train["load_kwh"].to_numpy(), regressors={"temp_c": train["temp_c"].to_numpy()}
     )
     assert g.predict(future={"temp_c": future["temp_c"].to_numpy()}).equals(out)
+    # and so does a dict of columns as the table
+    d = {"time": train["time"].to_numpy(), "load_kwh": train["load_kwh"].to_list(), "temp_c": train["temp_c"].to_numpy()}
+    h = enms.Forecaster("seasonal", horizon=24, ar_order=0).fit(d, target="load_kwh", regressors="temp_c")
+    assert h.predict(future={"temp_c": future["temp_c"].to_list()}).equals(out)
     # a forecast without the regressor's future values is refused, naming it
     with pytest.raises(enms.EnmsError) as e:
         f.predict()

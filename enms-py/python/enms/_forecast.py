@@ -39,7 +39,7 @@ def _as_table(data: Any, name: str) -> Any:
     """A table the compiled module imports: polars and Arrow as they are, pandas and dicts through
     polars."""
     if isinstance(data, Mapping):
-        return pl.DataFrame({str(k): _col(v) for k, v in data.items()})
+        return pl.DataFrame({str(k): v for k, v in data.items()})
     if hasattr(data, "iloc") and hasattr(data, "columns"):
         return pl.from_pandas(data)
     if hasattr(data, "__arrow_c_stream__"):
