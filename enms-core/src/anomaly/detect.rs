@@ -419,7 +419,9 @@ impl ColumnModel {
     fn expect(&self, columns: &[(&str, &[f64])], how: usize, i: usize) -> f64 {
         match self.terms(columns, how, i) {
             Some(x) => {
-                self.levels[how] + x.iter().zip(&self.slopes).map(|(a, b)| a * b).sum::<f64>()
+                // a model loaded from JSON may be malformed: never index out of bounds
+                let level = self.levels.get(how).copied().unwrap_or(f64::NAN);
+                level + x.iter().zip(&self.slopes).map(|(a, b)| a * b).sum::<f64>()
             }
             None => f64::NAN,
         }
@@ -1020,6 +1022,12 @@ mod tests {
         let back: AnomalyDetector = serde_json::from_str(&json).unwrap();
         let dc: Vec<(&str, &[f64])> = cols.iter().map(|(n, v)| (*n, &v[4 * 168..])).collect();
         assert_eq!(back.detect("m-1", &ts[4 * 168..], &dc).unwrap(), events);
+        // a malformed model from JSON judges nothing rather than panicking
+        let mut broken = back.clone();
+        broken.models[0].levels.truncate(3);
+        broken.models[0].hour_scale.clear();
+        broken.models[0].occupied.clear();
+        assert!(broken.detect("m-1", &ts[4 * 168..], &dc).is_ok());
         let partial: DetectConfig = serde_json::from_str(r#"{"period_s": 900}"#).unwrap();
         assert_eq!(partial.period_s, 900);
         assert_eq!(partial.sigma, config.sigma);

@@ -38,7 +38,7 @@ use crate::bucket::{BucketWidth, Bucketing};
 use crate::error::{Error, Result};
 use crate::rollup::{rollup_power, RollupOptions};
 use crate::series::PowerView;
-use crate::time::{parse_tz, to_local, TimeRange, Timestamp, HOURS_PER_MICRO};
+use crate::time::{parse_tz, to_local, TimeRange, Timestamp};
 
 /// Energy in the bucket, kWh.
 pub const ENERGY: &str = "energy_kwh";
@@ -282,21 +282,26 @@ pub fn build_features(
         columns.push((DEVIATION.into(), dev));
     }
 
-    if let Some(prod) = &inputs.production {
-        check_series(PRODUCTION, prod)?;
-        let gap = default_gap_us(spec.max_gap_us, prod.ts);
-        let agg = sum_by_period(PRODUCTION, prod.ts, prod.values, &periods, gap)?;
+    // counts summed per bucket; NaN and reported below `min_coverage`
+    let summed = |name: &str, data: &DriverData<'_>, short: &mut [Vec<Shortfall>]| {
+        check_series(name, data)?;
+        let gap = default_gap_us(spec.max_gap_us, data.ts);
+        let agg = sum_by_period(name, data.ts, data.values, &periods, gap)?;
         let cov = agg.coverage(&periods);
         let mut values = agg.values;
-        for k in 0..n {
-            if cov[k] < spec.min_coverage {
-                values[k] = f64::NAN;
-                short[k].push(Shortfall {
-                    column: PRODUCTION.into(),
-                    coverage: cov[k],
+        for ((v, c), s) in values.iter_mut().zip(&cov).zip(short.iter_mut()) {
+            if *c < spec.min_coverage {
+                *v = f64::NAN;
+                s.push(Shortfall {
+                    column: name.to_string(),
+                    coverage: *c,
                 });
             }
         }
+        Ok::<Vec<f64>, Error>(values)
+    };
+    if let Some(prod) = &inputs.production {
+        let values = summed(PRODUCTION, prod, &mut short)?;
         let sec = energy
             .iter()
             .zip(&values)
@@ -351,20 +356,7 @@ pub fn build_features(
                 "a count needs a name of its own (not another column's or a derived column's)",
             ));
         }
-        check_series(name, data)?;
-        let gap = default_gap_us(spec.max_gap_us, data.ts);
-        let agg = sum_by_period(name, data.ts, data.values, &periods, gap)?;
-        let cov = agg.coverage(&periods);
-        let mut values = agg.values;
-        for k in 0..n {
-            if cov[k] < spec.min_coverage {
-                values[k] = f64::NAN;
-                short[k].push(Shortfall {
-                    column: (*name).to_string(),
-                    coverage: cov[k],
-                });
-            }
-        }
+        let values = summed(name, data, &mut short)?;
         columns.push(((*name).to_string(), values));
     }
     for (name, data) in &inputs.quantities {
@@ -445,12 +437,6 @@ pub fn build_features(
         columns: all,
         missing,
     })
-}
-
-/// Hours covered by a bucket of a table (its length), for turning energy into mean power.
-pub fn bucket_hours(table: &FeatureTable, k: usize) -> f64 {
-    (table.end[k].min(table.range.end) - table.start[k].max(table.range.start)) as f64
-        * HOURS_PER_MICRO
 }
 
 #[cfg(test)]
