@@ -2,9 +2,10 @@
 //! and simulated hourly loads and two classic series. Reference values:
 //! `scripts/reference/arima_reference.py` -> `tests/fixtures/arima_statsforecast.json`.
 //!
-//! - Fixed orders: the exact log-likelihood at our estimate is at least statsforecast's minus a
-//!   small tolerance (both maximise the same likelihood with BFGS), and the coefficients, sigma2 and
-//!   24-step forecasts agree to stated tolerances.
+//! - Fixed orders: the exact log-likelihood at our estimate is at least statsforecast's minus 0.05
+//!   (both maximise the same likelihood with BFGS; ours may be higher where statsforecast's stops
+//!   early); where the two are within 0.005 (at least 6 of the 11 fits), the coefficients agree to
+//!   1 % (relative, absolute below 1) and the 24-step forecasts and 95 % bands to 2 % of the band.
 //! - `auto_arima` chooses the same (p,d,q)(P,D,Q) as statsforecast's `AutoARIMA` on most series:
 //!   the table is printed (`cargo test -p enms-core --test arima -- --nocapture`) and a majority
 //!   is asserted.
@@ -85,6 +86,7 @@ fn fixed_orders_match_statsforecast() {
         "{:<18} {:<24} {:>12} {:>12} {:>9} {:>9}",
         "series", "model", "loglik enms", "loglik sf", "max|dcoef|", "fc rel"
     );
+    let mut agree = 0;
     for case in fx["fixed"].as_array().unwrap() {
         let name = case["series"].as_str().unwrap();
         let ser = all.iter().find(|s| s.name == name).unwrap();
@@ -150,18 +152,25 @@ fn fixed_orders_match_statsforecast() {
             max_dcoef,
             fc_rel
         );
-        // where the likelihoods agree, the estimates do
-        if (m.loglik() - ll_sf).abs() < 0.05 {
+        // where the likelihoods agree (both optimisers reached the optimum), the estimates agree to
+        // 1 % and the forecasts and 95 % bands to 2 % of the band's width
+        if (m.loglik() - ll_sf).abs() < 0.005 {
+            agree += 1;
             assert!(
-                max_dcoef < 0.05,
+                max_dcoef < 0.01,
                 "{name} {order}: coefficients differ by {max_dcoef}"
             );
             assert!(
-                fc_rel < 0.05,
+                fc_rel < 0.02,
                 "{name} {order}: forecasts differ by {fc_rel} of the 95 % width"
             );
         }
     }
+    println!("log-likelihoods equal (within 0.005) on {agree} of the fixed-order fits");
+    assert!(
+        agree >= 6,
+        "only {agree} fixed-order fits reach statsforecast's optimum"
+    );
 }
 
 #[test]
