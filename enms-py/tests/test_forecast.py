@@ -165,6 +165,9 @@ def test_json_round_trip() -> None:
     assert [iv["level"] for iv in d["intervals"]] == [0.9]
     assert d["mean"] == f.predict()["forecast"].to_list()
     with pytest.raises(enms.InvalidParameterError) as e:
+        enms.Forecaster.from_json(text).predict()
+    assert e.value.field == "horizon"
+    with pytest.raises(enms.InvalidParameterError) as e:
         enms.Forecaster.from_json('{"model": "seasonal"}')
     assert e.value.field == "text"
 

@@ -206,7 +206,7 @@ class Forecaster:
         ``time`` (step start, UTC), ``forecast`` (the point forecast) and ``lower_<p>`` /
         ``upper_<p>`` per interval level ``p`` in percent (``levels`` default: the core's, 0.8 and
         0.95). ``future`` is a table (or dict of arrays) with each regressor for the horizon."""
-        h = self.horizon if horizon is None else horizon
+        h = self._horizon(horizon)
         return pl.DataFrame(_native(self._fitted().forecast)(h, _future(future), _levels(levels)))
 
     def forecast_dict(
@@ -217,9 +217,15 @@ class Forecaster:
     ) -> dict[str, Any]:
         """The forecast in the core's form: ``timestamps`` (microseconds), ``mean`` and
         ``intervals`` (``level``, ``lower``, ``upper``)."""
-        h = self.horizon if horizon is None else horizon
+        h = self._horizon(horizon)
         out: dict[str, Any] = json.loads(_native(self._fitted().forecast_json)(h, _future(future), _levels(levels)))
         return out
+
+    def _horizon(self, horizon: int | None) -> int:
+        h = self.horizon if horizon is None else horizon
+        if h is None:
+            raise _invalid("horizon", "give the number of steps to forecast (a loaded model has no default horizon)")
+        return h
 
     @property
     def description(self) -> str:
