@@ -78,9 +78,9 @@ pub struct DetectConfig {
     /// missing in a shift that usually produces is an unplanned stop. Default none (production
     /// varies with the order book from shift to shift: watching it costs false events).
     pub monitored_drivers: Vec<String>,
-    /// Temperature drivers, entered as piecewise-linear segments at `knots_c`, with separate
-    /// slopes in occupied and unoccupied hours of the week (TOWT), used when present. Default
-    /// `["outdoor_temp_c"]`.
+    /// Temperature drivers, entered as piecewise-linear segments at `knots_c` (with separate
+    /// slopes in occupied and unoccupied hours of the week when `occupancy_threshold` is set),
+    /// used when present. Default `["outdoor_temp_c"]`.
     pub temperature_drivers: Vec<String>,
     /// Share of positive residuals from a fit on temperature alone above which an hour of the
     /// week counts as occupied (TOWT's 0.65), when temperature slopes are split by occupancy.
@@ -521,7 +521,8 @@ impl AnomalyDetector {
     ///
     /// Errors: unsorted `ts`, a column of another length or with an infinite value (NaN is
     /// missing), a bad setting (named), a monitored column that is not in the table, no monitored
-    /// column, or fewer than `sigma.min_periods` usable reference buckets for a column.
+    /// column, or fewer than `sigma.min_periods` usable reference buckets for `energy_kwh` or a
+    /// named target (a quantity picked by default with too few is left out).
     pub fn fit(
         ts: &[Timestamp],
         columns: &[(&str, &[f64])],
@@ -669,7 +670,13 @@ impl AnomalyDetector {
             let x = xt;
             let term_names: Vec<String> = (0..x.len()).map(|j| format!("x{j}")).collect();
             let all: Vec<usize> = (0..n).filter(|&i| base_ok[i]).collect();
+            // a quantity picked by default that the reference period hardly saw (a chiller's
+            // COP in a heating month) is left out; a named target or energy is an error
+            let optional = config.targets.is_none() && target != ENERGY;
             if all.len() < config.sigma.min_periods.max(2) {
+                if optional {
+                    continue;
+                }
                 return Err(Error::EmptySeries {
                     column: target.clone(),
                     needed: config.sigma.min_periods.max(2),
@@ -728,6 +735,9 @@ impl AnomalyDetector {
                 }
             }
             if loo.len() < config.sigma.min_periods.max(2) {
+                if optional {
+                    continue;
+                }
                 return Err(Error::EmptySeries {
                     column: target.clone(),
                     needed: config.sigma.min_periods.max(2),
@@ -785,6 +795,12 @@ impl AnomalyDetector {
             models.push(model);
         }
 
+        if models.is_empty() {
+            return Err(Error::EmptySeries {
+                column: targets[0].clone(),
+                needed: config.sigma.min_periods.max(2),
+            });
+        }
         let stats = columns
             .iter()
             .filter(|(n, _)| !targets.iter().any(|t| t == n))
@@ -994,10 +1010,13 @@ mod tests {
     #[test]
     fn finds_the_fault_and_nothing_else() {
         let (ts, energy, production, temp) = plant();
+        let never = vec![f64::NAN; ts.len()];
         let cols: Vec<(&str, &[f64])> = vec![
             ("energy_kwh", &energy),
             ("production", &production),
             ("outdoor_temp_c", &temp),
+            // a quantity the reference period never saw is left out, not an error
+            ("cop", &never),
         ];
         let training = TimeRange::new(ts[0], ts[4 * 168]).unwrap();
         let detection = TimeRange::new(ts[4 * 168], ts[ts.len() - 1] + MICROS_PER_HOUR).unwrap();
