@@ -790,6 +790,188 @@ export interface IsolationForestParams {
   /** Threads (`null`: every core). */
   nJobs?: number
 }
+/**
+ * A sigma rule on residuals; absent fields keep the defaults of where it is used (enms-core's
+ * `SigmaRule` for `sigmaFlags`: a rolling window of 96, at least 24, warning 2, critical 3;
+ * `DetectConfig`'s for `detectAnomalies`: a fixed sigma of 1 on standardised residuals).
+ */
+export interface SigmaRuleOptions {
+  /** Residuals before a point that set its limits (a rolling window). */
+  window?: number
+  /** Residuals needed before a point is judged. */
+  minPeriods?: number
+  /** Warning limit, in standard deviations. */
+  warningSigma?: number
+  /** Critical limit, in standard deviations. */
+  criticalSigma?: number
+  /**
+   * A fixed standard deviation (and mean 0), e.g. a baseline's residual standard error, or
+   * `'rolling'` for the rolling window's.
+   */
+  fixedSigma?: number | 'rolling'
+}
+/** Severity and distance of every residual. */
+export interface SigmaFlags {
+  /** `normal`, `warning` or `critical` per residual. */
+  severity: Array<'normal' | 'warning' | 'critical'>
+  /** Distance from the mean in standard deviations (NaN where not judged). */
+  z: Float64Array
+}
+/**
+ * Judges each residual (`actual - expected`) against the mean and standard deviation of the
+ * last `window` residuals judged normal, or a fixed sigma: beyond `warningSigma` a warning,
+ * beyond `criticalSigma` critical (enms-core `sigma_flags`).
+ */
+export declare function sigmaFlags(residuals: Float64Array | number[], rule?: SigmaRuleOptions): SigmaFlags
+/** An anomaly event of one machine. */
+export interface AnomalyEvent {
+  /** Machine. */
+  machineId: string
+  /** Start of the first flagged period, ms. */
+  start: number
+  /** End of the last flagged period, ms. */
+  end: number
+  /** Highest severity among its points. */
+  severity: 'normal' | 'warning' | 'critical'
+  /** When its largest score occurred, ms. */
+  peakAt: number
+  /** Its largest score (sigma distance); `null` when no point of it had a score. */
+  peakScore?: number
+  /** Flagged periods in it. */
+  points: number
+  /** Features whose |z| at the peak exceeded the threshold, largest first. */
+  features: Array<string>
+}
+/** Flagged periods of one machine, e.g. `sigmaFlags`' output with the periods' times. */
+export interface FlaggedPeriods {
+  /** Machine the events belong to. */
+  machineId: string
+  /** Start of each period (sorted). */
+  ts: Float64Array | BigInt64Array | Array<number | string>
+  /** Length of a period, seconds. */
+  periodS: number
+  /** Severity of each period. */
+  severity: Array<'normal' | 'warning' | 'critical'>
+  /** Score of each period (e.g. `sigmaFlags`' `z`; NaN where none). */
+  scores: Float64Array | number[]
+  /** Per-feature z-scores per period, by name (to name the features that stood out). */
+  featureZ?: Record<string, Float64Array | number[]>
+}
+/**
+ * Options of `mergeEvents`; absent fields keep enms-core's `DetectConfig` defaults (bridge 1
+ * unflagged period, name features with |z| > 3).
+ */
+export interface MergeOptions {
+  /** Unflagged periods bridged inside one event. */
+  maxGap?: number
+  /** |z| above which a feature is named in an event. */
+  featureThreshold?: number
+}
+/**
+ * Merges flagged periods into events (enms-core `merge_events`): flags separated by at most
+ * `maxGap` unflagged periods (gaps in the data count as unflagged) form one event, with the
+ * highest severity, the time and value of the largest score and the features that stood out.
+ * An event is identified by `(machineId, start)`.
+ */
+export declare function mergeEvents(flagged: FlaggedPeriods, options?: MergeOptions): Array<AnomalyEvent>
+/**
+ * Settings of `detectAnomalies`: enms-core's `DetectConfig` (absent fields keep its defaults)
+ * and, for readings, how they become features per bucket.
+ */
+export interface DetectOptions {
+  /** Length of a bucket, seconds (default 3600: local hours). */
+  periodS?: number
+  /** IANA time zone of the site; hours of the week and buckets are local (default `UTC`). */
+  timezone?: string
+  /** Columns to monitor (default `energy_kwh` and every measured process quantity). */
+  targets?: Array<string>
+  /** Linear drivers of every monitored column, used when present (default `['production']`). */
+  drivers?: Array<string>
+  /** Drivers also watched against the calendar and the weather (default none). */
+  monitoredDrivers?: Array<string>
+  /** Temperature drivers, piecewise linear at `knotsC` (default `['outdoor_temp_c']`). */
+  temperatureDrivers?: Array<string>
+  /**
+   * Share of positive residuals above which an hour of the week counts as occupied (TOWT's
+   * 0.65) when temperature slopes are split by occupancy (default: no split).
+   */
+  occupancyThreshold?: number
+  /** Knots of the temperature segments, °C, increasing (default 0, 5, ..., 25). */
+  knotsC?: Array<number>
+  /** Reference buckets needed on either side of a knot (default 168). */
+  knotMinBuckets?: number
+  /** The sigma rule on standardised residuals (default: fixed sigma 1, warning 2, critical 3). */
+  sigma?: SigmaRuleOptions
+  /** Unflagged buckets bridged inside one event (default 1). */
+  maxGap?: number
+  /** Least severity of a reported event (default `critical`). */
+  minEventSeverity?: 'normal' | 'warning' | 'critical'
+  /** Least flagged buckets of a reported event (default 1). */
+  minEventPoints?: number
+  /** Least peak score of a reported event (default 4). */
+  minEventScore?: number
+  /** Critical columns in one bucket that report an event below `minEventScore` (default 2). */
+  minCriticalColumns?: number
+  /** |z| above which a feature is named in an event (default 3). */
+  featureThreshold?: number
+  /** Robust sigmas beyond which reference buckets are trimmed (default 5). */
+  trimSigma?: number
+  /** Least residual scale as a share of the RMS residual (default 0.25). */
+  minScaleShare?: number
+  /** Least residual scale as a share of the column's mean absolute value (default 0.01). */
+  minScaleOfReading?: number
+  /** Weight, in buckets, of the load-dependent scale in each hour of the week's (default 4). */
+  scalePriorBuckets?: number
+  /**
+   * Readings only: longest interval between two power readings still integrated, seconds
+   * (default the rollups' 5 minutes).
+   */
+  maxGapS?: number
+  /** Readings only: least share of a bucket the power readings must cover, in (0, 1]. */
+  minCoverage?: number
+}
+/** Features per bucket: bucket starts and named columns (NaN = missing). */
+export interface FeatureColumns {
+  /** Start of each bucket (sorted). */
+  ts: Float64Array | BigInt64Array | Array<number | string>
+  /** Named columns, one value per bucket (`energy_kwh`, `production`, `outdoor_temp_c`, ...). */
+  columns: Record<string, Float64Array | number[]>
+}
+/**
+ * What `detectAnomalies` judges: one machine's features per bucket, or its readings (turned
+ * into features per bucket by enms-core's `build_features`), a reference period to learn what
+ * is normal from and a period to judge.
+ */
+export interface DetectInput {
+  /** Machine the events belong to. */
+  machineId: string
+  /** Reference period (what is normal). */
+  training: TimeRange
+  /** Period to judge. */
+  detection: TimeRange
+  /** Features per bucket (instead of readings). */
+  features?: FeatureColumns
+  /** Power readings, kW. */
+  power?: ReadingRecord[] | ReadingColumns
+  /** Production counts, each labelled by the end of its interval. */
+  production?: QuantityColumns
+  /** Further counts summed per bucket like production, by name. */
+  counts?: Record<string, QuantityColumns>
+  /**
+   * Process quantities and weather averaged over time per bucket, by name (e.g.
+   * `outdoor_temp_c`, `pressure_bar`).
+   */
+  quantities?: Record<string, QuantityColumns>
+}
+/**
+ * Learns what is normal for one machine on the `training` period and reports the events of the
+ * `detection` period (enms-core `anomaly::detect`: an expectation per monitored column from
+ * the hour of the week, production and outdoor temperature, standardised residuals, sigma
+ * rules, events), on the calling thread.
+ */
+export declare function detectAnomaliesSync(input: DetectInput, options?: DetectOptions): Array<AnomalyEvent>
+/** `detectAnomaliesSync` off the main thread. */
+export declare function detectAnomalies(input: DetectInput, options?: DetectOptions): Promise<AnomalyEvent[]>
 /** Options of an OLS fit; absent fields keep enms' defaults (intercept, 95 % intervals). */
 export interface OlsOptions {
   /** Add an intercept (a column of ones named `const`, first). */

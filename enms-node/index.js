@@ -310,7 +310,7 @@ if (!nativeBinding) {
   throw new Error(`Failed to load native binding`)
 }
 
-const { peakDemandSync, peakDemand, loadFactor, specificEnergyConsumption, secPerBucketSync, secPerBucket, powerFactor, reactiveSummary, defaultCarbonFactors, carbonKg, hourlyCarbonKgSync, hourlyCarbonKg, energyCostSync, energyCost, flatTariff, kpiReportSync, kpiReport, rollupSync, rollup, standardRollupsSync, standardRollups, bucketOf, defaultFactoryConfig, simulateSync, simulate, SimulatorSession, IsolationForest, OlsFit, olsSync, ols, Baseline, fitBaselineSync, fitBaseline, selectDriversSync, selectDrivers, ChangePointModel, fitChangePointSync, fitChangePoint, TowtModel, fitTowtSync, fitTowt, ModellingTable, modellingTableSync, modellingTable, Forecaster, fitForecasterSync, fitForecaster, backtestSync, backtest, peakForecast, localDay, monitorDrift } = nativeBinding
+const { peakDemandSync, peakDemand, loadFactor, specificEnergyConsumption, secPerBucketSync, secPerBucket, powerFactor, reactiveSummary, defaultCarbonFactors, carbonKg, hourlyCarbonKgSync, hourlyCarbonKg, energyCostSync, energyCost, flatTariff, kpiReportSync, kpiReport, rollupSync, rollup, standardRollupsSync, standardRollups, bucketOf, defaultFactoryConfig, simulateSync, simulate, SimulatorSession, IsolationForest, sigmaFlags, mergeEvents, detectAnomaliesSync, detectAnomalies, OlsFit, olsSync, ols, Baseline, fitBaselineSync, fitBaseline, selectDriversSync, selectDrivers, ChangePointModel, fitChangePointSync, fitChangePoint, TowtModel, fitTowtSync, fitTowt, ModellingTable, modellingTableSync, modellingTable, Forecaster, fitForecasterSync, fitForecaster, backtestSync, backtest, peakForecast, localDay, monitorDrift } = nativeBinding
 
 module.exports.peakDemandSync = peakDemandSync
 module.exports.peakDemand = peakDemand
@@ -339,6 +339,10 @@ module.exports.simulateSync = simulateSync
 module.exports.simulate = simulate
 module.exports.SimulatorSession = SimulatorSession
 module.exports.IsolationForest = IsolationForest
+module.exports.sigmaFlags = sigmaFlags
+module.exports.mergeEvents = mergeEvents
+module.exports.detectAnomaliesSync = detectAnomaliesSync
+module.exports.detectAnomalies = detectAnomalies
 module.exports.OlsFit = OlsFit
 module.exports.olsSync = olsSync
 module.exports.ols = ols

@@ -222,3 +222,179 @@ test('bad input: typed errors naming the field, never a crash', async () => {
   assert.throws(() => f.scoreSamplesSync([[1, 'a']]), (e) => e.code === 'InvalidArg');
   assert.throws(() => f.scoreSamplesSync({ x0: 'abc', x1: [1] }), (e) => e.code === 'InvalidArg');
 });
+
+// ---------------------------------------------------------------------------------------------
+// Sigma rules, events and the detection pipeline
+
+const HOUR = 3_600_000;
+const T0 = Date.parse('2025-01-06T00:00:00Z'); // a Monday
+
+/**
+ * The core's test plant (enms-core src/anomaly/detect.rs `plant()`, the same generator): five
+ * weeks of an hourly machine with a weekly pattern, production and noise, and a fault of six
+ * hours (+40 % energy) in the last week, at hours 4 * 168 + 30 .. + 36.
+ */
+function plant() {
+  const n = 5 * 168;
+  let state = 12345n;
+  const noise = () => {
+    state = (state * 6364136223846793005n + 1442695040888963407n) & 0xffffffffffffffffn;
+    return Number(state >> 11n) / 2 ** 53 - 0.5;
+  };
+  const ts = [];
+  const energy = [];
+  const production = [];
+  const temp = [];
+  for (let i = 0; i < n; i++) {
+    const h = i % 168;
+    const working = h < 120 && h % 24 >= 6 && h % 24 < 22;
+    const p = working ? 100 + 20 * noise() : 0;
+    const t = 5 + 3 * Math.sin(i / 24);
+    let e = 20 + 0.5 * p - 0.4 * t + 2 * noise();
+    if (i >= 4 * 168 + 30 && i < 4 * 168 + 36) e *= 1.4;
+    ts.push(T0 + i * HOUR);
+    energy.push(e);
+    production.push(p);
+    temp.push(t);
+  }
+  return { ts, energy, production, temp };
+}
+
+const FAULT_START = T0 + (4 * 168 + 30) * HOUR;
+const FAULT_END = T0 + (4 * 168 + 36) * HOUR;
+const TRAINING = { start: T0, end: T0 + 4 * 168 * HOUR };
+const DETECTION = { start: T0 + 4 * 168 * HOUR, end: T0 + 5 * 168 * HOUR };
+
+test('sigmaFlags and mergeEvents: the core test of a step in the residuals', () => {
+  const r = Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? 1 : -1));
+  for (let i = 150; i < 154; i++) r[i] = 10;
+  r[156] = 2.9;
+  const { severity, z } = enms.sigmaFlags(r);
+  assert.ok(z instanceof Float64Array && z.length === 200);
+  assert.ok(severity.slice(0, 150).every((s) => s === 'normal'));
+  assert.equal(severity[150], 'critical');
+  assert.ok(Number.isNaN(z[10]), 'not judged before minPeriods');
+  assert.equal(severity[156], 'warning');
+  const ts = Array.from({ length: 200 }, (_, i) => T0 + i * 900_000);
+  const powerZ = Array.from({ length: 200 }, (_, i) => (i === 150 ? 8 : 0.5));
+  const flagged = {
+    machineId: 'press-1',
+    ts,
+    periodS: 900,
+    severity,
+    scores: z,
+    featureZ: { power_kw: powerZ, temp_c: new Float64Array(200).fill(0.1) },
+  };
+  const events = enms.mergeEvents(flagged, { maxGap: 2 });
+  assert.deepStrictEqual(events, [
+    {
+      machineId: 'press-1',
+      start: ts[150],
+      end: ts[156] + 900_000,
+      severity: 'critical',
+      peakAt: ts[150],
+      peakScore: z[150],
+      points: 5,
+      features: ['power_kw'],
+    },
+  ]);
+  assert.equal(enms.mergeEvents(flagged, { maxGap: 0 }).length, 2, 'without bridging the warning is apart');
+  assert.deepStrictEqual(enms.mergeEvents(flagged, { maxGap: 2 }), events, 'the same again');
+  // a fixed sigma (a baseline's residual standard error) judges from the first residual
+  const fixed = enms.sigmaFlags(r, { fixedSigma: 1 });
+  assert.equal(fixed.severity[0], 'normal');
+  assert.equal(fixed.z[0], 1);
+  assert.equal(fixed.severity[150], 'critical');
+  // the rule's defaults are the core's: 'rolling' is the default rule
+  assert.deepStrictEqual(enms.sigmaFlags(r, { fixedSigma: 'rolling', window: 96, minPeriods: 24 }), enms.sigmaFlags(r));
+});
+
+test("detectAnomalies: the core test plant's fault, from features or from readings", async () => {
+  const p = plant();
+  const input = {
+    machineId: 'm-1',
+    training: TRAINING,
+    detection: DETECTION,
+    features: { ts: p.ts, columns: { energy_kwh: p.energy, production: p.production, outdoor_temp_c: p.temp } },
+  };
+  const events = enms.detectAnomaliesSync(input);
+  assert.equal(events.length, 1, JSON.stringify(events));
+  const e = events[0];
+  assert.equal(e.machineId, 'm-1');
+  assert.equal(e.start, FAULT_START);
+  assert.equal(e.end, FAULT_END);
+  assert.equal(e.severity, 'critical');
+  assert.equal(e.features[0], 'energy_kwh');
+  assert.ok(e.peakScore >= 4);
+  assert.deepStrictEqual(await enms.detectAnomalies(input), events, 'the Promise version gives the same');
+  // RFC 3339 ranges and typed arrays are the same input
+  const typed = {
+    ...input,
+    training: { start: '2025-01-06T00:00:00Z', end: '2025-02-03T00:00:00Z' },
+    features: { ts: Float64Array.from(p.ts), columns: { energy_kwh: Float64Array.from(p.energy), production: p.production, outdoor_temp_c: p.temp } },
+  };
+  assert.deepStrictEqual(enms.detectAnomaliesSync(typed), events);
+
+  // readings: power every 5 minutes at the hour's energy, production counted per hour (labelled
+  // by the hour's end), outdoor temperature sampled hourly; enms-core builds the features
+  const ts = [];
+  const powerKw = [];
+  p.ts.forEach((t, i) => {
+    for (let k = 0; k < 12; k++) {
+      ts.push(t + k * 300_000);
+      powerKw.push(p.energy[i]);
+    }
+  });
+  ts.push(DETECTION.end);
+  powerKw.push(p.energy[p.energy.length - 1]);
+  const fromReadings = await enms.detectAnomalies({
+    machineId: 'm-1',
+    training: TRAINING,
+    detection: DETECTION,
+    power: { ts, powerKw },
+    production: { ts: p.ts.map((t) => t + HOUR), values: p.production },
+    quantities: { outdoor_temp_c: { ts: p.ts, values: p.temp } },
+  });
+  assert.equal(fromReadings.length, 1, JSON.stringify(fromReadings));
+  assert.equal(fromReadings[0].start, FAULT_START);
+  assert.equal(fromReadings[0].severity, 'critical');
+  assert.equal(fromReadings[0].features[0], 'energy_kwh');
+  // options: with a warning limit as the least severity and no score floor, more is reported
+  const loose = enms.detectAnomaliesSync(input, { minEventSeverity: 'warning', minEventScore: 0, sigma: { warningSigma: 1.5 } });
+  assert.ok(loose.length > 1);
+  assert.ok(loose.some((x) => x.start <= FAULT_START && x.end >= FAULT_END));
+});
+
+test('sigmaFlags, mergeEvents and detectAnomalies: typed errors', async () => {
+  throwsEnms(() => enms.sigmaFlags([1, NaN]), 'ENMS_NON_FINITE', 'residuals');
+  throwsEnms(() => enms.sigmaFlags([1, 2], { warningSigma: 3, criticalSigma: 2 }), 'ENMS_INVALID_PARAMETER', 'critical_sigma');
+  throwsEnms(() => enms.sigmaFlags([1, 2], { window: 1 }), 'ENMS_INVALID_PARAMETER', 'window');
+  throwsEnms(() => enms.sigmaFlags([1, 2], { fixedSigma: 'sometimes' }), 'ENMS_INVALID_PARAMETER', 'fixed_sigma');
+  const flagged = { machineId: 'm', ts: [T0, T0 + HOUR], periodS: 3600, severity: ['normal', 'critical'], scores: [0, 5] };
+  throwsEnms(() => enms.mergeEvents({ ...flagged, periodS: 0 }), 'ENMS_INVALID_PARAMETER', 'period_us');
+  throwsEnms(() => enms.mergeEvents({ ...flagged, severity: ['normal'] }), 'ENMS_LENGTH_MISMATCH', 'severity');
+  throwsEnms(() => enms.mergeEvents({ ...flagged, severity: ['normal', 'awful'] }), 'ENMS_INVALID_PARAMETER', 'severity');
+  throwsEnms(() => enms.mergeEvents({ ...flagged, ts: [T0 + HOUR, T0] }), 'ENMS_UNSORTED', 'ts');
+  const p = plant();
+  const input = {
+    machineId: 'm-1',
+    training: TRAINING,
+    detection: DETECTION,
+    features: { ts: p.ts, columns: { energy_kwh: p.energy, production: p.production } },
+  };
+  throwsEnms(() => enms.detectAnomaliesSync(input, { periodS: 0 }), 'ENMS_INVALID_PARAMETER', 'period_s');
+  throwsEnms(() => enms.detectAnomaliesSync(input, { targets: ['cop'] }), 'ENMS_INVALID_PARAMETER', 'cop');
+  throwsEnms(() => enms.detectAnomaliesSync(input, { timezone: 'Mars/Olympus' }), 'ENMS_UNKNOWN_TIME_ZONE', null);
+  throwsEnms(() => enms.detectAnomaliesSync(input, { minEventSeverity: 'dire' }), 'ENMS_INVALID_PARAMETER', 'min_event_severity');
+  throwsEnms(
+    () => enms.detectAnomaliesSync({ ...input, features: { ts: p.ts, columns: { energy_kwh: p.energy.slice(5) } } }),
+    'ENMS_LENGTH_MISMATCH',
+    'energy_kwh',
+  );
+  throwsEnms(() => enms.detectAnomaliesSync({ machineId: 'm', training: TRAINING, detection: DETECTION }), 'ENMS_INVALID_PARAMETER', 'features');
+  throwsEnms(() => enms.detectAnomaliesSync({ ...input, training: { start: T0, end: T0 - 1 } }), 'ENMS_INVALID_PARAMETER', 'end');
+  await assert.rejects(
+    enms.detectAnomalies({ machineId: 'm', training: TRAINING, detection: DETECTION, power: { ts: [T0, T0 + 1000], powerKw: [1, NaN] } }),
+    (e) => e.code === 'ENMS_NON_FINITE' && e.field === 'power_kw',
+  );
+});
