@@ -12,6 +12,8 @@ const rollupNode = require('../../nodes/enms-rollup.js');
 const kpiNode = require('../../nodes/enms-kpi.js');
 const baselineNode = require('../../nodes/enms-baseline.js');
 const forecastNode = require('../../nodes/enms-forecast.js');
+const anomalyNode = require('../../nodes/enms-anomaly.js');
+const plant = require('../plant');
 
 helper.init(require.resolve('node-red'));
 
@@ -37,15 +39,17 @@ function collect(node, n) {
   });
 }
 
-test('all five nodes load with their defaults', async () => {
+test('all six nodes load with their defaults', async () => {
   const flow = [
     { id: 's', type: 'enms-simulator', seed: 42, machines: '', speed: 60, intervalMs: 1000, start: '', autostart: false, wires: [[], []] },
     { id: 'r', type: 'enms-rollup', width: '15m', timezone: '', maxGapS: '', wires: [[]] },
     { id: 'k', type: 'enms-kpi', window: '1h', timezone: '', demandWindowMinutes: '', electricityKgPerKwh: '', ratePerKwh: '', currency: 'EUR', factoryId: 'plant-1', machineType: 'compressor', carrier: 'electricity', wires: [[]] },
     { id: 'b', type: 'enms-baseline', target: 'energyKwh', drivers: 'parts', trainingPeriods: 60, gates: '', confidence: '', allowFailedGates: false, wires: [[], []] },
     { id: 'f', type: 'enms-forecast', model: 'auto', horizon: 24, levels: '', target: 'y', regressors: '', timeZone: '', holidays: '', options: '', wires: [[]] },
+    { id: 'a', type: 'enms-anomaly', input: 'readings', timezone: '', periodS: '', window: '', minPeriods: '', warningSigma: '', criticalSigma: '', fixedSigma: '', maxGap: '', minEventSeverity: '', options: '', wires: [[]] },
   ];
-  await helper.load([simulatorNode, rollupNode, kpiNode, baselineNode, forecastNode], flow);
+  await helper.load([simulatorNode, rollupNode, kpiNode, baselineNode, forecastNode, anomalyNode], flow);
+  assert.equal(helper.getNode('a').type, 'enms-anomaly');
   assert.equal(helper.getNode('b').type, 'enms-baseline');
   assert.equal(helper.getNode('f').type, 'enms-forecast');
   assert.equal(helper.getNode('s').type, 'enms-simulator');
@@ -206,6 +210,55 @@ test('enms-forecast sends the forecast of the series in a message, and reports b
   helper.getNode('f').receive({ payload: rows.slice(0, 1) });
   const [err] = await errors;
   assert.match(err.error.message, /ts|timestamps|least/);
+});
+
+test('enms-anomaly sends the events of readings per machine, and of residuals; reports bad input', async () => {
+  const flow = [
+    { id: 'a', type: 'enms-anomaly', input: 'readings', timezone: 'UTC', periodS: '3600', window: '', minPeriods: '', warningSigma: '', criticalSigma: '', fixedSigma: '', maxGap: '', minEventSeverity: '', options: '', wires: [['out']] },
+    { id: 'r', type: 'enms-anomaly', input: 'residuals', timezone: '', periodS: '900', window: '96', minPeriods: '24', warningSigma: '2', criticalSigma: '3', fixedSigma: '', maxGap: '1', minEventSeverity: '', options: '', wires: [['out2']] },
+    { id: 'out', type: 'helper' },
+    { id: 'out2', type: 'helper' },
+    { id: 'c', type: 'catch', scope: ['a'], wires: [['errors']] },
+    { id: 'errors', type: 'helper' },
+  ];
+  await helper.load(anomalyNode, flow);
+  // readings of two machines, one with the core test plant's fault
+  const payload = [...plant.records('press-1', true), ...plant.records('press-2', false)];
+  const got = collect(helper.getNode('out'), 1);
+  helper.getNode('a').receive({ topic: 'plant', payload, training: plant.TRAINING, detection: plant.DETECTION });
+  const [msg] = await got;
+  assert.equal(msg.topic, 'plant');
+  const p1 = payload.filter((x) => x.machineId === 'press-1');
+  const expected = await enms.detectAnomalies(
+    {
+      machineId: 'press-1',
+      training: plant.TRAINING,
+      detection: plant.DETECTION,
+      power: { ts: p1.filter((x) => 'powerKw' in x).map((x) => x.ts), powerKw: p1.filter((x) => 'powerKw' in x).map((x) => x.powerKw) },
+      production: { ts: p1.filter((x) => 'productionCount' in x).map((x) => x.ts), values: p1.filter((x) => 'productionCount' in x).map((x) => x.productionCount) },
+    },
+    { timezone: 'UTC', periodS: 3600 },
+  );
+  assert.deepStrictEqual(
+    msg.payload.filter((e) => e.machineId === 'press-1').map(({ startIso, endIso, ...e }) => e),
+    expected,
+  );
+  assert.ok(msg.payload.some((e) => e.machineId === 'press-1' && e.start <= plant.FAULT.start && e.end >= plant.FAULT.end && e.severity === 'critical'));
+  // residuals of a baseline: one event of the step
+  const T0 = Date.parse('2025-01-06T00:00:00Z');
+  const rows = Array.from({ length: 200 }, (_, i) => ({ ts: T0 + i * 900e3, residual: i >= 150 && i < 153 ? 10 : i % 2 ? -1 : 1 }));
+  const got2 = collect(helper.getNode('out2'), 1);
+  helper.getNode('r').receive({ topic: 'pump-2', payload: rows });
+  const [m2] = await got2;
+  assert.equal(m2.payload.length, 1);
+  assert.equal(m2.payload[0].machineId, 'pump-2');
+  assert.equal(m2.payload[0].start, rows[150].ts);
+  assert.equal(m2.payload[0].severity, 'critical');
+  // readings without a reference period: an enms error a Catch node sees
+  const errors = collect(helper.getNode('errors'), 1);
+  helper.getNode('a').receive({ payload });
+  const [err] = await errors;
+  assert.match(err.error.message, /training/);
 });
 
 test('the example flow imports and runs', async () => {

@@ -20,7 +20,7 @@ test('scoped name, keywords and declared versions', () => {
 
 test('every node has its .js and an .html with form, help and a registration of its type', () => {
   const nodes = pkg['node-red'].nodes;
-  assert.deepStrictEqual(Object.keys(nodes).sort(), ['enms-baseline', 'enms-forecast', 'enms-kpi', 'enms-rollup', 'enms-simulator']);
+  assert.deepStrictEqual(Object.keys(nodes).sort(), ['enms-anomaly', 'enms-baseline', 'enms-forecast', 'enms-kpi', 'enms-rollup', 'enms-simulator']);
   for (const [type, file] of Object.entries(nodes)) {
     const js = path.join(root, file);
     assert.ok(fs.existsSync(js), file);
