@@ -221,6 +221,7 @@ test('bad input: typed errors naming the field, never a crash', async () => {
   // values of the wrong JS type are napi's InvalidArg
   assert.throws(() => f.scoreSamplesSync([[1, 'a']]), (e) => e.code === 'InvalidArg');
   assert.throws(() => f.scoreSamplesSync({ x0: 'abc', x1: [1] }), (e) => e.code === 'InvalidArg');
+  assert.throws(() => f.scoreSamplesSync([[1, 2], [3]]), (e) => e.code === 'InvalidArg' && /rows\[1\]/.test(e.message));
 });
 
 // ---------------------------------------------------------------------------------------------
