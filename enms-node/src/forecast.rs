@@ -36,62 +36,13 @@ fn invalid(name: &str, reason: impl Into<String>) -> JsErrorParts {
     .into()
 }
 
-/// The first key of `given` (a JSON object tree) that `kept` lacks, as a dotted path.
-fn unknown_key(given: &serde_json::Value, kept: &serde_json::Value, path: &str) -> Option<String> {
-    use serde_json::Value;
-    match (given, kept) {
-        (Value::Object(g), Value::Object(k)) => g.iter().find_map(|(key, v)| {
-            let p = if path.is_empty() {
-                key.clone()
-            } else {
-                format!("{path}.{key}")
-            };
-            match k.get(key) {
-                None => Some(p),
-                Some(kv) => unknown_key(v, kv, &p),
-            }
-        }),
-        (Value::Array(g), Value::Array(k)) => g
-            .iter()
-            .zip(k)
-            .enumerate()
-            .find_map(|(i, (a, b))| unknown_key(a, b, &format!("{path}[{i}]"))),
-        _ => None,
-    }
-}
-
-/// The core's [`ForecastSpec`] from its serde form (absent: the core's default, `auto`). An option
-/// the model does not have (which serde would skip) is refused: a key of the given object that
-/// the parsed spec does not write back is unknown.
+/// The core's [`ForecastSpec`] from its serde form (absent: the core's default, `auto`); the core
+/// fills defaults and refuses unknown options, naming them.
 fn spec_of(given: Option<serde_json::Value>) -> Fallible<ForecastSpec> {
-    let Some(given) = given.filter(|v| !v.is_null()) else {
-        return Ok(ForecastSpec::default());
-    };
-    let spec: ForecastSpec =
-        serde_json::from_value(given.clone()).map_err(|e| invalid("model", e.to_string()))?;
-    let kept = serde_json::to_value(&spec).map_err(|e| invalid("model", e.to_string()))?;
-    if let Some(key) = unknown_key(&given, &kept, "") {
-        let model = given.get("model").and_then(|m| m.as_str()).unwrap_or("?");
-        let known: Vec<&str> = kept
-            .as_object()
-            .map(|o| {
-                o.keys()
-                    .map(String::as_str)
-                    .filter(|k| *k != "model")
-                    .collect()
-            })
-            .unwrap_or_default();
-        let known = if known.is_empty() {
-            "none".to_string()
-        } else {
-            known.join(", ")
-        };
-        return Err(invalid(
-            &key,
-            format!("model `{model}` has no option `{key}`; its options are: {known}"),
-        ));
+    match given.filter(|v| !v.is_null()) {
+        None => Ok(ForecastSpec::default()),
+        Some(v) => Ok(ForecastSpec::from_json_value(&v)?),
     }
-    Ok(spec)
 }
 
 fn rename(e: Error) -> JsErrorParts {

@@ -29,68 +29,11 @@ pub fn level_suffix(level: f64) -> String {
     text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
-/// The first key of `given` (a JSON object tree) that `kept` lacks, as a dotted path.
-fn unknown_key(given: &serde_json::Value, kept: &serde_json::Value, path: &str) -> Option<String> {
-    use serde_json::Value;
-    match (given, kept) {
-        (Value::Object(g), Value::Object(k)) => g.iter().find_map(|(key, v)| {
-            let p = if path.is_empty() {
-                key.clone()
-            } else {
-                format!("{path}.{key}")
-            };
-            match k.get(key) {
-                None => Some(p),
-                Some(kv) => unknown_key(v, kv, &p),
-            }
-        }),
-        (Value::Array(g), Value::Array(k)) => g
-            .iter()
-            .zip(k)
-            .enumerate()
-            .find_map(|(i, (a, b))| unknown_key(a, b, &format!("{path}[{i}]"))),
-        _ => None,
-    }
-}
-
-/// The core's [`ForecastSpec`] from its JSON. serde fills the core's defaults; an option the
-/// model does not have (which serde would skip) is refused by reading the spec back: a key of
-/// the text that the parsed spec does not write is unknown.
+/// The core's [`ForecastSpec`] from its JSON (the core fills defaults and refuses unknown
+/// options, naming them).
 pub fn spec_in(text: &str) -> FaceResult<ForecastSpec> {
     let given: serde_json::Value = json_in("model", text)?;
-    let spec: ForecastSpec = serde_json::from_value(given.clone()).map_err(|e| {
-        FaceError::Core(Error::InvalidParameter {
-            name: "model".into(),
-            reason: e.to_string(),
-        })
-    })?;
-    let kept = serde_json::to_value(&spec).map_err(|e| FaceError::Arrow {
-        field: "model".into(),
-        reason: e.to_string(),
-    })?;
-    if let Some(key) = unknown_key(&given, &kept, "") {
-        let model = given
-            .get("model")
-            .and_then(|m| m.as_str())
-            .unwrap_or("?")
-            .to_string();
-        let known: Vec<String> = kept
-            .as_object()
-            .map(|o| o.keys().filter(|k| *k != "model").cloned().collect())
-            .unwrap_or_default();
-        return Err(FaceError::Core(Error::InvalidParameter {
-            name: key.clone(),
-            reason: format!(
-                "model `{model}` has no option `{key}`; its options are: {}",
-                if known.is_empty() {
-                    "none".to_string()
-                } else {
-                    known.join(", ")
-                }
-            ),
-        }));
-    }
-    Ok(spec)
+    ForecastSpec::from_json_value(&given).map_err(FaceError::Core)
 }
 
 /// A series as the user gave it: timestamps, target and regressors, with the names the user

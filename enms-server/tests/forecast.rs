@@ -214,6 +214,13 @@ fn forecasts_and_backtests_over_http() {
     assert_400(
         server.post(
             "/api/v1/forecast",
+            &json!({"machine_id": HVAC, "horizon": 30, "model": {"model": "seasonal", "dayly_order": 3}}),
+        ),
+        "model.dayly_order",
+    );
+    assert_400(
+        server.post(
+            "/api/v1/forecast",
             &json!({"machine_id": HVAC, "horizon": 3, "colour": 1}),
         ),
         "colour",

@@ -458,7 +458,10 @@ fn spec_for(model: Option<Value>, tz: &str) -> Result<ForecastSpec, ApiError> {
                 .or_insert_with(|| Value::String(tz.to_string()));
         }
     }
-    serde_json::from_value(v).map_err(|e| bad("model", e.to_string()))
+    ForecastSpec::from_json_value(&v).map_err(|e| match e.field() {
+        Some(f) if f != "model" => ApiError::param(&e, &format!("model.{f}")),
+        _ => ApiError::param(&e, "model"),
+    })
 }
 
 fn prepare(
