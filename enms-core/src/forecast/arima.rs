@@ -33,7 +33,7 @@
 //! there. Stationarity is enforced by optimising the partial autocorrelations of `φ` and of `Φ`
 //! through `tanh` (Jones 1980, R's `transform.pars`); the regression coefficients are estimated
 //! jointly, starting from least squares on the differenced data. The optimiser is BFGS with
-//! forward-difference gradients ([`optim`]). `AIC = -2 log L + 2k`, `AICc = AIC + 2k(k+1)/(n-k-1)`,
+//! forward-difference gradients (module `optim`). `AIC = -2 log L + 2k`, `AICc = AIC + 2k(k+1)/(n-k-1)`,
 //! `BIC = AIC + k (log n - 2)`, with `k` the number of estimated coefficients plus one (`σ²`) and
 //! `n` the number of differenced observations.
 //!
@@ -50,7 +50,7 @@
 //! it: `D` from the STL seasonal strength (`> 0.64`, at most 1), `d` from repeated KPSS tests at
 //! 5 % (at most 2) on the seasonally differenced data, then a stepwise search on AICc from
 //! ARIMA(2,d,2)(1,D,1), (0,d,0)(0,D,0), (1,d,0)(1,D,0), (0,d,1)(0,D,1) and the model without
-//! constant, moving one or two orders at a time (see [`auto`] for the exact rules). For long
+//! constant, moving one or two orders at a time (module `auto` lists the exact rules). For long
 //! series (`n > 150`) or a season longer than 12 the search compares conditional-sum-of-squares
 //! fits and the best is then refitted by maximum likelihood (the `approximation` of statsforecast).
 //! A model whose AR or MA polynomial has a root within 1.01 of the unit circle is rejected.
@@ -297,7 +297,6 @@ pub(crate) struct Estimate {
     pub loglik: f64,
     pub nobs: usize,
     pub npar: usize,
-    pub arma: Arma,
     pub resid_w: Vec<f64>,
     pub state: Vec<f64>,
     pub state_cov: Vec<f64>,
@@ -497,7 +496,6 @@ impl<'a> Problem<'a> {
                 loglik,
                 nobs,
                 npar,
-                arma,
                 resid_w: res,
                 state,
                 state_cov,
@@ -575,7 +573,6 @@ impl<'a> Problem<'a> {
             loglik,
             nobs,
             npar,
-            arma,
             resid_w: out.resid,
             state: out.a,
             state_cov: out.p,
@@ -934,7 +931,6 @@ impl ArimaModel {
         let nd = prob.delta.len();
         let mut residuals = vec![0.0; nd];
         residuals.extend_from_slice(&est.resid_w);
-        let _ = &est.arma;
         ArimaModel {
             order,
             method,

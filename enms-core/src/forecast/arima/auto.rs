@@ -2,9 +2,9 @@
 //! `auto_arima_f` (version 2.x), which the tests compare with.
 //!
 //! 1. Regressors: the unit-root tests look at the residuals of `y` on a constant and the regressors.
-//! 2. `D`: 0 without a season or when `n <= 2s`; otherwise [`unitroot::nsdiffs`] (STL seasonal
+//! 2. `D`: 0 without a season or when `n <= 2s`; otherwise `unitroot::nsdiffs` (STL seasonal
 //!    strength > 0.64), at most `max_D`.
-//! 3. `d`: [`unitroot::ndiffs`] (repeated KPSS at `alpha`) on the seasonally differenced series,
+//! 3. `d`: `unitroot::ndiffs` (repeated KPSS at `alpha`) on the seasonally differenced series,
 //!    at most `max_d`.
 //! 4. Bounds: `max_p, max_q <= n / 3`, `max_P, max_Q <= n / (3 s)`, and with a season
 //!    `max_p, max_q <= s - 1`.
