@@ -16,7 +16,8 @@ Series (all written into the fixture, so the Rust test needs neither the CSV nor
 - `air_passengers`: Box-Jenkins airline passengers (monthly, 1949-1960), season length 12.
 - `arima111`: a simulated ARIMA(1,1,1) (numpy seed 1), no season.
 
-For each series: statsforecast `AutoARIMA(season_length=s)` chosen orders, constant, AICc and fit time.
+For each series: statsforecast `AutoARIMA(season_length=s)` chosen orders, constant, AICc and fit time;
+the STL seasonal strength (statsforecast `seas_heuristic`) and the KPSS level statistic (statsmodels `kpss`).
 For a list of fixed orders: statsforecast `Arima(method="CSS-ML")` coefficients, log-likelihood,
 sigma2, AIC, and the 24-step forecast with its 95 % interval.
 """
@@ -29,7 +30,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import statsforecast
-from statsforecast.arima import Arima, auto_arima_f, forecast_arima
+import math
+
+import statsmodels.api as sm
+from statsforecast.arima import Arima, auto_arima_f, forecast_arima, seas_heuristic
 from statsforecast.utils import AirPassengers
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -158,6 +162,15 @@ def main():
                    "y": [round(float(v), 6) for v in np.cumsum(w)[1:] + 50.0]})
 
     by_name = {s["name"]: s for s in series}
+    for s in series:
+        # the unit-root test statistics behind D and d: STL seasonal strength (statsforecast's
+        # seas_heuristic) and the KPSS level statistic (statsmodels, the lags of statsforecast's ndiffs)
+        y = np.asarray(s["y"], dtype=float)
+        if s["s"] > 1:
+            s["seasonal_strength"] = float(seas_heuristic(y, s["s"]))
+        nlags = math.floor(3 * math.sqrt(len(y)) / 13)
+        s["kpss_stat"] = float(sm.tsa.kpss(y, "c", nlags=nlags)[0])
+        s["kpss_nlags"] = nlags
     for s in series:
         xr = s.get("xreg")
         s["statsforecast_auto"] = auto(s, s["s"], xr)
