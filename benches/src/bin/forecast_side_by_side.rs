@@ -12,7 +12,7 @@
 
 use std::time::Instant;
 
-use enms_core::forecast::{backtest, fit_forecaster, BacktestOptions, ForecastSpec};
+use enms_core::forecast::{BacktestOptions, ForecastSpec, backtest, fit_forecaster};
 
 fn read_f64(path: &std::path::Path) -> Vec<f64> {
     std::fs::read(path)
@@ -48,9 +48,15 @@ fn main() {
         .collect();
     let y = read_f64(&dir.join("y.f64"));
     let mut regs: Vec<(String, Vec<f64>)> = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{e}")).flatten() {
+    for entry in std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .flatten()
+    {
         let name = entry.file_name().to_string_lossy().to_string();
-        if let Some(n) = name.strip_prefix("reg_").and_then(|n| n.strip_suffix(".f64")) {
+        if let Some(n) = name
+            .strip_prefix("reg_")
+            .and_then(|n| n.strip_suffix(".f64"))
+        {
             regs.push((n.to_string(), read_f64(&entry.path())));
         }
     }
@@ -72,9 +78,15 @@ fn main() {
             }
         }
     }
-    for (name, v) in ["enms_mean", "enms_lo80", "enms_hi80", "enms_lo95", "enms_hi95"]
-        .iter()
-        .zip(&out)
+    for (name, v) in [
+        "enms_mean",
+        "enms_lo80",
+        "enms_hi80",
+        "enms_lo95",
+        "enms_hi95",
+    ]
+    .iter()
+    .zip(&out)
     {
         if let Err(e) = enms_benches::write_f64(dir, name, v) {
             eprintln!("cannot write {name}: {e}");
@@ -83,8 +95,10 @@ fn main() {
     }
     // Time one fit on the last window's history.
     let origin = bt.windows.last().map_or(0, |w| w.train_len);
-    let train_regs: Vec<(&str, &[f64])> =
-        regs.iter().map(|(n, v)| (n.as_str(), &v[..origin])).collect();
+    let train_regs: Vec<(&str, &[f64])> = regs
+        .iter()
+        .map(|(n, v)| (n.as_str(), &v[..origin]))
+        .collect();
     let mut best = f64::INFINITY;
     for _ in 0..5 {
         let t0 = Instant::now();

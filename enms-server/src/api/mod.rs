@@ -20,16 +20,16 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use enms_core::bucket::Bucketing;
-use enms_core::kpi::{kpi_report, KpiSettings, MachineInput};
+use enms_core::kpi::{KpiSettings, MachineInput, kpi_report};
 use enms_core::model::{Factory, Machine};
-use enms_core::rollup::{rollup_power, RollupOptions};
+use enms_core::rollup::{RollupOptions, rollup_power};
 use enms_core::series::{PowerView, QuantitySeries};
-use enms_core::time::{format_rfc3339, parse_rfc3339, TimeRange, Timestamp};
+use enms_core::time::{TimeRange, Timestamp, format_rfc3339, parse_rfc3339};
 use serde::Deserialize;
 use utoipa::{IntoParams, OpenApi};
 
-use crate::store::Store;
 use crate::ApiError;
+use crate::store::Store;
 use dto::*;
 
 /// What every handler shares.
@@ -156,7 +156,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/anomalies/{id}/resolve", post(anomalies::resolve))
         .route("/api/v1/forecast", post(forecast::forecast))
-        .route("/api/v1/forecast/backtest", post(forecast::backtest_history))
+        .route(
+            "/api/v1/forecast/backtest",
+            post(forecast::backtest_history),
+        )
         .route("/api/v1/forecast/monitor", post(forecast::monitor))
         .fallback(fallback)
         .layer(middleware::from_fn(log_request))
@@ -422,7 +425,7 @@ async fn readings(
                 return Err(ApiError::from(&enms_core::Error::InvalidParameter {
                     name: "limit".into(),
                     reason: format!("must be an integer from 1 to {max}, got `{text}`"),
-                }))
+                }));
             }
         },
     };
