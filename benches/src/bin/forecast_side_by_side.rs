@@ -12,7 +12,7 @@
 
 use std::time::Instant;
 
-use enms_core::forecast::{BacktestOptions, ForecastSpec, backtest, fit_forecaster};
+use enms_core::forecast::{backtest, fit_forecaster, BacktestOptions, ForecastSpec};
 
 fn read_f64(path: &std::path::Path) -> Vec<f64> {
     std::fs::read(path)

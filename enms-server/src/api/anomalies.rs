@@ -518,7 +518,7 @@ pub async fn detect(
                 return Err(bad(
                     "sigma",
                     format!("expected `rolling` or `residual_std_error`, got `{other}`"),
-                ))
+                ));
             }
         };
         blocking(move || {

@@ -539,7 +539,7 @@ fn driver_for(name: &str, p: DriverParams) -> Result<PeriodDriver, ApiError> {
                     "unknown driver `{other}`; expected one of: {}",
                     DRIVERS.join(", ")
                 ),
-            ))
+            ));
         }
     };
     Ok(PeriodDriver::new(name, aggregation))
@@ -597,7 +597,7 @@ fn driver_series(
             other => {
                 return Err(ApiError::internal(format!(
                     "stored model has an unknown driver `{other}`"
-                )))
+                )));
             }
         });
     }

@@ -401,7 +401,7 @@ fn common(b: &Body) -> Result<Common, ApiError> {
             return Err(bad(
                 "factory_id",
                 "give either machine_id or factory_id, not both",
-            ))
+            ));
         }
         (None, None) => return Err(bad("machine_id", "machine_id or factory_id is required")),
         _ => {}

@@ -20,16 +20,16 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use enms_core::bucket::Bucketing;
-use enms_core::kpi::{KpiSettings, MachineInput, kpi_report};
+use enms_core::kpi::{kpi_report, KpiSettings, MachineInput};
 use enms_core::model::{Factory, Machine};
-use enms_core::rollup::{RollupOptions, rollup_power};
+use enms_core::rollup::{rollup_power, RollupOptions};
 use enms_core::series::{PowerView, QuantitySeries};
-use enms_core::time::{TimeRange, Timestamp, format_rfc3339, parse_rfc3339};
+use enms_core::time::{format_rfc3339, parse_rfc3339, TimeRange, Timestamp};
 use serde::Deserialize;
 use utoipa::{IntoParams, OpenApi};
 
-use crate::ApiError;
 use crate::store::Store;
+use crate::ApiError;
 use dto::*;
 
 /// What every handler shares.
