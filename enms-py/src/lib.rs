@@ -4,11 +4,12 @@
 //! The module only converts: Arrow/numpy columns in ([`arrow_in`]), core calls with the GIL released,
 //! Arrow record batches out ([`arrow_out`], read by polars without a copy) and errors into the
 //! `enms.EnmsError` hierarchy ([`errors`]); baselines and the isolation forest are in
-//! [`baseline`], forecasting in [`forecast`]. Every formula, default value and validation rule is in `enms-core` (and the
+//! [`baseline`], forecasting in [`forecast`], the anomaly pipeline in [`anomaly`]. Every formula, default value and validation rule is in `enms-core` (and the
 //! simulator in `enms-sim`). Structured results (peak demand, cost breakdown, KPI
 //! report) cross as their serde JSON form, the same as the Rust CLI prints, and the thin Python
 //! layer (`enms-py/python/enms`) turns them into dicts and polars DataFrames.
 
+pub mod anomaly;
 pub mod arrow_in;
 pub mod arrow_out;
 pub mod baseline;
@@ -751,6 +752,7 @@ fn _enms(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(kpi_report, m)?)?;
     baseline::register(m)?;
     forecast::register(m)?;
+    anomaly::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -5,7 +5,8 @@ carbon, power factor, the per machine / factory / total report), energy baseline
 :func:`ols`, :func:`select_drivers`, :func:`fit_change_point`, :func:`fit_towt`) with statsmodels'
 statistics, the isolation forest (:class:`IsolationForest`, scikit-learn's API), demand forecasting
 (:class:`Forecaster` with prediction intervals, :func:`backtest`, :func:`peak_forecast`,
-:func:`monitor_drift`) and a factory simulator.
+:func:`monitor_drift`), the anomaly pipeline of a machine (:func:`detect_anomalies`,
+:func:`build_features`, :class:`AnomalyDetector`) and a factory simulator.
 
 Data in: polars, pandas or pyarrow tables (anything with ``__arrow_c_stream__``), or columns of
 their own (polars Series, pyarrow arrays, numpy arrays). A float64 column and a ``datetime[us]``
@@ -56,6 +57,7 @@ from ._enms import (
 )
 
 __all__ = [
+    "AnomalyDetector",
     "ArrowInterfaceError",
     "Backtest",
     "Baseline",
@@ -68,6 +70,8 @@ __all__ = [
     "Performance",
     "TowtModel",
     "backtest",
+    "build_features",
+    "detect_anomalies",
     "fit_change_point",
     "fit_towt",
     "local_day",
@@ -686,4 +690,9 @@ from ._forecast import (  # noqa: E402
     local_day,
     monitor_drift,
     peak_forecast,
+)
+from ._anomaly import (  # noqa: E402
+    AnomalyDetector,
+    build_features,
+    detect_anomalies,
 )

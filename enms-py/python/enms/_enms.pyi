@@ -5,6 +5,7 @@ from typing import Any, final
 
 __version__: str
 __all__ = [
+    "AnomalyDetectorModel",
     "ArrowInterfaceError",
     "ArrowStream",
     "BaselineModel",
@@ -13,7 +14,10 @@ __all__ = [
     "IsolationForestModel",
     "OlsModel",
     "TowtFit",
+    "anomaly_fit",
     "baseline_fit",
+    "build_features",
+    "detect_anomalies",
     "fit_change_point",
     "fit_towt",
     "forecast_backtest",
@@ -328,3 +332,41 @@ def local_day(date: str, time_zone: str) -> tuple[int, int]: ...
 def forecast_drift(
     data: Any, time: Any, actual: Any, predicted: Any, reference_mae: float, options: str
 ) -> tuple[ArrowStream, str]: ...
+
+@final
+class AnomalyDetectorModel:
+    """A detector fitted on a reference period (enms-core ``AnomalyDetector``)."""
+
+    def score(self, data: Any, time: str, columns: list[str] | None = None) -> ArrowStream: ...
+    def detect(self, data: Any, machine_id: str, time: str, columns: list[str] | None = None) -> ArrowStream: ...
+    @property
+    def targets(self) -> list[str]: ...
+    def config_json(self) -> str: ...
+    def to_json(self) -> str: ...
+    @staticmethod
+    def from_json(text: str) -> AnomalyDetectorModel: ...
+
+def detect_anomalies(
+    data: Any,
+    machine_id: str,
+    training: tuple[int | str, int | str],
+    detection: tuple[int | str, int | str],
+    time: str,
+    columns: list[str] | None = None,
+    config: str | None = None,
+) -> ArrowStream: ...
+def build_features(
+    power: Any,
+    start: int | str,
+    end: int | str,
+    production: Any = None,
+    output: Any = None,
+    counts: list[tuple[str, Any]] = ...,
+    quantities: list[tuple[str, Any]] = ...,
+    expected_kwh: Any = None,
+    period_s: int | None = None,
+    timezone: str | None = None,
+    max_gap_s: float | None = None,
+    min_coverage: float | None = None,
+) -> ArrowStream: ...
+def anomaly_fit(data: Any, time: str, columns: list[str] | None = None, config: str | None = None) -> AnomalyDetectorModel: ...
