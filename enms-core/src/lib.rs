@@ -8,6 +8,7 @@ pub mod error;
 pub mod forecast;
 pub mod kpi;
 pub mod model;
+pub mod options;
 pub mod rollup;
 pub mod series;
 pub mod stats;

@@ -27,57 +27,14 @@ use crate::arrow_out::{batch, f64_nullable, stream_of, ts_array, ts_field, Arrow
 use crate::errors::{FaceError, FaceResult};
 use crate::{json_in, json_out, nullable_f64, TimeArg};
 
-/// The first key of `given` that `kept` (the same value after a serde round trip) lacks, as a
-/// dotted path.
-fn unknown_key(given: &serde_json::Value, kept: &serde_json::Value, path: &str) -> Option<String> {
-    use serde_json::Value;
-    match (given, kept) {
-        (Value::Object(g), Value::Object(k)) => g.iter().find_map(|(key, v)| {
-            let p = if path.is_empty() {
-                key.clone()
-            } else {
-                format!("{path}.{key}")
-            };
-            match k.get(key) {
-                None => Some(p),
-                Some(kv) => unknown_key(v, kv, &p),
-            }
-        }),
-        _ => None,
-    }
-}
-
-/// The core's [`DetectConfig`] from its JSON (absent fields keep the core's defaults). A key
-/// serde would silently drop is refused, naming it and the settings there are.
+/// The core's [`DetectConfig`] from its JSON (absent fields keep the core's defaults; the core
+/// refuses unknown settings, naming them).
 pub fn config_in(text: Option<&str>) -> FaceResult<DetectConfig> {
     let Some(text) = text else {
         return Ok(DetectConfig::default());
     };
     let given: serde_json::Value = json_in("config", text)?;
-    let config: DetectConfig = serde_json::from_value(given.clone()).map_err(|e| {
-        FaceError::Core(Error::InvalidParameter {
-            name: "config".into(),
-            reason: e.to_string(),
-        })
-    })?;
-    let kept = serde_json::to_value(&config).map_err(|e| FaceError::Arrow {
-        field: "config".into(),
-        reason: e.to_string(),
-    })?;
-    if let Some(key) = unknown_key(&given, &kept, "") {
-        let known: Vec<&str> = kept
-            .as_object()
-            .map(|o| o.keys().map(String::as_str).collect())
-            .unwrap_or_default();
-        return Err(FaceError::Core(Error::InvalidParameter {
-            reason: format!(
-                "DetectConfig has no setting `{key}`; its settings are: {}",
-                known.join(", ")
-            ),
-            name: key,
-        }));
-    }
-    Ok(config)
+    enms_core::options::from_json_value(&given, "config", &[]).map_err(FaceError::Core)
 }
 
 fn time_range(r: &(TimeArg, TimeArg), name: &str) -> FaceResult<TimeRange> {

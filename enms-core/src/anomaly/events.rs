@@ -33,6 +33,7 @@ pub enum Severity {
 
 /// A sigma rule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct SigmaRule {
     /// Residuals before a point that set its limits (a rolling window).
     pub window: usize,

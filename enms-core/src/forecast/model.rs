@@ -55,30 +55,6 @@ pub enum Forecaster {
     Arima(ArimaModel),
 }
 
-/// The first key of `given` (a JSON tree) that `kept` lacks, as a dotted path.
-fn unknown_key(given: &serde_json::Value, kept: &serde_json::Value, path: &str) -> Option<String> {
-    use serde_json::Value;
-    match (given, kept) {
-        (Value::Object(g), Value::Object(k)) => g.iter().find_map(|(key, v)| {
-            let p = if path.is_empty() {
-                key.clone()
-            } else {
-                format!("{path}.{key}")
-            };
-            match k.get(key) {
-                None => Some(p),
-                Some(kv) => unknown_key(v, kv, &p),
-            }
-        }),
-        (Value::Array(g), Value::Array(k)) => g
-            .iter()
-            .zip(k)
-            .enumerate()
-            .find_map(|(i, (a, b))| unknown_key(a, b, &format!("{path}[{i}]"))),
-        _ => None,
-    }
-}
-
 impl ForecastSpec {
     /// The spec from its JSON form (`{"model": "seasonal", "daily_order": 8, ...}`), with the
     /// core's defaults for the options left out. Every face parses a user's spec here, so all of
@@ -87,45 +63,12 @@ impl ForecastSpec {
     /// naming the option by its dotted path, e.g. `calendar.timezone`, and listing the model's
     /// options).
     pub fn from_json_value(given: &serde_json::Value) -> Result<ForecastSpec> {
-        let invalid = |name: &str, reason: String| crate::Error::InvalidParameter {
-            name: name.to_string(),
-            reason,
-        };
-        let spec: ForecastSpec =
-            serde_json::from_value(given.clone()).map_err(|e| invalid("model", e.to_string()))?;
-        let kept = serde_json::to_value(&spec).map_err(|e| invalid("model", e.to_string()))?;
-        if let Some(key) = unknown_key(given, &kept, "") {
-            let model = given.get("model").and_then(|m| m.as_str()).unwrap_or("?");
-            let known: Vec<&str> = kept
-                .as_object()
-                .map(|o| {
-                    o.keys()
-                        .map(String::as_str)
-                        .filter(|k| *k != "model")
-                        .collect()
-                })
-                .unwrap_or_default();
-            let known = if known.is_empty() {
-                "none".to_string()
-            } else {
-                known.join(", ")
-            };
-            return Err(invalid(
-                &key,
-                format!("model `{model}` has no option `{key}`; its options are: {known}"),
-            ));
-        }
-        Ok(spec)
+        crate::options::from_json_value(given, "model", &["model"])
     }
 
     /// [`ForecastSpec::from_json_value`] from JSON text.
     pub fn from_json(text: &str) -> Result<ForecastSpec> {
-        let v: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| crate::Error::InvalidParameter {
-                name: "model".to_string(),
-                reason: format!("not JSON: {e}"),
-            })?;
-        ForecastSpec::from_json_value(&v)
+        crate::options::from_json(text, "model", &["model"])
     }
 }
 
