@@ -12,80 +12,27 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::collections::BTreeMap;
+// The steel plant's hourly series and days off, shared with enms-core's tests.
+#[path = "../../enms-core/tests/common/mod.rs"]
+mod common;
+
 use std::path::PathBuf;
 
 use enms_core::forecast::{backtest, fit_forecaster, BacktestOptions, ForecastSpec};
-use enms_core::time::parse_rfc3339;
 use serde_json::{json, Value};
 
-/// Days off of the steel plant in 2018 (as in `benches/forecast_side_by_side.py`).
-const HOLIDAYS: [&str; 23] = [
-    "2018-01-01",
-    "2018-02-15",
-    "2018-02-16",
-    "2018-02-17",
-    "2018-03-01",
-    "2018-05-01",
-    "2018-05-05",
-    "2018-05-07",
-    "2018-05-22",
-    "2018-06-06",
-    "2018-06-13",
-    "2018-08-01",
-    "2018-08-02",
-    "2018-08-03",
-    "2018-08-15",
-    "2018-09-23",
-    "2018-09-24",
-    "2018-09-25",
-    "2018-09-26",
-    "2018-10-03",
-    "2018-10-09",
-    "2018-12-25",
-    "2018-12-31",
-];
 const HORIZON: usize = 168;
-
-fn steel_hourly() -> (Vec<i64>, Vec<f64>) {
-    let path =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/steel_industry_2018.csv");
-    let text = std::fs::read_to_string(&path).unwrap();
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let col = |n: &str| header.iter().position(|h| *h == n).unwrap();
-    let (c_date, c_kwh, c_nsm) = (col("date"), col("Usage_kWh"), col("NSM"));
-    let mut hours: BTreeMap<i64, f64> = BTreeMap::new();
-    let hour_us = 3_600_000_000i64;
-    for line in lines.filter(|l| !l.trim().is_empty()) {
-        let f: Vec<&str> = line.split(',').collect();
-        // dd/mm/yyyy HH:MM, local (UTC+9 all year: Korea has no daylight saving time).
-        let (d, t) = f[c_date].split_once(' ').unwrap();
-        let dmy: Vec<&str> = d.split('/').collect();
-        let rfc = format!("{}-{}-{}T{}:00+09:00", dmy[2], dmy[1], dmy[0], t);
-        let mut end = parse_rfc3339(&rfc).unwrap();
-        if f[c_nsm].trim() == "0" {
-            end += 24 * hour_us;
-        }
-        let start = end - 15 * 60_000_000;
-        // Local hours and UTC hours coincide (a whole-hour offset).
-        let hour = start.div_euclid(hour_us) * hour_us;
-        *hours.entry(hour).or_insert(0.0) += f[c_kwh].parse::<f64>().unwrap();
-    }
-    hours.into_iter().unzip()
-}
 
 fn spec() -> ForecastSpec {
     serde_json::from_value(json!({
         "model": "seasonal",
-        "calendar": {"time_zone": "Asia/Seoul", "holidays": HOLIDAYS},
+        "calendar": {"time_zone": "Asia/Seoul", "holidays": common::STEEL_DAYS_OFF},
     }))
     .unwrap()
 }
 
 fn compute() -> Value {
-    let (ts, y) = steel_hourly();
+    let (ts, y) = common::steel_hourly();
     assert_eq!(ts.len(), 8760);
     let n = ts.len() - HORIZON;
     let spec = spec();
@@ -105,7 +52,7 @@ fn compute() -> Value {
         .collect();
     json!({
         "source": "enms-py/tests/forecast_steel.rs (enms-core fit_forecaster, forecast, backtest)",
-        "holidays": HOLIDAYS,
+        "holidays": common::STEEL_DAYS_OFF,
         "train_len": n,
         "horizon": HORIZON,
         "description": model.describe(),
