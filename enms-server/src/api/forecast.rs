@@ -78,29 +78,39 @@ const BACKTEST_FIELDS: [&str; 13] = [
     "min_coverage",
 ];
 
-/// `POST /api/v1/forecast`: what to forecast.
+/// The fields every forecast request shares: what to forecast and from which history.
 #[derive(Debug, Clone, serde::Deserialize, ToSchema)]
-pub struct ForecastRequest {
+pub struct TargetFields {
     /// Machine whose energy is forecast (or `factory_id`).
     pub machine_id: Option<String>,
     /// Factory whose total energy is forecast (or `machine_id`).
     pub factory_id: Option<String>,
-    /// Start of the history (inclusive), RFC 3339; default: a year before `end` (or the first
-    /// whole bucket of readings).
+    /// Start of the history (inclusive), RFC 3339; default: a year before `end`, never before
+    /// the first whole bucket of readings.
     pub start: Option<String>,
     /// End of the history (exclusive), RFC 3339; default: the start of the bucket of the last
-    /// reading (the last whole bucket). The forecast starts here.
+    /// reading (the last whole bucket). A forecast starts here.
     pub end: Option<String>,
     /// Fixed bucket width of the series (`15m`, `1h`, ...); default `1h`.
     pub bucket: Option<String>,
-    /// Number of buckets to forecast.
-    pub horizon: u32,
     /// The model, as enms-core's `ForecastSpec` JSON; default `{"model": "auto"}`.
     #[schema(value_type = Option<Object>)]
     pub model: Option<Value>,
     /// Regressors from the factory's environment: `outdoor_temp_c`, `indoor_temp_c`,
-    /// `humidity_pct`, `pressure_hpa`.
+    /// `humidity_pct`, `pressure_hpa` (time-weighted means per bucket).
     pub regressors: Option<Vec<String>>,
+    /// Smallest covered share of a bucket still used (0..1); default 0.9.
+    pub min_coverage: Option<f64>,
+}
+
+/// `POST /api/v1/forecast`: what to forecast.
+#[derive(Debug, Clone, serde::Deserialize, ToSchema)]
+pub struct ForecastRequest {
+    /// Target and history.
+    #[serde(flatten)]
+    pub target: TargetFields,
+    /// Number of buckets to forecast.
+    pub horizon: u32,
     /// Future values of each regressor, `horizon` numbers each.
     #[schema(value_type = Option<Object>)]
     pub future: Option<Value>,
@@ -108,8 +118,6 @@ pub struct ForecastRequest {
     pub levels: Option<Vec<f64>>,
     /// Demand threshold in kWh per bucket for the hours at risk of each day's peak.
     pub threshold: Option<f64>,
-    /// Smallest covered share of a bucket still used (0..1); default 0.9.
-    pub min_coverage: Option<f64>,
 }
 
 const MONITOR_FIELDS: [&str; 15] = [
@@ -130,26 +138,15 @@ const MONITOR_FIELDS: [&str; 15] = [
     "levels",
 ];
 
-/// `POST /api/v1/forecast/monitor`: which deployed model to check.
+/// `POST /api/v1/forecast/monitor`: which deployed model to check. `end` (in the target
+/// fields) is required: when the model was deployed.
 #[derive(Debug, Clone, serde::Deserialize, ToSchema)]
 pub struct MonitorRequest {
-    /// Machine whose energy the model forecasts (or `factory_id`).
-    pub machine_id: Option<String>,
-    /// Factory whose total energy the model forecasts (or `machine_id`).
-    pub factory_id: Option<String>,
-    /// Start of the training history, RFC 3339 (default: up to a year before `end`).
-    pub start: Option<String>,
-    /// End of the training history: when the model was deployed, RFC 3339.
-    pub end: String,
+    /// Target and training history (up to `end`).
+    #[serde(flatten)]
+    pub target: TargetFields,
     /// End of the monitored period, RFC 3339; default: the last whole bucket of readings.
     pub until: Option<String>,
-    /// Fixed bucket width; default `1h`.
-    pub bucket: Option<String>,
-    /// The model (`ForecastSpec` JSON); default `{"model": "auto"}`.
-    #[schema(value_type = Option<Object>)]
-    pub model: Option<Value>,
-    /// Regressors from the factory's environment (their actual values in the monitored period).
-    pub regressors: Option<Vec<String>>,
     /// Buckets per monitoring window; default the core's (24).
     pub window: Option<u32>,
     /// Largest tolerated MAE ratio to the reference; default the core's.
@@ -160,8 +157,6 @@ pub struct MonitorRequest {
     pub patience: Option<u32>,
     /// Backtest windows (of `window` buckets) before `end` that give the reference MAE; default 4.
     pub reference_windows: Option<u32>,
-    /// Smallest covered share of a bucket still used (0..1); default 0.9.
-    pub min_coverage: Option<f64>,
 }
 
 /// One monitoring window.
@@ -203,23 +198,11 @@ pub struct MonitorDto {
 /// `POST /api/v1/forecast/backtest`: what to backtest.
 #[derive(Debug, Clone, serde::Deserialize, ToSchema)]
 pub struct BacktestRequest {
-    /// Machine whose energy is forecast (or `factory_id`).
-    pub machine_id: Option<String>,
-    /// Factory whose total energy is forecast (or `machine_id`).
-    pub factory_id: Option<String>,
-    /// Start of the history, RFC 3339 (default as for a forecast).
-    pub start: Option<String>,
-    /// End of the history, RFC 3339 (default as for a forecast).
-    pub end: Option<String>,
-    /// Fixed bucket width; default `1h`.
-    pub bucket: Option<String>,
+    /// Target and history (regressors take their actual values in the windows).
+    #[serde(flatten)]
+    pub target: TargetFields,
     /// Buckets forecast from each origin.
     pub horizon: u32,
-    /// The model (`ForecastSpec` JSON); default `{"model": "auto"}`.
-    #[schema(value_type = Option<Object>)]
-    pub model: Option<Value>,
-    /// Regressors from the factory's environment (their actual values are used in the windows).
-    pub regressors: Option<Vec<String>>,
     /// Number of windows; default the core's.
     pub windows: Option<u32>,
     /// Buckets between origins; default the horizon.
@@ -228,8 +211,6 @@ pub struct BacktestRequest {
     pub levels: Option<Vec<f64>>,
     /// MASE's season length in buckets; default one day.
     pub season_length: Option<u32>,
-    /// Smallest covered share of a bucket still used (0..1); default 0.9.
-    pub min_coverage: Option<f64>,
 }
 
 /// A prediction interval.

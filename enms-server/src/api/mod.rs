@@ -259,6 +259,7 @@ async fn fallback(req: Request) -> ApiError {
         anomalies::DetectedEventDto,
         anomalies::DetectionDto,
         anomalies::TransitionRequest,
+        forecast::TargetFields,
         forecast::ForecastRequest,
         forecast::BacktestRequest,
         forecast::IntervalDto,
