@@ -254,9 +254,9 @@ impl Design {
         let daily = 2 * self.daily_order;
         let profiles = self.profiles.len();
         let seasonal = if self.day_type_profiles {
-            (profiles - 1) + profiles * daily
+            profiles.saturating_sub(1) + profiles * daily
         } else {
-            (profiles - 1) + daily
+            profiles.saturating_sub(1) + daily
         };
         2 + self.changepoints.len()
             + seasonal
@@ -816,7 +816,13 @@ impl SeasonalModel {
             .zip(&cum_psi2)
             .map(|(c, w)| {
                 let cell = c.day_type.index() * 24 + c.hour.min(23);
-                (self.cell_var[cell] * w).sqrt()
+                // a model loaded from elsewhere may lack cells: the overall variance then
+                let var = self
+                    .cell_var
+                    .get(cell)
+                    .copied()
+                    .unwrap_or(self.innovation_rmse * self.innovation_rmse);
+                (var * w).sqrt()
             })
             .collect();
         let intervals = levels
