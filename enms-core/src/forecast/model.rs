@@ -4,7 +4,8 @@
 //! [`Forecaster`], which forecasts any horizon. With [`ForecastSpec::Auto`] the horizon decides:
 //! up to [`SHORT_HORIZON_US`] ahead (the next hours) the automatic ARIMA, which follows the last
 //! observations closely; beyond it (next day, next week) the seasonal regression, whose shift
-//! and calendar structure carries over whole days.
+//! and calendar structure carries over whole days. ARIMA needs a series without gaps: a series
+//! with gaps (NaN) gets the seasonal regression at every horizon.
 
 use serde::{Deserialize, Serialize};
 
@@ -80,10 +81,10 @@ enum Resolved {
 }
 
 impl ForecastSpec {
-    fn resolve(&self, step_us: i64, horizon: usize) -> Resolved {
+    fn resolve(&self, step_us: i64, horizon: usize, has_gaps: bool) -> Resolved {
         match self {
             ForecastSpec::Auto { calendar } => {
-                if (horizon as i64).saturating_mul(step_us) <= SHORT_HORIZON_US {
+                if !has_gaps && (horizon as i64).saturating_mul(step_us) <= SHORT_HORIZON_US {
                     Resolved::AutoArima(AutoArimaOptions {
                         season_length: default_season_length(step_us),
                         ..Default::default()
@@ -111,7 +112,8 @@ pub fn fit_forecaster(
     horizon: usize,
 ) -> Result<Forecaster> {
     let step = super::regular_step("timestamps", ts)?;
-    match spec.resolve(step, horizon) {
+    let has_gaps = y.iter().any(|v| v.is_nan());
+    match spec.resolve(step, horizon, has_gaps) {
         Resolved::Seasonal(o) => Ok(Forecaster::Seasonal(SeasonalModel::fit(
             ts, y, regressors, &o,
         )?)),
@@ -184,5 +186,14 @@ mod tests {
         assert_eq!(e.field(), Some("model"), "{e}");
         assert!(ForecastSpec::from_json("{").is_err());
         assert!(ForecastSpec::from_json(r#"{"model":"auto_arima","season_length":24}"#).is_ok());
+    }
+
+    #[test]
+    fn auto_picks_by_horizon_and_gaps() {
+        let h = crate::time::MICROS_PER_HOUR;
+        let spec = ForecastSpec::default();
+        assert!(matches!(spec.resolve(h, 6, false), Resolved::AutoArima(_)));
+        assert!(matches!(spec.resolve(h, 7, false), Resolved::Seasonal(_)));
+        assert!(matches!(spec.resolve(h, 1, true), Resolved::Seasonal(_)));
     }
 }
