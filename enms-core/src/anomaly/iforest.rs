@@ -434,7 +434,21 @@ impl IsolationForest {
             });
         }
         let n = check_columns(columns)?;
-        Ok((columns.iter().map(|(_, c)| *c).collect(), n))
+        // Columns that carry the fitted names are matched by name, in any order (a dict or a
+        // frame with its columns reordered); otherwise (e.g. positional names for an array) they
+        // are read by position, as scikit-learn does for input without feature names.
+        let by_name: Option<Vec<&'a [f64]>> = self
+            .feature_names
+            .iter()
+            .map(|f| {
+                columns
+                    .iter()
+                    .find(|(g, _)| *g == f.as_str())
+                    .map(|(_, c)| *c)
+            })
+            .collect();
+        let cols = by_name.unwrap_or_else(|| columns.iter().map(|(_, c)| *c).collect());
+        Ok((cols, n))
     }
 
     /// `score_samples`: `-2^(-E[h]/c(max_samples))`, lower is more abnormal.
@@ -512,5 +526,31 @@ mod tests {
         assert_eq!(roc_auc(&[false, true], &[0.1, 0.9]), Some(1.0));
         assert_eq!(roc_auc(&[false, true, true], &[0.5, 0.5, 0.9]), Some(0.75));
         assert_eq!(roc_auc(&[true, true], &[0.5, 0.9]), None);
+    }
+
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn columns_match_by_name_in_any_order() {
+        let a: Vec<f64> = (0..300).map(|i| (i % 17) as f64).collect();
+        let b: Vec<f64> = (0..300).map(|i| ((i * 7) % 29) as f64 * 10.0).collect();
+        let forest =
+            IsolationForest::fit(&[("a", &a), ("b", &b)], &IsolationForestParams::default())
+                .unwrap();
+        let ordered = forest.score_samples(&[("a", &a), ("b", &b)]).unwrap();
+        // the same columns, swapped, by name: the same scores
+        assert_eq!(
+            forest.score_samples(&[("b", &b), ("a", &a)]).unwrap(),
+            ordered
+        );
+        // other names: by position
+        assert_eq!(
+            forest.score_samples(&[("x0", &a), ("x1", &b)]).unwrap(),
+            ordered
+        );
+        assert_ne!(
+            forest.score_samples(&[("x0", &b), ("x1", &a)]).unwrap(),
+            ordered
+        );
+        assert!(forest.score_samples(&[("a", &a)]).is_err());
     }
 }
