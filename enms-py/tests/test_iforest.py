@@ -102,6 +102,9 @@ def test_inputs_numpy_polars_pandas_and_names() -> None:
     np.testing.assert_array_equal(s, f.score_samples({"power_kw": X[:, 0], "temp_c": X[:, 1]}))
     # an array is read by position under the fitted names
     np.testing.assert_array_equal(s, f.score_samples(X))
+    # named columns in another order are matched by name
+    np.testing.assert_array_equal(s, f.score_samples(frame.select(["temp_c", "power_kw"])))
+    np.testing.assert_array_equal(s, f.score_samples({"temp_c": X[:, 1], "power_kw": X[:, 0]}))
     # the same forest from a numpy array scores the same
     np.testing.assert_array_equal(s, enms.IsolationForest(random_state=1).fit(X).score_samples(X))
 
