@@ -111,6 +111,7 @@ pub fn fit_forecaster(
     spec: &ForecastSpec,
     horizon: usize,
 ) -> Result<Forecaster> {
+    super::check_horizon(horizon)?;
     let step = super::regular_step("timestamps", ts)?;
     let has_gaps = y.iter().any(|v| v.is_nan());
     match spec.resolve(step, horizon, has_gaps) {
@@ -195,5 +196,8 @@ mod tests {
         assert!(matches!(spec.resolve(h, 6, false), Resolved::AutoArima(_)));
         assert!(matches!(spec.resolve(h, 7, false), Resolved::Seasonal(_)));
         assert!(matches!(spec.resolve(h, 1, true), Resolved::Seasonal(_)));
+        let ts: Vec<Timestamp> = (0..48).map(|i| i * h).collect();
+        let err = fit_forecaster(&ts, &[1.0; 48], &[], &spec, 0).unwrap_err();
+        assert_eq!(err.field(), Some("horizon"), "{err}");
     }
 }
