@@ -45,17 +45,23 @@ pub fn write_raw(dir: &std::path::Path, ts: &[Timestamp], p: &[f64]) -> std::io:
 
 /// Reads the raw files written by [`write_raw`] (or by numpy's `tofile`).
 pub fn read_raw(dir: &std::path::Path) -> std::io::Result<(Vec<Timestamp>, Vec<f64>)> {
-    let ts = std::fs::read(dir.join("ts_us.i64"))?;
-    let p = std::fs::read(dir.join("power_kw.f64"))?;
-    let ts = ts
-        .chunks_exact(8)
-        .map(|c| i64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
-        .collect();
-    let p = p
+    Ok((read_i64(dir, "ts_us")?, read_f64(dir, "power_kw")?))
+}
+
+/// Reads `DIR/NAME.f64`: little-endian f64 values (numpy's `tofile` of a float64 array).
+pub fn read_f64(dir: &std::path::Path, name: &str) -> std::io::Result<Vec<f64>> {
+    Ok(std::fs::read(dir.join(format!("{name}.f64")))?
         .chunks_exact(8)
         .map(|c| f64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
-        .collect();
-    Ok((ts, p))
+        .collect())
+}
+
+/// Reads `DIR/NAME.i64`: little-endian i64 values (e.g. timestamps in microseconds).
+pub fn read_i64(dir: &std::path::Path, name: &str) -> std::io::Result<Vec<i64>> {
+    Ok(std::fs::read(dir.join(format!("{name}.i64")))?
+        .chunks_exact(8)
+        .map(|c| i64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
+        .collect())
 }
 
 /// A regression data set of `n` rows: energy on five drivers (production, degree-days, hours,

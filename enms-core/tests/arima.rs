@@ -13,6 +13,8 @@
 // Test helpers unwrap: a failure is a test failure.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use enms_core::forecast::arima::{
     auto_arima, auto_arima_trace, ArimaModel, ArimaOrder, ArimaSpec, AutoArimaOptions, Constant,
 };
@@ -21,14 +23,6 @@ use serde_json::Value;
 
 fn fixture() -> Value {
     serde_json::from_str(include_str!("fixtures/arima_statsforecast.json")).unwrap()
-}
-
-fn floats(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
 }
 
 struct Series {
@@ -46,14 +40,14 @@ fn series(fx: &Value) -> Vec<Series> {
         .unwrap()
         .iter()
         .map(|s| {
-            let y = floats(&s["y"]);
+            let y = common::floats(&s["y"]);
             let t0 = s["t0"].as_i64().unwrap();
             let step = s["step"].as_i64().unwrap();
             let xreg = s.get("xreg").map(|x| {
                 (
                     s["xreg_name"].as_str().unwrap().to_string(),
-                    floats(x),
-                    floats(&s["future_xreg"]),
+                    common::floats(x),
+                    common::floats(&s["future_xreg"]),
                 )
             });
             Series {
@@ -90,8 +84,8 @@ fn fixed_orders_match_statsforecast() {
     for case in fx["fixed"].as_array().unwrap() {
         let name = case["series"].as_str().unwrap();
         let ser = all.iter().find(|s| s.name == name).unwrap();
-        let ord = floats(&case["order"]);
-        let seas = floats(&case["seasonal"]);
+        let ord = common::floats(&case["order"]);
+        let seas = common::floats(&case["seasonal"]);
         let s = case["s"].as_u64().unwrap() as usize;
         let mut order = ArimaOrder::new(ord[0] as usize, ord[1] as usize, ord[2] as usize);
         if s > 1 {
@@ -133,9 +127,9 @@ fn fixed_orders_match_statsforecast() {
             None => vec![],
         };
         let f = m.forecast(24, &fut, &[0.95]).unwrap();
-        let mean_sf = floats(&case["mean"]);
-        let up_sf = floats(&case["upper95"]);
-        let lo_sf = floats(&case["lower95"]);
+        let mean_sf = common::floats(&case["mean"]);
+        let up_sf = common::floats(&case["upper95"]);
+        let lo_sf = common::floats(&case["lower95"]);
         let mut fc_rel = 0.0f64;
         let iv = f.interval(0.95).unwrap();
         for h in 0..24 {

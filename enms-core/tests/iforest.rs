@@ -16,14 +16,6 @@ fn fixture() -> Value {
     serde_json::from_str(include_str!("fixtures/iforest_sklearn.json")).unwrap()
 }
 
-fn floats(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
-}
-
 /// Mean AUC over seeds 0..10, as the reference script does it.
 fn mean_auc(columns: &[(&str, &[f64])], labels: &[bool], n_estimators: usize) -> (f64, f64) {
     let (mut sum, mut share) = (0.0, 0.0);
@@ -50,8 +42,11 @@ fn mean_auc(columns: &[(&str, &[f64])], labels: &[bool], n_estimators: usize) ->
 #[test]
 fn synthetic_auc_equals_scikit_learn() {
     let fx = &fixture()["synthetic"];
-    let (x0, x1) = (floats(&fx["x0"]), floats(&fx["x1"]));
-    let labels: Vec<bool> = floats(&fx["label"]).iter().map(|l| *l > 0.5).collect();
+    let (x0, x1) = (common::floats(&fx["x0"]), common::floats(&fx["x1"]));
+    let labels: Vec<bool> = common::floats(&fx["label"])
+        .iter()
+        .map(|l| *l > 0.5)
+        .collect();
     let cols = [("x0", x0.as_slice()), ("x1", x1.as_slice())];
     let (auc, share) = mean_auc(&cols, &labels, 100);
     let theirs = fx["auc_mean"].as_f64().unwrap();

@@ -17,11 +17,7 @@ fn main() {
     let dir = std::path::Path::new(dir);
     let repeats: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(20);
     let read = |name: &str| -> Vec<f64> {
-        std::fs::read(dir.join(format!("{name}.f64")))
-            .unwrap_or_else(|e| panic!("{name}: {e}"))
-            .chunks_exact(8)
-            .map(|c| f64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
-            .collect()
+        enms_benches::read_f64(dir, name).unwrap_or_else(|e| panic!("{name}: {e}"))
     };
     let (temp, energy) = (read("temp_c"), read("energy"));
     let mut best = f64::INFINITY;

@@ -14,14 +14,6 @@ use std::time::Instant;
 
 use enms_core::forecast::{backtest, fit_forecaster, BacktestOptions, ForecastSpec};
 
-fn read_f64(path: &std::path::Path) -> Vec<f64> {
-    std::fs::read(path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .chunks_exact(8)
-        .map(|c| f64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
-        .collect()
-}
-
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.len() < 3 {
@@ -41,12 +33,8 @@ fn main() {
     };
     let spec: ForecastSpec =
         serde_json::from_str(&spec_json).unwrap_or_else(|e| panic!("spec {spec_json}: {e}"));
-    let ts: Vec<i64> = std::fs::read(dir.join("ts_us.i64"))
-        .unwrap_or_else(|e| panic!("ts_us.i64: {e}"))
-        .chunks_exact(8)
-        .map(|c| i64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
-        .collect();
-    let y = read_f64(&dir.join("y.f64"));
+    let ts = enms_benches::read_i64(dir, "ts_us").unwrap_or_else(|e| panic!("ts_us.i64: {e}"));
+    let y = enms_benches::read_f64(dir, "y").unwrap_or_else(|e| panic!("y.f64: {e}"));
     let mut regs: Vec<(String, Vec<f64>)> = Vec::new();
     for entry in std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("{e}"))
@@ -57,7 +45,9 @@ fn main() {
             .strip_prefix("reg_")
             .and_then(|n| n.strip_suffix(".f64"))
         {
-            regs.push((n.to_string(), read_f64(&entry.path())));
+            let values = enms_benches::read_f64(dir, &format!("reg_{n}"))
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            regs.push((n.to_string(), values));
         }
     }
     regs.sort_by(|a, b| a.0.cmp(&b.0));

@@ -31,11 +31,7 @@ fn main() {
         return;
     }
     let read = |name: &str| -> Vec<f64> {
-        std::fs::read(dir.join(format!("{name}.f64")))
-            .unwrap_or_else(|e| panic!("{name}: {e}"))
-            .chunks_exact(8)
-            .map(|c| f64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
-            .collect()
+        enms_benches::read_f64(dir, name).unwrap_or_else(|e| panic!("{name}: {e}"))
     };
     let x: Vec<Vec<f64>> = (0..4).map(|k| read(&format!("x{k}"))).collect();
     let names = ["x0", "x1", "x2", "x3"];

@@ -128,3 +128,12 @@ pub fn steel_hourly() -> (Vec<Timestamp>, Vec<f64>) {
     }
     (ts, y)
 }
+
+/// The numbers of a JSON array (a reference fixture's column).
+pub fn floats(v: &serde_json::Value) -> Vec<f64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
+}
