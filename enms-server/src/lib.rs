@@ -2,13 +2,14 @@
 //!
 //! Modules: [`config`] (TOML file and `ENMS_*` variables), [`store`] (the [`store::Store`] trait
 //! and its embedded SQLite backend), [`api`] (the REST API under `/api/v1` and its OpenAPI
-//! document), [`server`] (logging, serving, graceful shutdown).
+//! document), [`portal`] (the web portal at `/`), [`server`] (logging, serving, graceful shutdown).
 //!
 //! Every error a client sees is an [`ApiError`]: bad input is the client's fault (400) and the
 //! body names the field, so a client can point at it.
 
 pub mod api;
 pub mod config;
+pub mod portal;
 pub mod server;
 pub mod store;
 

@@ -149,7 +149,7 @@ pub struct TrainRequest {
     pub confidence: Option<f64>,
 }
 
-const TRAIN_FIELDS: [&str; 14] = [
+pub(crate) const TRAIN_FIELDS: [&str; 14] = [
     "machine_id",
     "start",
     "end",
@@ -653,71 +653,16 @@ pub async fn train(
     body: Bytes,
 ) -> Result<(axum::http::StatusCode, Json<BaselineDto>), ApiError> {
     let b = Body::parse(&body, &TRAIN_FIELDS)?;
-    let machine_id: String = b.require("machine_id")?;
-    let start: String = b.require("start")?;
-    let end: String = b.require("end")?;
-    let range = parse_range(&start, &end)?;
-    let period: String = b
-        .get("period")?
-        .unwrap_or_else(|| DEFAULT_PERIOD.to_string());
-    let bucketing = Bucketing::parse(&period).map_err(|e| ApiError::param(&e, "period"))?;
-    let timezone: Option<String> = b.get("timezone")?;
-    let names: Vec<String> = b.require("drivers")?;
-    let params = DriverParams {
-        hdd_base_c: b.get("hdd_base_c")?,
-        cdd_base_c: b.get("cdd_base_c")?,
-        shift_start_h: b.get("shift_start_h")?,
-        shift_hours: b.get("shift_hours")?,
-    };
-    let drivers = names
-        .iter()
-        .map(|n| driver_for(n, params))
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut options = BaselineOptions::default();
-    if let Some(gates) = b.get::<Vec<String>>("gates")? {
-        options.gates = gates
-            .iter()
-            .map(|g| Gates::named(g))
-            .collect::<Result<_, _>>()
-            .map_err(|e| ApiError::param(&e, "gates"))?;
-    }
-    if let Some(c) = b.get::<f64>("confidence")? {
-        options.ols.confidence = c;
-    }
-    let min_coverage: Option<f64> = b.get("min_coverage")?;
-    let max_gap_s: Option<f64> = b.get("max_gap_s")?;
-    let max_gap_us = match max_gap_s {
-        Some(g) => {
-            enms_core::rollup::RollupOptions::default()
-                .with_max_gap_s(g)
-                .map_err(|e| ApiError::param(&e, "max_gap_s"))?
-                .max_gap_us
-        }
-        None => s.rollup.max_gap_us,
-    };
+    let training = Training::parse(&b, &s)?;
     let store = s.store.clone();
     let dto = blocking(move || {
-        let machine = find_machine(store.as_ref(), &machine_id)?;
-        let tz = match timezone {
-            Some(tz) => tz,
-            None => find_factory(store.as_ref(), &machine.factory_id)?.timezone,
-        };
-        let bucketing = bucketing
-            .with_timezone(&tz)
-            .map_err(|e| ApiError::param(&e, "timezone"))?;
-        let mut spec = TableSpec::new(bucketing, drivers);
-        spec.max_gap_us = max_gap_us;
-        if let Some(c) = min_coverage {
-            spec.min_coverage = c;
-        }
-        spec.validate().map_err(core)?;
-        let table = table_for(store.as_ref(), &machine_id, &spec, range)?;
-        let model = table.fit(&options).map_err(core)?;
+        let (spec, table) = training.table(store.as_ref())?;
+        let model = table.fit(&training.options).map_err(core)?;
         let mut rec = BaselineRecord {
             id: 0,
-            machine_id: machine_id.clone(),
+            machine_id: training.machine_id.clone(),
             created_at: now_us(),
-            range,
+            range: training.range,
             passed: model.passed(),
             spec_json: to_json(&spec)?,
             model_json: to_json(&model)?,
@@ -728,6 +673,102 @@ pub async fn train(
     })
     .await?;
     Ok((axum::http::StatusCode::CREATED, Json(dto)))
+}
+
+/// The fields of a training request, parsed and checked (the fields of [`TrainRequest`]).
+pub(crate) struct Training {
+    /// Machine whose energy is modelled.
+    pub(crate) machine_id: String,
+    /// Training period.
+    pub(crate) range: TimeRange,
+    bucketing: Bucketing,
+    timezone: Option<String>,
+    drivers: Vec<PeriodDriver>,
+    /// Options of the fit (gates, confidence).
+    pub(crate) options: BaselineOptions,
+    min_coverage: Option<f64>,
+    max_gap_us: i64,
+}
+
+impl Training {
+    /// Reads the fields of [`TrainRequest`] from `b`, each bad value a 400 naming its field.
+    pub(crate) fn parse(b: &Body, s: &AppState) -> Result<Self, ApiError> {
+        let machine_id: String = b.require("machine_id")?;
+        let start: String = b.require("start")?;
+        let end: String = b.require("end")?;
+        let range = parse_range(&start, &end)?;
+        let period: String = b
+            .get("period")?
+            .unwrap_or_else(|| DEFAULT_PERIOD.to_string());
+        let bucketing = Bucketing::parse(&period).map_err(|e| ApiError::param(&e, "period"))?;
+        let timezone: Option<String> = b.get("timezone")?;
+        let names: Vec<String> = b.require("drivers")?;
+        let params = DriverParams {
+            hdd_base_c: b.get("hdd_base_c")?,
+            cdd_base_c: b.get("cdd_base_c")?,
+            shift_start_h: b.get("shift_start_h")?,
+            shift_hours: b.get("shift_hours")?,
+        };
+        let drivers = names
+            .iter()
+            .map(|n| driver_for(n, params))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut options = BaselineOptions::default();
+        if let Some(gates) = b.get::<Vec<String>>("gates")? {
+            options.gates = gates
+                .iter()
+                .map(|g| Gates::named(g))
+                .collect::<Result<_, _>>()
+                .map_err(|e| ApiError::param(&e, "gates"))?;
+        }
+        if let Some(c) = b.get::<f64>("confidence")? {
+            options.ols.confidence = c;
+        }
+        let min_coverage: Option<f64> = b.get("min_coverage")?;
+        let max_gap_s: Option<f64> = b.get("max_gap_s")?;
+        let max_gap_us = match max_gap_s {
+            Some(g) => {
+                enms_core::rollup::RollupOptions::default()
+                    .with_max_gap_s(g)
+                    .map_err(|e| ApiError::param(&e, "max_gap_s"))?
+                    .max_gap_us
+            }
+            None => s.rollup.max_gap_us,
+        };
+        Ok(Training {
+            machine_id,
+            range,
+            bucketing,
+            timezone,
+            drivers,
+            options,
+            min_coverage,
+            max_gap_us,
+        })
+    }
+
+    /// The table recipe (in the factory's time zone unless one was given) and the modelling
+    /// table built from the stored data.
+    pub(crate) fn table(&self, store: &dyn Store) -> Result<(TableSpec, ModellingTable), ApiError> {
+        let machine = find_machine(store, &self.machine_id)?;
+        let tz = match &self.timezone {
+            Some(tz) => tz.clone(),
+            None => find_factory(store, &machine.factory_id)?.timezone,
+        };
+        let bucketing = self
+            .bucketing
+            .clone()
+            .with_timezone(&tz)
+            .map_err(|e| ApiError::param(&e, "timezone"))?;
+        let mut spec = TableSpec::new(bucketing, self.drivers.clone());
+        spec.max_gap_us = self.max_gap_us;
+        if let Some(c) = self.min_coverage {
+            spec.min_coverage = c;
+        }
+        spec.validate().map_err(core)?;
+        let table = table_for(store, &self.machine_id, &spec, self.range)?;
+        Ok((spec, table))
+    }
 }
 
 pub(crate) fn to_json<T: Serialize>(v: &T) -> Result<String, ApiError> {

@@ -9,6 +9,7 @@ pub mod anomalies;
 pub mod baselines;
 pub mod dto;
 pub mod forecast;
+pub mod review;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -134,10 +135,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/machines/{machine_id}/rollup", get(rollup))
         .route("/api/v1/machines/{machine_id}/kpis", get(machine_kpis))
         .route("/api/v1/kpis", get(kpis))
+        .route("/api/v1/review", get(review::review))
         .route(
             "/api/v1/baselines",
             post(baselines::train).get(baselines::list),
         )
+        .route("/api/v1/baselines/candidates", post(review::candidates))
         .route("/api/v1/baselines/{id}", get(baselines::get))
         .route(
             "/api/v1/baselines/{id}/performance",
@@ -161,6 +164,7 @@ pub fn router(state: AppState) -> Router {
             post(forecast::backtest_history),
         )
         .route("/api/v1/forecast/monitor", post(forecast::monitor))
+        .merge(crate::portal::routes())
         .fallback(fallback)
         .layer(middleware::from_fn(log_request))
         .with_state(state)
@@ -207,6 +211,8 @@ async fn fallback(req: Request) -> ApiError {
         rollup,
         machine_kpis,
         kpis,
+        review::review,
+        review::candidates,
         baselines::train,
         baselines::list,
         baselines::get,
@@ -239,6 +245,12 @@ async fn fallback(req: Request) -> ApiError {
         CarrierKpisDto,
         FactoryKpisDto,
         KpiReportDto,
+        review::ReviewCarrierDto,
+        review::ReviewMachineDto,
+        review::ReviewDto,
+        review::CandidatesRequest,
+        review::CandidateDto,
+        review::CandidatesDto,
         baselines::TrainRequest,
         baselines::BaselineDto,
         baselines::DriverDto,

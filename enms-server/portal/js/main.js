@@ -1,0 +1,62 @@
+// The portal's entry: loads the site (factories, machines, the span of the data), then shows the
+// view named by the URL's hash (#/overview, #/machine?id=..., #/baselines, #/forecast,
+// #/anomalies).
+
+import { api } from "./api.js";
+import { clearError, el, showError, site } from "./ui.js";
+import * as overview from "./views/overview.js";
+import * as machine from "./views/machine.js";
+import * as baselines from "./views/baselines.js";
+import * as forecast from "./views/forecast.js";
+import * as anomalies from "./views/anomalies.js";
+
+const VIEWS = { overview, machine, baselines, forecast, anomalies };
+
+async function loadSite() {
+  const [health, factories, machines] = await Promise.all([api.health(), api.factories(), api.machines()]);
+  site.factories = factories;
+  site.machines = machines;
+  site.tz = factories[0]?.timezone ?? "UTC";
+  document.getElementById("status").textContent =
+    `enms-server ${health.version} (${health.backend}) · ${factories.length} factory, ${machines.length} machines · times in ${site.tz}`;
+  if (machines.length) {
+    // the span of the data: the whole-data rollup of the first machine in days
+    const r = await api.rollup(machines[0].id, { bucket: "1d" });
+    site.span = { start: r.start, end: r.end };
+  }
+}
+
+async function route() {
+  const [path, qs] = window.location.hash.replace(/^#\/?/, "").split("?");
+  const name = VIEWS[path] ? path : "overview";
+  for (const a of document.querySelectorAll("nav a")) {
+    if (a.getAttribute("href") === `#/${name}`) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
+  }
+  const root = document.getElementById("view");
+  const container = el("div", { class: "view", "data-view": name });
+  root.replaceChildren(container);
+  root.setAttribute("aria-busy", "true");
+  clearError();
+  try {
+    await VIEWS[name].render(container, new URLSearchParams(qs ?? ""));
+  } catch (e) {
+    showError(e);
+  } finally {
+    if (root.contains(container)) root.setAttribute("aria-busy", "false");
+  }
+}
+
+async function start() {
+  try {
+    await loadSite();
+  } catch (e) {
+    showError(e);
+    document.getElementById("view").setAttribute("aria-busy", "false");
+    return;
+  }
+  window.addEventListener("hashchange", route);
+  await route();
+}
+
+start();
