@@ -273,7 +273,175 @@ fn grow(
 /// Rows scored together: their values stay in the L1 cache while every tree walks them.
 const SCORE_BLOCK: usize = 512;
 /// Rows walked in lockstep through a tree, so their dependent loads overlap.
-const LANES: usize = 8;
+const LANES: usize = 16;
+/// Values of one group of `LANES` rows: column `j` of lane `l` at `j * LANES + l`. A node's
+/// column offset `j * LANES` fits a `u8`, so with this length the walk needs no bounds check.
+const GROUP: usize = 256 + LANES;
+/// Most columns the perfect-tree walk takes (`j * LANES` must fit a `u8`).
+const FLAT_MAX_COLUMNS: usize = 256 / LANES;
+/// Deepest tree laid out as a perfect binary tree (4096 nodes).
+const FLAT_MAX_DEPTH: usize = 12;
+
+/// How the trees are walked when scoring.
+///
+/// `Flat`: every tree as a perfect binary tree of depth `max_depth` (node `k`'s children at
+/// `2k + 1` and `2k + 2`, the leaves after the `2^depth - 1` inner nodes), a leaf above full
+/// depth padded by inner nodes that always go left to a copy of it. A walk is exactly `depth`
+/// steps of `k = 2k + 1 + (x > t)`: no child index to load, and, with the node count a
+/// compile-time power of two and the column offset a `u8` into a fixed-size group, no bounds
+/// checks either. Used up to `FLAT_MAX_DEPTH` (4096 rows per tree) and `FLAT_MAX_COLUMNS`;
+/// larger forests are walked through the trees' child indices.
+enum Walker<'a> {
+    Flat {
+        depth: usize,
+        /// `2^depth` per tree: the inner nodes' thresholds (and one unused, so that each tree's
+        /// share is a power of two).
+        thresholds: Vec<f64>,
+        /// Column offsets in a group (`column * LANES`), laid out as `thresholds`.
+        offsets: Vec<u8>,
+        /// `2^depth` leaf path lengths per tree.
+        leaves: Vec<f64>,
+    },
+    Pointer {
+        depth: usize,
+        trees: &'a [Tree],
+    },
+}
+
+impl<'a> Walker<'a> {
+    fn new(trees: &'a [Tree], depth: usize, columns: usize) -> Self {
+        if depth == 0 || depth > FLAT_MAX_DEPTH || columns > FLAT_MAX_COLUMNS {
+            return Walker::Pointer { depth, trees };
+        }
+        let width = 1usize << depth;
+        // an unused or padding node: no finite value is above it, so the walk goes left
+        let mut thresholds = vec![f64::MAX; width * trees.len()];
+        let mut offsets = vec![0u8; width * trees.len()];
+        let mut leaves = vec![0.0; width * trees.len()];
+        for (t, tree) in trees.iter().enumerate() {
+            let part = t * width..(t + 1) * width;
+            let (thresholds, offsets, leaves) = (
+                &mut thresholds[part.clone()],
+                &mut offsets[part.clone()],
+                &mut leaves[part],
+            );
+            // (node of the tree, position in the perfect layout, depth)
+            let mut stack = vec![(0usize, 0usize, 0usize)];
+            while let Some((k, pos, d)) = stack.pop() {
+                let node = tree.nodes[k];
+                if d == depth {
+                    leaves[pos + 1 - width] = tree.leaf_path[k];
+                } else if node.left as usize == k {
+                    // a leaf above full depth: the padding node goes left to a copy of it
+                    stack.push((k, 2 * pos + 1, d + 1));
+                } else {
+                    thresholds[pos] = node.threshold;
+                    offsets[pos] = (node.feature as usize * LANES) as u8;
+                    stack.push((node.left as usize, 2 * pos + 1, d + 1));
+                    stack.push((node.left as usize + 1, 2 * pos + 2, d + 1));
+                }
+            }
+        }
+        Walker::Flat {
+            depth,
+            thresholds,
+            offsets,
+            leaves,
+        }
+    }
+
+    /// Values per group in the block buffer.
+    fn stride(columns: usize) -> usize {
+        GROUP.max(columns * LANES)
+    }
+
+    /// Adds every tree's path length of the block's rows to `sum` (`buf`: groups of `LANES` rows,
+    /// `stride` values each, see [`GROUP`]).
+    fn walk_block(&self, buf: &[f64], stride: usize, sum: &mut [[f64; LANES]]) {
+        match self {
+            Walker::Flat {
+                depth,
+                thresholds: t,
+                offsets: o,
+                leaves: v,
+            } => {
+                let groups: Vec<&[f64; GROUP]> = buf
+                    .chunks_exact(stride)
+                    .filter_map(|g| g.get(..GROUP)?.try_into().ok())
+                    .collect();
+                match depth {
+                    1 => walk_flat::<2>(t, o, v, &groups, sum),
+                    2 => walk_flat::<4>(t, o, v, &groups, sum),
+                    3 => walk_flat::<8>(t, o, v, &groups, sum),
+                    4 => walk_flat::<16>(t, o, v, &groups, sum),
+                    5 => walk_flat::<32>(t, o, v, &groups, sum),
+                    6 => walk_flat::<64>(t, o, v, &groups, sum),
+                    7 => walk_flat::<128>(t, o, v, &groups, sum),
+                    8 => walk_flat::<256>(t, o, v, &groups, sum),
+                    9 => walk_flat::<512>(t, o, v, &groups, sum),
+                    10 => walk_flat::<1024>(t, o, v, &groups, sum),
+                    11 => walk_flat::<2048>(t, o, v, &groups, sum),
+                    _ => walk_flat::<4096>(t, o, v, &groups, sum),
+                }
+            }
+            Walker::Pointer { depth, trees } => {
+                for tree in trees.iter() {
+                    let nodes = &tree.nodes;
+                    for (group, sum) in buf.chunks_exact(stride).zip(sum.iter_mut()) {
+                        let mut idx = [0usize; LANES];
+                        for _ in 0..*depth {
+                            for (l, k) in idx.iter_mut().enumerate() {
+                                let nd = nodes[*k];
+                                let x = group[nd.feature as usize * LANES + l];
+                                *k = nd.left as usize + usize::from(x > nd.threshold);
+                            }
+                        }
+                        for (s, k) in sum.iter_mut().zip(idx) {
+                            *s += tree.leaf_path[k];
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The walk over perfect trees of `W = 2^depth` nodes each (see [`Walker`]).
+fn walk_flat<const W: usize>(
+    thresholds: &[f64],
+    offsets: &[u8],
+    leaves: &[f64],
+    groups: &[&[f64; GROUP]],
+    sum: &mut [[f64; LANES]],
+) {
+    let depth = W.trailing_zeros();
+    let trees = thresholds
+        .chunks_exact(W)
+        .zip(offsets.chunks_exact(W))
+        .zip(leaves.chunks_exact(W));
+    for ((t, o), v) in trees {
+        let (Ok(t), Ok(o), Ok(v)) = (
+            <&[f64; W]>::try_from(t),
+            <&[u8; W]>::try_from(o),
+            <&[f64; W]>::try_from(v),
+        ) else {
+            continue;
+        };
+        for (group, sum) in groups.iter().zip(sum.iter_mut()) {
+            let mut k = [0usize; LANES];
+            for _ in 0..depth {
+                for (l, k) in k.iter_mut().enumerate() {
+                    let i = *k & (W - 1);
+                    let x = group[o[i] as usize + l];
+                    *k = 2 * i + 1 + usize::from(x > t[i]);
+                }
+            }
+            for (s, k) in sum.iter_mut().zip(k) {
+                *s += v[(k + 1) & (W - 1)];
+            }
+        }
+    }
+}
 
 impl IsolationForest {
     /// Grows the forest on named columns (all of the same length, finite).
@@ -373,53 +541,44 @@ impl IsolationForest {
 
     fn score_columns(&self, cols: &[&[f64]], n: usize) -> Vec<f64> {
         let norm = average_path_length(self.max_samples);
+        let walker = Walker::new(&self.trees, self.max_depth, cols.len());
         let workers = threads(self.params.n_jobs, n / 4096 + 1);
         let mut out = vec![0.0; n];
         std::thread::scope(|s| {
             let chunk = n.div_ceil(workers).max(1);
             for (w, part) in out.chunks_mut(chunk).enumerate() {
-                s.spawn(move || self.score_range(cols, w * chunk, part, norm));
+                let walker = &walker;
+                s.spawn(move || self.score_range(walker, cols, w * chunk, part, norm));
             }
         });
         out
     }
 
     /// Scores rows `first..first + out.len()` into `out`.
-    fn score_range(&self, cols: &[&[f64]], first: usize, out: &mut [f64], norm: f64) {
-        let p = cols.len();
-        let mut buf = vec![0.0; SCORE_BLOCK * p];
-        let mut sum = vec![0.0; SCORE_BLOCK];
+    fn score_range(
+        &self,
+        walker: &Walker,
+        cols: &[&[f64]],
+        first: usize,
+        out: &mut [f64],
+        norm: f64,
+    ) {
+        let stride = Walker::stride(cols.len());
+        const GROUPS: usize = SCORE_BLOCK / LANES;
+        // rows past the end of the data stay zero and their sums are not read
+        let mut buf = vec![0.0; GROUPS * stride];
+        let mut sum = [[0.0; LANES]; GROUPS];
+        let trees = self.trees.len() as f64;
         for (b, part) in out.chunks_mut(SCORE_BLOCK).enumerate() {
             let start = first + b * SCORE_BLOCK;
-            let m = part.len();
-            // row-major copy of the block
             for (j, c) in cols.iter().enumerate() {
-                for (i, v) in c[start..start + m].iter().enumerate() {
-                    buf[i * p + j] = *v;
+                for (r, v) in c[start..start + part.len()].iter().enumerate() {
+                    buf[(r / LANES) * stride + j * LANES + r % LANES] = *v;
                 }
             }
-            sum[..m].iter_mut().for_each(|v| *v = 0.0);
-            for tree in &self.trees {
-                let nodes = &tree.nodes;
-                let mut i = 0;
-                while i < m {
-                    let lanes = LANES.min(m - i);
-                    let mut idx = [0usize; LANES];
-                    for _ in 0..self.max_depth {
-                        for (l, k) in idx.iter_mut().enumerate().take(lanes) {
-                            let nd = nodes[*k];
-                            let x = buf[(i + l) * p + nd.feature as usize];
-                            *k = nd.left as usize + usize::from(x > nd.threshold);
-                        }
-                    }
-                    for (l, k) in idx.iter().enumerate().take(lanes) {
-                        sum[i + l] += tree.leaf_path[*k];
-                    }
-                    i += lanes;
-                }
-            }
-            let trees = self.trees.len() as f64;
-            for (o, s) in part.iter_mut().zip(&sum) {
+            sum.iter_mut().for_each(|s| *s = [0.0; LANES]);
+            walker.walk_block(&buf, stride, &mut sum);
+            for (o, s) in part.iter_mut().zip(sum.iter().flatten()) {
                 *o = -(2f64.powf(-(s / trees) / norm));
             }
         }
@@ -552,5 +711,108 @@ mod tests {
             ordered
         );
         assert!(forest.score_samples(&[("a", &a)]).is_err());
+    }
+    /// Scores through a given walker, with the forest's own blocks.
+    fn scores_with(forest: &IsolationForest, walker: &Walker, cols: &[&[f64]]) -> Vec<f64> {
+        let mut out = vec![0.0; cols[0].len()];
+        let norm = average_path_length(forest.max_samples);
+        forest.score_range(walker, cols, 0, &mut out, norm);
+        out
+    }
+
+    /// The definition, one row at a time: follow the children to a leaf in every tree.
+    fn naive_scores(forest: &IsolationForest, cols: &[&[f64]]) -> Vec<f64> {
+        let norm = average_path_length(forest.max_samples);
+        (0..cols[0].len())
+            .map(|r| {
+                let total: f64 = forest
+                    .trees
+                    .iter()
+                    .map(|tree| {
+                        let mut k = 0;
+                        while tree.nodes[k].left as usize != k {
+                            let nd = tree.nodes[k];
+                            let right = cols[nd.feature as usize][r] > nd.threshold;
+                            k = nd.left as usize + usize::from(right);
+                        }
+                        tree.leaf_path[k]
+                    })
+                    .sum();
+                -(2f64.powf(-(total / forest.trees.len() as f64) / norm))
+            })
+            .collect()
+    }
+
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn both_walks_equal_the_definition() {
+        // 1000 rows (a partial last block), 3 columns, one often constant, so that some leaves
+        // end above full depth; every depth up to 10
+        let cols: Vec<Vec<f64>> = (0..3)
+            .map(|j| {
+                (0..1000)
+                    .map(|i| {
+                        let v = ((i * (7 + 4 * j) + 13 * j) % 101) as f64;
+                        if j == 2 && i % 3 == 0 {
+                            5.0
+                        } else {
+                            v * (j + 1) as f64
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let named: Vec<(&str, &[f64])> = ["a", "b", "c"]
+            .into_iter()
+            .zip(&cols)
+            .map(|(n, c)| (n, c.as_slice()))
+            .collect();
+        let refs: Vec<&[f64]> = cols.iter().map(|c| c.as_slice()).collect();
+        for max_samples in [2, 3, 7, 64, 256, 1000] {
+            let params = IsolationForestParams {
+                n_estimators: 20,
+                max_samples: Some(max_samples),
+                ..IsolationForestParams::default()
+            };
+            let forest = IsolationForest::fit(&named, &params).unwrap();
+            let expected = naive_scores(&forest, &refs);
+            let flat = Walker::new(&forest.trees, forest.max_depth, 3);
+            assert!(matches!(flat, Walker::Flat { .. }));
+            let pointer = Walker::Pointer {
+                depth: forest.max_depth,
+                trees: &forest.trees,
+            };
+            assert_eq!(
+                scores_with(&forest, &flat, &refs),
+                expected,
+                "{max_samples}"
+            );
+            assert_eq!(
+                scores_with(&forest, &pointer, &refs),
+                expected,
+                "{max_samples}"
+            );
+            assert_eq!(forest.score_samples(&named).unwrap(), expected);
+        }
+        // more columns than the flat walk takes: the child-index walk, through the same API
+        let wide: Vec<Vec<f64>> = (0..FLAT_MAX_COLUMNS + 1)
+            .map(|j| (0..300).map(|i| ((i * (3 + j)) % 37) as f64).collect())
+            .collect();
+        let names: Vec<String> = (0..wide.len()).map(|j| format!("x{j}")).collect();
+        let named: Vec<(&str, &[f64])> = names
+            .iter()
+            .zip(&wide)
+            .map(|(n, c)| (n.as_str(), c.as_slice()))
+            .collect();
+        let forest = IsolationForest::fit(&named, &IsolationForestParams::default()).unwrap();
+        let refs: Vec<&[f64]> = wide.iter().map(|c| c.as_slice()).collect();
+        assert!(matches!(
+            Walker::new(&forest.trees, forest.max_depth, wide.len()),
+            Walker::Pointer { .. }
+        ));
+        assert_eq!(
+            forest.score_samples(&named).unwrap(),
+            naive_scores(&forest, &refs)
+        );
     }
 }
