@@ -1,5 +1,6 @@
 //! ISO 50001 energy baselines (ISO 50006): regression models of energy on its relevant variables,
-//! temperature change-point models (3P, 4P, 5P), the hourly time-of-week-and-temperature model,
+//! temperature change-point models (3P, 4P, 5P), the daily model by season and day type with
+//! smoothed change points (eemeter 4's method), the hourly time-of-week-and-temperature model,
 //! the energy review (SEUs by Pareto, drivers by correlation), validation gates (the charter's,
 //! US DOE SEP, ASHRAE Guideline 14), and energy performance over a reporting period (deviation,
 //! CUSUM, EnPI, savings with their uncertainty).
@@ -10,6 +11,7 @@
 //! The regression itself, with its statistics, is [`crate::stats::ols`].
 
 pub mod changepoint;
+pub mod daily;
 pub mod dataset;
 pub mod gates;
 pub mod model;
@@ -19,6 +21,10 @@ pub mod towt;
 
 pub use changepoint::{
     fit_change_point, Candidate, ChangePointKind, ChangePointModel, ChangePointOptions,
+};
+pub use daily::{
+    fit_daily, DailyModel, DailyOptions, DailySegment, DayType, DegreeTerm, Season,
+    SegmentationCandidate, ShapeCriterion, SplitCriterion, DAILY_FORMAT_VERSION,
 };
 pub use dataset::{Aggregation, DriverData, ModellingTable, PeriodDriver, Periods, TableSpec};
 pub use gates::{GateFailure, GateReport, Gates};
