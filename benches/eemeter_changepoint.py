@@ -1,18 +1,24 @@
-"""Side by side: the daily change-point model of enms and eemeter 4.1.1's daily model, on eemeter's
-bundled sample meters (simulated daily meters with Illinois temperatures).
+"""Side by side: the daily models of enms and eemeter 4.1.1's daily model, on eemeter's bundled
+sample meters (simulated daily meters with Illinois temperatures).
 
-    pip install eemeter==4.1.1 pytz      # not installed by the test command: it is heavy
-    python benches/eemeter_changepoint.py
+    pip install eemeter==4.1.1 pytz "pandas<2.3"   # not installed by the test command: it is heavy
+    python benches/eemeter_changepoint.py                       # the table
+    python benches/eemeter_changepoint.py --write-fixture \\
+        enms-core/tests/fixtures/eemeter_daily.json             # the reference values of the tests
 
 For each daily sample, the baseline is the 365 days before the sample's blackout start. eemeter:
-`DailyBaselineData.from_series(meter, temperature)` then `DailyModel().fit(...)`; enms: the same days'
-observed energy and mean temperature (converted to °C) through `fit_change_point` (mean, 3P, 4P, 5P;
-the `changepoint_side_by_side` binary). Both models are scored the same way on the same days:
-CV(RMSE) = sqrt(mean squared in-sample residual) / mean energy, in percent (n in the denominator, so
-the number of parameters does not enter), plus eemeter's own reported CVRMSE. Fit times: eemeter one
-fit; enms best of 20.
+`DailyBaselineData.from_series(meter, temperature)` then `DailyModel().fit(...)` (default
+settings); enms, on the same days' observed energy and mean temperature (converted to °C):
+`fit_change_point` (one 3P/4P/5P model for the year, CalTRACK selection; the
+`changepoint_side_by_side` binary) and `fit_daily` (segments by season and day type with smoothed
+change points, default options; the `daily_side_by_side` binary). The days' local dates are the
+sample's UTC dates, as eemeter sees them. Every model is scored the same way on the same days:
+CV(RMSE) = sqrt(mean squared in-sample residual) / mean energy, in percent (n in the denominator,
+so the number of parameters does not enter), plus eemeter's own reported CVRMSE. Fit times:
+eemeter one fit; enms best of 20.
 """
 
+import argparse
 import json
 import os
 import subprocess
@@ -25,6 +31,9 @@ import numpy as np
 import pandas as pd
 
 warnings.filterwarnings("ignore")
+import logging  # noqa: E402
+
+logging.disable(logging.WARNING)
 import eemeter  # noqa: E402
 from eemeter.eemeter.models.daily.data import DailyBaselineData  # noqa: E402
 from eemeter.eemeter.models.daily.model import DailyModel  # noqa: E402
@@ -32,6 +41,7 @@ from eemeter.eemeter.samples.load import load_sample  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ["il-electricity-cdd-hdd-daily", "il-electricity-cdd-only-daily", "il-gas-hdd-only-daily", "il-gas-intercept-only-daily"]
+MICROS_PER_DAY = 86_400 * 1_000_000
 
 
 def cargo_bin(name):
@@ -44,36 +54,76 @@ def cv(obs, pred):
     return 100 * np.sqrt(np.mean((obs - pred) ** 2)) / np.mean(obs)
 
 
+def sample_days(name):
+    """The sample's 365 baseline days: eemeter's data object and the days it models."""
+    meter, temp, meta = load_sample(name)
+    end = pd.Timestamp(meta["blackout_start_date"])
+    end = end.tz_localize("UTC") if end.tzinfo is None else end.tz_convert("UTC")
+    start = end - pd.Timedelta(days=365)
+    m = meter[(meter.index >= start) & (meter.index < end)]
+    t = temp[(temp.index >= start - pd.Timedelta(days=1)) & (temp.index < end + pd.Timedelta(days=1))]
+    data = DailyBaselineData.from_series(m, t, is_electricity_data="electricity" in name)
+    df = data.df.dropna(subset=["observed", "temperature"])
+    return data, df
+
+
+def run_enms(exe, ts_us, temp_c, obs):
+    with tempfile.TemporaryDirectory() as d:
+        d = Path(d)
+        temp_c.astype("<f8").tofile(d / "temp_c.f64")
+        obs.astype("<f8").tofile(d / "energy.f64")
+        ts_us.astype("<i8").tofile(d / "ts_us.i64")
+        r = json.loads(subprocess.run([exe, str(d), "20"], check=True, capture_output=True, text=True).stdout)
+        return r, np.fromfile(d / "pred.f64")
+
+
 def main():
-    exe = cargo_bin("changepoint_side_by_side")
-    print(f"{'sample':<32}{'eemeter model':>16}{'CV %':>8}{'own CV %':>10}{'s':>8}  {'enms model':>12}{'CV %':>8}{'ms':>8}")
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--write-fixture", type=Path, help="write the days and eemeter's results as JSON")
+    args = ap.parse_args()
+    cp_exe = cargo_bin("changepoint_side_by_side")
+    daily_exe = cargo_bin("daily_side_by_side")
+    fixture = {"tool": f"eemeter {eemeter.__version__} DailyModel() default settings", "script": "benches/eemeter_changepoint.py", "samples": []}
+    rows = []
     for name in SAMPLES:
-        meter, temp, meta = load_sample(name)
-        end = pd.Timestamp(meta["blackout_start_date"])
-        end = end.tz_localize("UTC") if end.tzinfo is None else end.tz_convert("UTC")
-        start = end - pd.Timedelta(days=365)
-        m = meter[(meter.index >= start) & (meter.index < end)]
-        t = temp[(temp.index >= start - pd.Timedelta(days=1)) & (temp.index < end + pd.Timedelta(days=1))]
-        data = DailyBaselineData.from_series(m, t, is_electricity_data="electricity" in name)
+        data, df = sample_days(name)
         t0 = time.perf_counter()
         model = DailyModel().fit(data, ignore_disqualification=True)
         em_s = time.perf_counter() - t0
-        df = data.df.dropna(subset=["observed", "temperature"])
         obs = df["observed"].to_numpy(float)
         em_pred = model.predict(data)["predicted"].reindex(df.index).to_numpy(float)
         temp_c = (df["temperature"].to_numpy(float) - 32.0) / 1.8
-        with tempfile.TemporaryDirectory() as d:
-            d = Path(d)
-            temp_c.astype("<f8").tofile(d / "temp_c.f64")
-            obs.astype("<f8").tofile(d / "energy.f64")
-            r = json.loads(subprocess.run([exe, str(d), "20"], check=True, capture_output=True, text=True).stdout)
-            ours = np.fromfile(d / "pred.f64")
-        em_model = getattr(model, "model_type", None) or type(model).__name__
-        print(
-            f"{name:<32}{str(em_model)[:16]:>16}{cv(obs, em_pred):>8.2f}{100 * model.error['CVRMSE']:>10.2f}{em_s:>8.2f}  "
-            f"{r['model']:>12}{cv(obs, ours):>8.2f}{1000 * r['seconds']:>8.2f}"
+        dates = [ts.strftime("%Y-%m-%d") for ts in df.index]
+        ts_us = np.array([pd.Timestamp(d, tz="UTC").value // 1000 for d in dates], dtype=np.int64)
+        cp, cp_pred = run_enms(cp_exe, ts_us, temp_c, obs)
+        daily, daily_pred = run_enms(daily_exe, ts_us, temp_c, obs)
+        segs = " ".join(f"{s['name']}:{s['kind']}" for s in daily["segments"])
+        em_segs = " ".join(f"{k}:{v.coefficients.model_type.value}" for k, v in model.params.submodels.items())
+        rows.append((name, em_segs, cv(obs, em_pred), 100 * model.error["CVRMSE"], em_s, cp["model"], cv(obs, cp_pred), cp["seconds"], segs, cv(obs, daily_pred), daily["seconds"]))
+        fixture["samples"].append(
+            {
+                "name": name,
+                "dates": dates,
+                "temp_c": temp_c.tolist(),
+                "energy": obs.tolist(),
+                "eemeter_segments": sorted(model.params.submodels.keys()),
+                "eemeter_cv_rmse_pct": cv(obs, em_pred),
+                "eemeter_reported_cvrmse_pct": 100 * model.error["CVRMSE"],
+            }
         )
+    print("| sample | eemeter segments: model | CV % | eemeter's CVRMSE % | fit s | enms 3P/4P/5P | CV % | fit ms | enms daily segments: shape | CV % | fit ms |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        em, ours = f"{r[2]:.3f}", f"{r[9]:.3f}"
+        if r[9] <= r[2]:
+            ours = f"**{ours}**"
+        else:
+            em = f"**{em}**"
+        print(f"| {r[0]} | {r[1]} | {em} | {r[3]:.3f} | {r[4]:.2f} | {r[5]} | {r[6]:.3f} | {1000 * r[7]:.2f} | {r[8]} | {ours} | {1000 * r[10]:.2f} |")
     print(f"eemeter {eemeter.__version__}")
+    if args.write_fixture:
+        args.write_fixture.write_text(json.dumps(fixture, indent=1) + "\n")
+        print(f"wrote {args.write_fixture}")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 //! Energy baselines: OLS with full statistics on 1 M rows x 5 drivers, and the daily
-//! change-point search and selection over 365 days, and the hourly TOWT model over a year.
+//! change-point search and selection over 365 days, the daily model by season and day type with
+//! smoothed change points over 365 days, and the hourly TOWT model over a year.
 //!
 //! `cargo bench -p enms-benches --bench baseline`
 
@@ -7,7 +8,9 @@
 #![allow(missing_docs)]
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use enms_core::baseline::{fit_change_point, fit_towt, ChangePointOptions, TowtOptions};
+use enms_core::baseline::{
+    fit_change_point, fit_daily, fit_towt, ChangePointOptions, DailyOptions, TowtOptions,
+};
 use enms_core::stats::{ols, OlsOptions};
 
 fn bench(c: &mut Criterion) {
@@ -43,6 +46,20 @@ fn bench(c: &mut Criterion) {
     g.sample_size(50);
     g.bench_function("change_point_search_daily_365", |b| {
         b.iter(|| fit_change_point(&temp, &energy, &ChangePointOptions::default()).map(|m| m.kind))
+    });
+    // the same year as days with a weekend: segments by season and day type, smoothed change
+    // points (every segmentation of the six cells, 21 segment fits)
+    let day_ts: Vec<i64> = (0..365i64)
+        .map(|d| enms_benches::START + d * enms_core::time::MICROS_PER_DAY)
+        .collect();
+    let daily_energy: Vec<f64> = energy
+        .iter()
+        .enumerate()
+        .map(|(i, e)| if i % 7 >= 5 { 0.6 * e } else { *e })
+        .collect();
+    let daily_options = DailyOptions::default();
+    g.bench_function("daily_model_365", |b| {
+        b.iter(|| fit_daily(&day_ts, &temp, &daily_energy, &daily_options).map(|m| m.criterion))
     });
     // a year of hours: time-of-week-and-temperature with occupancy detection
     let start = 1_736_118_000_000_000i64; // 2025-01-06T00:00 Europe/Berlin
