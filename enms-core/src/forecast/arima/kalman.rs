@@ -498,18 +498,31 @@ pub(crate) fn css(arma: &Arma, w: &[f64], resid: &mut Vec<f64>) -> f64 {
         .filter(|(_, v)| **v != 0.0)
         .map(|(j, v)| (j + 1, *v))
         .collect();
+    // The AR part does not depend on the residuals: applied lag by lag over the whole series
+    // (vectorised). In the MA part the most recent residual is subtracted last, so that the
+    // chain from one residual to the next is one multiply and one subtraction.
+    resid[p..].copy_from_slice(&w[p..]);
+    for &(lag, ph) in &phi_nz {
+        for (r, x) in resid[p..].iter_mut().zip(&w[p - lag..n - lag]) {
+            *r -= ph * *x;
+        }
+    }
+    let (recent, older) = match theta_nz.split_first() {
+        Some((&(1, th), rest)) => (th, rest),
+        _ => (0.0, &theta_nz[..]),
+    };
     let mut ssq = 0.0;
     for l in p..n {
-        let mut tmp = w[l];
-        for &(lag, ph) in &phi_nz {
-            tmp -= ph * w[l - lag];
-        }
+        let mut tmp = resid[l];
         let jm = (l - p).min(q);
-        for &(lag, th) in &theta_nz {
+        for &(lag, th) in older {
             if lag > jm {
                 break;
             }
             tmp -= th * resid[l - lag];
+        }
+        if jm >= 1 {
+            tmp -= recent * resid[l - 1];
         }
         resid[l] = tmp;
         ssq += tmp * tmp;
