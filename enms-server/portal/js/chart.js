@@ -14,7 +14,10 @@ const PALETTE = ["var(--c1)", "var(--c2)", "var(--c3)", "var(--c4)", "var(--c5)"
 function s(tag, attrs = {}, ...children) {
   const node = document.createElementNS(SVG, tag);
   for (const [k, v] of Object.entries(attrs)) {
-    if (v !== undefined && v !== null) node.setAttribute(k, String(v));
+    if (v === undefined || v === null) continue;
+    // colours from the style sheet's variables go through the CSSOM (not allowed in attributes)
+    if ((k === "fill" || k === "stroke") && String(v).startsWith("var(")) node.style[k] = v;
+    else node.setAttribute(k, String(v));
   }
   for (const c of children.flat()) {
     if (c === null || c === undefined) continue;
@@ -211,7 +214,7 @@ export function timeChart(spec) {
   svg.append(guide, overlay);
   const items = series.map((sr) => ({ name: sr.name, color: sr.color }));
   for (const th of spec.thresholds ?? []) items.push({ name: th.name, color: "var(--err)" });
-  return el("figure", { class: "figure", style: "margin:0" }, svg, legend(items));
+  return el("figure", { class: "figure" }, svg, legend(items));
 }
 
 /**
@@ -278,5 +281,5 @@ export function categoryChart(spec) {
     svg.append(s("line", { class: "threshold", x1: M.left, x2: W - M.right, y1: yp(spec.threshold.value), y2: yp(spec.threshold.value) }));
     items.push({ name: spec.threshold.name, color: "var(--err)" });
   }
-  return el("figure", { class: "figure", style: "margin:0" }, svg, legend(items));
+  return el("figure", { class: "figure" }, svg, legend(items));
 }

@@ -8,6 +8,7 @@ export function el(tag, attrs = {}, ...children) {
     if (v === undefined || v === null || v === false) continue;
     if (k.startsWith("on") && typeof v === "function") node.addEventListener(k.slice(2), v);
     else if (k === "dataset") Object.assign(node.dataset, v);
+    else if (k === "style") node.style.cssText = v; // through the CSSOM: the CSP refuses style attributes
     else node.setAttribute(k, v === true ? "" : String(v));
   }
   append(node, children);
@@ -128,8 +129,9 @@ export function showError(err) {
   b.replaceChildren(
     el("strong", {}, err.status ? `Error ${err.status}` : "Error"),
     " ",
-    err.code ? el("code", { class: "code" }, err.code) : null,
-    err.field ? [" in ", el("code", { class: "field" }, err.field)] : null,
+    err.code ? el("code", { class: "code" }, err.code) : "",
+    err.field ? " in " : "",
+    err.field ? el("code", { class: "field" }, err.field) : "",
     ": ",
     el("span", { class: "message" }, err.message ?? String(err)),
     el("button", { type: "button", class: "dismiss", onclick: clearError }, "Dismiss"),

@@ -1,0 +1,279 @@
+// The enms-server web portal in a real browser: simulated weeks imported into the real server,
+// the portal opened in headless Chromium (driven by puppeteer-core), and what it shows compared
+// with what the REST API answers. Needs the enms-server and enms-sim binaries (ENMS_SERVER_BIN,
+// ENMS_SIM_BIN, or $CARGO_TARGET_DIR/debug) and a Chromium (CHROMIUM_BIN, or `chromium` on PATH);
+// scripts/test-portal.sh builds and installs them.
+
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import puppeteer from "puppeteer-core";
+
+const ROOT = path.resolve(import.meta.dirname, "../../..");
+const TARGET = process.env.CARGO_TARGET_DIR ?? path.join(ROOT, "target");
+const SERVER_BIN = process.env.ENMS_SERVER_BIN ?? path.join(TARGET, "debug", "enms-server");
+const SIM_BIN = process.env.ENMS_SIM_BIN ?? path.join(TARGET, "debug", "enms-sim");
+const TZ = "Europe/Berlin";
+// local midnights of the demo plant (Europe/Berlin, UTC+1 in January)
+const day = (d) => `2025-01-${String(d - 1).padStart(2, "0")}T23:00:00Z`;
+
+function chromiumPath() {
+  if (process.env.CHROMIUM_BIN) return process.env.CHROMIUM_BIN;
+  for (const name of ["chromium", "chromium-browser"]) {
+    try {
+      return execFileSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" }).trim();
+    } catch {
+      // try the next name
+    }
+  }
+  throw new Error("no chromium on PATH: run scripts/install-chromium.sh");
+}
+
+const fmt = (v, digits) => (v === null || v === undefined ? "–"
+  : Number(v).toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits }));
+
+let work;
+let server;
+let serverExit;
+let base;
+let browser;
+let page;
+const problems = [];
+// API calls whose error answers a test provokes on purpose
+let expectedError = null;
+
+async function api(method, p, body) {
+  const res = await fetch(`${base}/api/v1${p}`, {
+    method,
+    headers: body ? { "content-type": "application/json" } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const json = await res.json();
+  assert.ok(res.ok, `${method} ${p}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+function startServer(dataDir) {
+  server = spawn(SERVER_BIN, ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir], {
+    stdio: ["ignore", "ignore", "pipe"],
+    env: { ...process.env, ENMS_LOG_FORMAT: "json", ENMS_LOG_LEVEL: "info" },
+  });
+  serverExit = new Promise((resolve) => server.once("exit", (code, signal) => resolve({ code, signal })));
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: server.stderr });
+    const seen = [];
+    lines.on("line", (line) => {
+      seen.push(line);
+      try {
+        const ev = JSON.parse(line);
+        if (ev.message === "listening") resolve(`http://${ev.addr}`);
+      } catch {
+        // not a JSON line
+      }
+    });
+    server.once("exit", (code) => reject(new Error(`server exited (${code}) before listening:\n${seen.join("\n")}`)));
+  });
+}
+
+before(async () => {
+  work = mkdtempSync(path.join(tmpdir(), "enms-portal-"));
+  const sim = path.join(work, "sim");
+  const data = path.join(work, "data");
+  // three weeks of the demo plant: two to train baselines on, one to report and detect on
+  execFileSync(SIM_BIN, ["generate", "--start", "2025-01-06", "--days", "21", "--seed", "42", "--out", sim, "--format", "parquet"],
+    { stdio: ["ignore", "ignore", "inherit"] });
+  execFileSync(SERVER_BIN, ["import", sim, "--data-dir", data], { stdio: ["ignore", "ignore", "ignore"] });
+  rmSync(sim, { recursive: true, force: true });
+  base = await startServer(data);
+  browser = await puppeteer.launch({
+    executablePath: chromiumPath(),
+    headless: true,
+    args: ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", `--user-data-dir=${path.join(work, "chromium")}`],
+  });
+  page = await browser.newPage();
+  page.setDefaultTimeout(180_000);
+  await page.setViewport({ width: 1280, height: 900 });
+  await page.emulateTimezone("UTC");
+  const expected = (url) => expectedError !== null && expectedError.test(url);
+  page.on("console", (m) => {
+    if (m.type() === "error" && !expected(m.location()?.url ?? "")) problems.push(`console error: ${m.text()} (${m.location()?.url})`);
+  });
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("requestfailed", (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+  page.on("response", (r) => {
+    if (r.status() >= 400 && !expected(r.url())) problems.push(`HTTP ${r.status()} ${r.url()}`);
+  });
+});
+
+after(async () => {
+  await browser?.close().catch(() => {});
+  if (server && server.exitCode === null && server.signalCode === null) {
+    server.kill("SIGTERM");
+    const timer = setTimeout(() => server.kill("SIGKILL"), 30_000);
+    await serverExit;
+    clearTimeout(timer);
+  }
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+async function open(hash, selector) {
+  await page.goto(`${base}/${hash}`, { waitUntil: "domcontentloaded" });
+  await page.waitForSelector(selector);
+  await page.waitForFunction(() => document.getElementById("view").getAttribute("aria-busy") === "false");
+}
+
+async function setValue(selector, value) {
+  await page.$eval(selector, (e, v) => {
+    e.value = v;
+    e.dispatchEvent(new Event("change", { bubbles: true }));
+  }, value);
+}
+
+const text = (selector) => page.$eval(selector, (e) => e.textContent.trim());
+
+test("the portal page and its modules are served by the server itself", async () => {
+  const res = await fetch(`${base}/`);
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get("content-type"), /text\/html/);
+  assert.match(res.headers.get("content-security-policy"), /default-src 'self'/);
+  const js = await fetch(`${base}/portal/js/main.js`);
+  assert.match(js.headers.get("content-type"), /javascript/);
+  assert.equal((await fetch(`${base}/portal/js/missing.js`)).status, 404);
+});
+
+test("overview: the machines of the API with the same numbers, and the SEU Pareto", async () => {
+  await open("#/overview", "#kpi-table tbody tr");
+  await setValue("#ov-from", "2025-01-13");
+  await setValue("#ov-to", "2025-01-20");
+  const reloaded = page.waitForResponse((r) => r.url().includes("/api/v1/review?"));
+  await page.click("form[aria-label=Period] button[type=submit]");
+  await reloaded;
+  await page.waitForFunction(() => document.querySelector("#ov-out p")?.textContent.includes("2025-01-13 00:00"));
+  const q = `start=${day(13)}&end=${day(20)}`;
+  const [machines, report, review] = await Promise.all([api("GET", "/machines"), api("GET", `/kpis?${q}`), api("GET", `/review?${q}`)]);
+  const rows = await page.$$eval("#kpi-table tbody tr", (trs) => trs.map((tr) => ({
+    id: tr.dataset.machineId, cells: [...tr.children].map((td) => td.textContent.trim()),
+  })));
+  assert.deepEqual(rows.map((r) => r.id).sort(), machines.map((m) => m.id).sort());
+  for (const m of report.machines) {
+    const r = rows.find((x) => x.id === m.machine_id);
+    assert.equal(r.cells[3], fmt(m.energy_kwh, 1), `energy of ${m.machine_id}`);
+    assert.equal(r.cells[5], fmt(m.peak_demand?.peak_demand_kw, 2), `peak demand of ${m.machine_id}`);
+  }
+  const elec = review.machines.filter((m) => m.carrier === "electricity");
+  assert.equal(await page.$$eval("#pareto-electricity rect.bar", (b) => b.length), elec.length);
+  const seuRows = await page.$$eval("#seu-table tbody tr", (trs) => trs.map((tr) => [tr.dataset.machineId, tr.lastElementChild.textContent]));
+  assert.deepEqual(seuRows, review.machines.map((m) => [m.machine_id, m.seu ? "yes" : "no"]));
+  assert.ok(await page.$("#pareto-electricity .threshold"), "the SEU line is drawn");
+  assert.ok((await text("#pareto-electricity + ul.legend")).includes("cumulative share"));
+});
+
+test("machine: the chart has a point per bucket of the rollup API, with hover values", async () => {
+  await open("#/machine?id=hvac-1&from=2025-01-13&to=2025-01-16&bucket=1h", "#power-chart");
+  const rollup = await api("GET", `/machines/hvac-1/rollup?bucket=1h&start=${day(13)}&end=${day(16)}`);
+  assert.equal(rollup.buckets.length, 72);
+  const withMean = rollup.buckets.filter((b) => b.mean_power_kw !== null).length;
+  assert.equal(await page.$$eval('#power-chart [data-series="mean power"] circle.point', (c) => c.length), withMean);
+  assert.equal(await page.$$eval("#energy-chart rect.bar", (r) => r.length), rollup.buckets.length);
+  assert.equal(await text("#m-energy"), `${fmt(rollup.energy_kwh, 1)} kWh`);
+  assert.ok((await text("#power-chart")).includes("kW"), "the axis carries the unit");
+  const box = await (await page.$("#power-chart .overlay")).boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.waitForSelector("#tooltip:not([hidden])");
+  assert.match(await text("#tooltip"), /mean power: [\d,.]+ kW/);
+});
+
+test("baselines: candidates ranked, a baseline trained from the form, its statistics and CUSUM", async () => {
+  await open("#/baselines", "#bl-machine");
+  await setValue("#bl-machine", "injection-molding-1");
+  await page.click("#bl-rank");
+  await page.waitForSelector("#candidates-table tbody tr");
+  const ranked = await page.$$eval("#candidates-table tbody tr", (trs) => trs.map((tr) => tr.dataset.drivers));
+  assert.ok(ranked.length > 10, `${ranked.length} candidates`);
+  // hourly model of production, shift and day type, judged by ASHRAE 14's hourly gates
+  await setValue("#bl-period", "1h");
+  await setValue("#bl-gates", "ashrae14-hourly");
+  await page.$$eval("input[name=driver]", (boxes) => {
+    for (const b of boxes) b.checked = ["production", "shift", "day_type"].includes(b.value);
+  });
+  await page.click("#bl-train");
+  await page.waitForSelector("#baseline-detail[data-baseline-id]:not([hidden]) #coef-table");
+  const id = await page.$eval("#baseline-detail", (d) => d.dataset.baselineId);
+  const b = await api("GET", `/baselines/${id}`);
+  assert.deepEqual(b.drivers.map((d) => d.name).sort(), ["day_type", "production", "shift"]);
+  assert.equal(b.period, "1h");
+  assert.equal(await text("#bl-r2"), fmt(b.statistics.r_squared, 4));
+  assert.equal(await page.$$eval("#coef-table tbody tr", (r) => r.length), b.statistics.coefficients.length);
+  assert.equal(await page.$$eval("#gates-table tbody tr", (r) => r.length), b.gates.length);
+  assert.ok(await page.$(`#baselines-table tr[data-baseline-id="${id}"]`), "listed");
+  await page.click("#perf-run");
+  await page.waitForSelector("#cusum-chart circle.point");
+  const perf = await api("GET", `/baselines/${id}/performance?start=${day(20)}&end=${day(27)}&confidence=0.9${b.passed ? "" : "&allow_failed_gates=true"}`);
+  assert.equal(await page.$$eval("#cusum-chart circle.point", (c) => c.length), perf.periods.length);
+  assert.equal(await page.$$eval('#perf-chart [data-series="actual"] circle.point', (c) => c.length), perf.periods.length);
+  assert.equal(await text("#perf-enpi"), fmt(perf.enpi_index, 4));
+  assert.ok((await text("#perf-savings")).startsWith(fmt(perf.savings_kwh, 1)));
+});
+
+test("forecast: the forecast with its interval bands, the next day's peak and hours at risk", async () => {
+  const f0 = await api("POST", "/forecast", { machine_id: "injection-molding-1", horizon: 48, bucket: "1h" });
+  const threshold = Math.round(f0.peaks[0].peak * 0.9);
+  await open(`#/forecast?target=machine:injection-molding-1&horizon=48&threshold=${threshold}`, "#forecast-chart");
+  const f = await api("POST", "/forecast", { machine_id: "injection-molding-1", horizon: 48, bucket: "1h", threshold });
+  assert.equal(await page.$$eval("#forecast-chart path.band", (p) => p.length), f.intervals.length);
+  assert.equal(await page.$$eval('#forecast-chart [data-series="forecast"] circle.point', (c) => c.length), 48);
+  assert.ok((await text("#f-next-peak")).startsWith(fmt(f.peaks[0].peak, 2)));
+  assert.equal(await text("#f-at-risk"), String(f.peaks[0].at_risk.length));
+  assert.ok(f.peaks[0].at_risk.length > 0, "the threshold puts hours at risk");
+  assert.equal(await page.$$eval("#risk-table tbody tr", (r) => r.length), f.peaks.reduce((s, p) => s + p.at_risk.length, 0));
+  assert.ok(await page.$("#forecast-chart .threshold"));
+});
+
+test("anomalies: detection from the form, an event acknowledged by its button", async () => {
+  await open("#/anomalies", "#det-run");
+  await setValue("#det-method", "baseline_residual");
+  await page.waitForFunction(() => document.querySelectorAll("#det-baseline option").length > 0);
+  await page.click("#det-run");
+  await page.waitForSelector("#det-summary");
+  await page.waitForSelector("#events-table tbody tr[data-status=open]");
+  const events = await api("GET", "/anomalies?machine_id=injection-molding-1");
+  assert.ok(events.length > 0);
+  assert.equal(await page.$$eval("#events-table tbody tr", (r) => r.length), events.length);
+  const id = await page.$eval("#events-table tbody tr[data-status=open]", (tr) => tr.dataset.eventId);
+  await page.click(`#events-table tr[data-event-id="${id}"] button.ack`);
+  await page.waitForSelector(`#events-table tr[data-event-id="${id}"][data-status=acknowledged]`);
+  const ev = await api("GET", `/anomalies/${id}`);
+  assert.equal(ev.status, "acknowledged");
+  assert.equal(ev.acknowledged_by, "energy manager");
+  // the filter asks the API for acknowledged events only
+  await setValue("#an-status", "acknowledged");
+  await page.click("form[aria-label='Filter events'] button[type=submit]");
+  await page.waitForFunction(() => [...document.querySelectorAll("#events-table tbody tr")].every((tr) => tr.dataset.status === "acknowledged"));
+  assert.equal(await page.$$eval("#events-table tbody tr", (r) => r.length), 1);
+});
+
+test("an API error is shown to the user with its code, field and message", async () => {
+  await open("#/overview", "#kpi-table tbody tr");
+  expectedError = /\/api\/v1\/(kpis|review)\?/;
+  try {
+    await setValue("#ov-from", "2025-01-20");
+    await setValue("#ov-to", "2025-01-13");
+    await page.click("form[aria-label=Period] button[type=submit]");
+    await page.waitForSelector("#error:not([hidden]) .message");
+    const shown = await text("#error");
+    assert.ok(await page.$("#error .field"), `the error names its field: ${shown}`);
+    assert.equal(await text("#error .code"), "INVALID_PARAMETER");
+    assert.equal(await text("#error .field"), "end");
+    assert.ok((await text("#error")).includes("Error 400"));
+  } finally {
+    expectedError = null;
+  }
+});
+
+test("no console errors and no failed requests", () => {
+  assert.deepEqual(problems, []);
+});
