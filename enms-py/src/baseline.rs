@@ -11,8 +11,9 @@ use enms_core::anomaly::{Contamination, IsolationForest, IsolationForestParams};
 use enms_core::baseline::model::DriverValues;
 use enms_core::baseline::model::{select_drivers as core_select_drivers, SelectionOptions};
 use enms_core::baseline::{
-    fit_change_point as core_fit_change_point, fit_towt as core_fit_towt, performance, Aggregation,
-    Baseline, BaselineOptions, ChangePointModel, ChangePointOptions, Driver, DriverData, Gates,
+    fit_change_point as core_fit_change_point, fit_daily as core_fit_daily,
+    fit_towt as core_fit_towt, performance, Aggregation, Baseline, BaselineOptions,
+    ChangePointModel, ChangePointOptions, DailyModel, DailyOptions, Driver, DriverData, Gates,
     ModellingTable, PerformanceOptions, PeriodDriver, TableSpec, TowtModel, TowtOptions,
 };
 use enms_core::bucket::Bucketing;
@@ -486,6 +487,119 @@ impl TowtFit {
     }
 }
 
+/// A fitted daily model by season and day type (`enms_core::baseline::DailyModel`).
+#[pyclass(module = "enms._enms", name = "DailyFit", frozen)]
+pub struct DailyFit {
+    inner: DailyModel,
+}
+
+/// Fits the daily model on `energy` per day starting at `time` (UTC) with the day's mean outdoor
+/// temperature `temp_c`. Options left `None` take the core's defaults; `seasons`, `weekend`,
+/// `kinds`, `split_criterion` and `shape_criterion` arrive as the core's serde JSON.
+#[pyfunction]
+#[pyo3(signature = (time, temp_c, energy, *, timezone=None, seasons=None, weekend=None, split_seasons=None, split_weekday_weekend=None, min_segment_days=None, min_days_beyond=None, step_c=None, smoothing_c=None, kinds=None, split_criterion=None, shape_criterion=None))]
+#[allow(clippy::too_many_arguments)]
+fn fit_daily(
+    py: Python<'_>,
+    time: Bound<'_, PyAny>,
+    temp_c: Bound<'_, PyAny>,
+    energy: Bound<'_, PyAny>,
+    timezone: Option<String>,
+    seasons: Option<String>,
+    weekend: Option<String>,
+    split_seasons: Option<bool>,
+    split_weekday_weekend: Option<bool>,
+    min_segment_days: Option<usize>,
+    min_days_beyond: Option<usize>,
+    step_c: Option<f64>,
+    smoothing_c: Option<Vec<f64>>,
+    kinds: Option<String>,
+    split_criterion: Option<String>,
+    shape_criterion: Option<String>,
+) -> PyResult<DailyFit> {
+    let mut o = DailyOptions::default();
+    if let Some(tz) = timezone {
+        o.timezone = tz;
+    }
+    if let Some(s) = seasons {
+        o.seasons = json_in("seasons", &s)?;
+    }
+    if let Some(w) = weekend {
+        o.weekend = json_in("weekend", &w)?;
+    }
+    if let Some(v) = split_seasons {
+        o.split_seasons = v;
+    }
+    if let Some(v) = split_weekday_weekend {
+        o.split_weekday_weekend = v;
+    }
+    if let Some(v) = min_segment_days {
+        o.min_segment_days = v;
+    }
+    if let Some(v) = min_days_beyond {
+        o.min_days_beyond = v;
+    }
+    if let Some(v) = step_c {
+        o.step_c = v;
+    }
+    if let Some(v) = smoothing_c {
+        o.smoothing_c = v;
+    }
+    if let Some(k) = kinds {
+        o.kinds = json_in("kinds", &k)?;
+    }
+    if let Some(c) = split_criterion {
+        o.split_criterion = json_in("split_criterion", &c)?;
+    }
+    if let Some(c) = shape_criterion {
+        o.shape_criterion = json_in("shape_criterion", &c)?;
+    }
+    let ts = ts_column(None, &ColumnArg::from_py(&time), "time")?;
+    let t = array(&temp_c, "temp_c")?;
+    let e = array(&energy, "energy")?;
+    let inner = py
+        .detach(|| core_fit_daily(ts.values(), t.values(), e.values(), &o))
+        .map_err(|mut e| {
+            e.rename_field("ts", "time");
+            FaceError::from(e)
+        })?;
+    Ok(DailyFit { inner })
+}
+
+#[pymethods]
+impl DailyFit {
+    /// Expected energy for the days starting at `time` with mean temperatures `temp_c`.
+    fn predict(
+        &self,
+        py: Python<'_>,
+        time: Bound<'_, PyAny>,
+        temp_c: Bound<'_, PyAny>,
+    ) -> PyResult<ArrowStream> {
+        let ts = ts_column(None, &ColumnArg::from_py(&time), "time")?;
+        let t = array(&temp_c, "temp_c")?;
+        let out = py.detach(|| -> FaceResult<ArrowStream> {
+            one_column(
+                "predicted",
+                f64_array(self.inner.predict(ts.values(), t.values())?),
+            )
+        })?;
+        Ok(out)
+    }
+
+    /// The model as JSON.
+    fn to_json(&self) -> PyResult<String> {
+        Ok(json_out(&self.inner)?)
+    }
+
+    /// A model from [`DailyFit::to_json`]'s text.
+    #[staticmethod]
+    fn from_json(text: &str) -> PyResult<DailyFit> {
+        Ok(DailyFit {
+            inner: json_in("text", text)?,
+        })
+    }
+}
+
 /// A fitted isolation forest (`enms_core::anomaly::IsolationForest`).
 #[pyclass(module = "enms._enms", name = "IsolationForestModel", frozen)]
 pub struct IsolationForestModel {
@@ -614,12 +728,14 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<OlsModel>()?;
     m.add_class::<ChangePointFit>()?;
     m.add_class::<TowtFit>()?;
+    m.add_class::<DailyFit>()?;
     m.add_class::<IsolationForestModel>()?;
     m.add_function(wrap_pyfunction!(baseline_fit, m)?)?;
     m.add_function(wrap_pyfunction!(ols, m)?)?;
     m.add_function(wrap_pyfunction!(select_drivers, m)?)?;
     m.add_function(wrap_pyfunction!(fit_change_point, m)?)?;
     m.add_function(wrap_pyfunction!(fit_towt, m)?)?;
+    m.add_function(wrap_pyfunction!(fit_daily, m)?)?;
     m.add_function(wrap_pyfunction!(iforest_fit, m)?)?;
     m.add_function(wrap_pyfunction!(modelling_table, m)?)?;
     Ok(())

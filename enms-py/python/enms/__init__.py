@@ -2,8 +2,8 @@
 
 Rollups, KPIs (peak demand, load factor, specific energy consumption, cost under a tariff,
 carbon, power factor, the per machine / factory / total report), energy baselines (:class:`Baseline`,
-:func:`ols`, :func:`select_drivers`, :func:`fit_change_point`, :func:`fit_towt`) with statsmodels'
-statistics, the isolation forest (:class:`IsolationForest`, scikit-learn's API), demand forecasting
+:func:`ols`, :func:`select_drivers`, :func:`fit_change_point`, :func:`fit_daily`, :func:`fit_towt`)
+with statsmodels' statistics, the isolation forest (:class:`IsolationForest`, scikit-learn's API), demand forecasting
 (:class:`Forecaster` with prediction intervals, :func:`backtest`, :func:`peak_forecast`,
 :func:`monitor_drift`), the anomaly pipeline of a machine (:func:`detect_anomalies`,
 :func:`build_features`, :class:`AnomalyDetector`) and a factory simulator.
@@ -62,6 +62,7 @@ __all__ = [
     "Backtest",
     "Baseline",
     "ChangePointModel",
+    "DailyModel",
     "DriftReport",
     "Forecaster",
     "IsolationForest",
@@ -73,6 +74,7 @@ __all__ = [
     "build_features",
     "detect_anomalies",
     "fit_change_point",
+    "fit_daily",
     "fit_towt",
     "local_day",
     "modelling_table",
@@ -671,12 +673,14 @@ def kpi_report(
 from ._models import (  # noqa: E402
     Baseline,
     ChangePointModel,
+    DailyModel,
     IsolationForest,
     ModellingTable,
     OlsResults,
     Performance,
     TowtModel,
     fit_change_point,
+    fit_daily,
     fit_towt,
     modelling_table,
     ols,

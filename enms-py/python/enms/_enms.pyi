@@ -14,12 +14,14 @@ __all__ = [
     "IsolationForestModel",
     "OlsModel",
     "TowtFit",
+    "DailyFit",
     "anomaly_fit",
     "baseline_fit",
     "build_features",
     "detect_anomalies",
     "fit_change_point",
     "fit_towt",
+    "fit_daily",
     "forecast_backtest",
     "forecast_drift",
     "forecast_fit",
@@ -237,6 +239,15 @@ class TowtFit:
     def to_json(self) -> str: ...
 
 @final
+class DailyFit:
+    """A fitted daily model by season and day type (enms-core)."""
+
+    def predict(self, time: Any, temp_c: Any) -> ArrowStream: ...
+    def to_json(self) -> str: ...
+    @staticmethod
+    def from_json(text: str) -> DailyFit: ...
+
+@final
 class IsolationForestModel:
     """A fitted isolation forest (enms-core)."""
 
@@ -284,6 +295,24 @@ def fit_towt(
     knots_c: list[float] | None = None,
     occupancy_threshold: float | None = None,
 ) -> TowtFit: ...
+def fit_daily(
+    time: Any,
+    temp_c: Any,
+    energy: Any,
+    *,
+    timezone: str | None = None,
+    seasons: str | None = None,
+    weekend: str | None = None,
+    split_seasons: bool | None = None,
+    split_weekday_weekend: bool | None = None,
+    min_segment_days: int | None = None,
+    min_days_beyond: int | None = None,
+    step_c: float | None = None,
+    smoothing_c: list[float] | None = None,
+    kinds: str | None = None,
+    split_criterion: str | None = None,
+    shape_criterion: str | None = None,
+) -> DailyFit: ...
 def iforest_fit(
     data: Any,
     *,

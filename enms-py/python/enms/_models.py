@@ -606,6 +606,167 @@ def fit_towt(
     )
 
 
+class DailyModel:
+    """A daily model by season and day type with smoothed change points (eemeter 4's method):
+    segments chosen by a penalised criterion, each a mean, 3P, 4P or 5P model."""
+
+    def __init__(self, inner: _enms.DailyFit) -> None:
+        self._inner = inner
+        self._model = json.loads(inner.to_json())
+
+    @property
+    def segments(self) -> pl.DataFrame:
+        """One row per segment: name (eemeter's notation, e.g. ``wd-su_sh``), day type, seasons,
+        shape, intercept, heating and cooling balance points, slopes and smoothing widths (°C),
+        days, parameters, SSE and R²."""
+        rows = []
+        for s in self._model["segments"]:
+            h, c = s["heating"] or {}, s["cooling"] or {}
+            rows.append(
+                {
+                    "name": s["name"],
+                    "day_type": s["day_type"],
+                    "seasons": s["seasons"],
+                    "kind": s["kind"],
+                    "intercept": _f(s["intercept"]),
+                    "heating_balance_c": h.get("balance_c"),
+                    "heating_slope": h.get("slope"),
+                    "heating_smoothing_c": h.get("smoothing_c"),
+                    "cooling_balance_c": c.get("balance_c"),
+                    "cooling_slope": c.get("slope"),
+                    "cooling_smoothing_c": c.get("smoothing_c"),
+                    "n": s["n"],
+                    "n_params": s["n_params"],
+                    "sse": _f(s["sse"]),
+                    "rsquared": _f(s["r_squared"]),
+                }
+            )
+        return pl.DataFrame(
+            rows,
+            schema={
+                "name": pl.String,
+                "day_type": pl.String,
+                "seasons": pl.List(pl.String),
+                "kind": pl.String,
+                "intercept": pl.Float64,
+                "heating_balance_c": pl.Float64,
+                "heating_slope": pl.Float64,
+                "heating_smoothing_c": pl.Float64,
+                "cooling_balance_c": pl.Float64,
+                "cooling_slope": pl.Float64,
+                "cooling_smoothing_c": pl.Float64,
+                "n": pl.Int64,
+                "n_params": pl.Int64,
+                "sse": pl.Float64,
+                "rsquared": pl.Float64,
+            },
+        )
+
+    @property
+    def candidates(self) -> pl.DataFrame:
+        """Every segmentation considered, best first: its segments, pooled SSE and criterion."""
+        return pl.DataFrame(
+            self._model["candidates"],
+            schema={"segments": pl.List(pl.String), "sse": pl.Float64, "criterion": pl.Float64},
+        )
+
+    @property
+    def criterion(self) -> float:
+        """The selection criterion of the chosen segmentation (lower is better)."""
+        return _f(self._model["criterion"])
+
+    @property
+    def nobs(self) -> int:
+        """Training days."""
+        return int(self._model["n"])
+
+    @property
+    def n_params(self) -> int:
+        """Fitted parameters over all segments."""
+        return int(self._model["n_params"])
+
+    @property
+    def rsquared(self) -> float:
+        """R² on the training days."""
+        return _f(self._model["r_squared"])
+
+    @property
+    def cv_rmse(self) -> float:
+        """CV(RMSE), percent, with ``n - p`` degrees of freedom (ASHRAE Guideline 14)."""
+        return _f(self._model["cv_rmse_pct"])
+
+    @property
+    def nmbe(self) -> float:
+        """NMBE, percent."""
+        return _f(self._model["nmbe_pct"])
+
+    def predict(self, time: ArrayLike, temp_c: ArrayLike) -> np.ndarray:
+        """Expected energy for the days starting at ``time`` with mean temperatures ``temp_c``."""
+        return _column_of(self._inner.predict(_column(time), _array(temp_c)))
+
+    def to_json(self) -> str:
+        """The model as JSON (it carries its format version, options and training period)."""
+        return self._inner.to_json()
+
+    @classmethod
+    def from_json(cls, text: str) -> DailyModel:
+        """A model from :meth:`to_json`'s text."""
+        return cls(_native(_enms.DailyFit.from_json)(text))
+
+    def __repr__(self) -> str:
+        names = ", ".join(s["name"] for s in self._model["segments"])
+        return f"DailyModel(segments=[{names}], rsquared={self.rsquared:.4f}, cv_rmse={self.cv_rmse:.2f})"
+
+
+def fit_daily(
+    time: ArrayLike,
+    temp_c: ArrayLike,
+    energy: ArrayLike,
+    *,
+    timezone: str | None = None,
+    seasons: Sequence[str] | None = None,
+    weekend: Sequence[bool] | None = None,
+    split_seasons: bool | None = None,
+    split_weekday_weekend: bool | None = None,
+    min_segment_days: int | None = None,
+    min_days_beyond: int | None = None,
+    step_c: float | None = None,
+    smoothing_c: Sequence[float] | None = None,
+    kinds: Sequence[str] | None = None,
+    split_criterion: str | Mapping[str, Any] | None = None,
+    shape_criterion: str | None = None,
+) -> DailyModel:
+    """Fits the daily model on ``energy`` per day starting at ``time`` with the day's mean outdoor
+    temperature ``temp_c``; each day's local date in ``timezone`` gives its season (``seasons``:
+    twelve names, January first, of ``summer``, ``shoulder``, ``winter``) and day type (``weekend``:
+    seven flags, Monday first). ``split_criterion``: ``"bic"`` or
+    ``{"penalised_bic": {"multiplier": c0, "power": d0}}``; ``shape_criterion``: ``"adjusted_r2"``
+    or ``"bic"``. Options left ``None`` take the core's defaults (eemeter's)."""
+
+    def js(v: Any) -> str | None:
+        return None if v is None else json.dumps(v)
+
+    return DailyModel(
+        _native(_enms.fit_daily)(
+            _column(time),
+            _array(temp_c),
+            _array(energy),
+            timezone=timezone,
+            seasons=js(None if seasons is None else list(seasons)),
+            weekend=js(None if weekend is None else [bool(w) for w in weekend]),
+            split_seasons=split_seasons,
+            split_weekday_weekend=split_weekday_weekend,
+            min_segment_days=min_segment_days,
+            min_days_beyond=min_days_beyond,
+            step_c=step_c,
+            smoothing_c=None if smoothing_c is None else [float(k) for k in smoothing_c],
+            kinds=js(None if kinds is None else list(kinds)),
+            split_criterion=js(split_criterion),
+            shape_criterion=js(shape_criterion),
+        )
+    )
+
+
 class IsolationForest:
     """Isolation forest with scikit-learn's algorithm, parameters and conventions: ``score_samples``
     (``-2^(-E[h]/c(max_samples))``, lower is more abnormal), ``decision_function``

@@ -1,0 +1,99 @@
+"""The daily model by season and day type (`enms.fit_daily`): known physics, a model as a value,
+eemeter's sample meters (the core's reference fixture) and bad input."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import enms
+from conftest import ROOT
+
+
+def year(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    days = np.datetime64("2025-01-01", "us") + np.arange(365).astype("timedelta64[D]")
+    temp = 11 - 12 * np.cos(np.arange(365) / 365 * 2 * np.pi) + rng.uniform(-3, 3, 365)
+    weekend = ((days.astype("datetime64[D]").view("int64") - 4) % 7) >= 5  # 1970-01-05 was a Monday
+    energy = np.where(weekend, 80.0, 300 + 12 * np.clip(15 - temp, 0, None)) + rng.normal(0, 2, 365)
+    return days, temp, energy
+
+
+def test_weekday_and_weekend_segments_are_found() -> None:
+    days, temp, energy = year(3)
+    m = enms.fit_daily(days, temp, energy)
+    seg = m.segments
+    assert seg["name"].to_list() == ["wd-su_sh_wi", "we-su_sh_wi"]
+    wd = seg.row(0, named=True)
+    assert wd["kind"] == "heating_3p"
+    assert abs(wd["heating_balance_c"] - 15) <= 1 and abs(wd["heating_slope"] - 12) < 1
+    assert abs(seg.row(1, named=True)["intercept"] - 80) < 2
+    assert m.rsquared > 0.99 and m.nobs == 365 and m.n_params == seg["n_params"].sum()
+    assert m.candidates["criterion"][0] == m.criterion
+    pred = m.predict(days, temp)
+    assert np.abs(pred - energy).mean() < 3
+    back = enms.DailyModel.from_json(m.to_json())
+    assert np.array_equal(back.predict(days, temp), pred)
+    assert json.loads(m.to_json())["format_version"] == 1
+    assert "wd-su_sh_wi" in repr(m)
+
+
+def test_options_reach_the_core() -> None:
+    days, temp, energy = year(4)
+    one = enms.fit_daily(days, temp, energy, split_weekday_weekend=False, split_seasons=False)
+    assert one.segments["name"].to_list() == ["fw-su_sh_wi"]
+    m = enms.fit_daily(
+        days,
+        temp,
+        energy,
+        timezone="Europe/Berlin",
+        seasons=["winter"] * 3 + ["shoulder"] * 3 + ["summer"] * 3 + ["shoulder"] * 3,
+        weekend=[False] * 5 + [True, True],
+        smoothing_c=[0.0, 2.0],
+        kinds=["mean", "heating_3p"],
+        split_criterion="bic",
+        shape_criterion="bic",
+        step_c=1.0,
+    )
+    assert set(m.segments["kind"].to_list()) <= {"mean", "heating_3p"}
+    assert set(m.segments["heating_smoothing_c"].drop_nulls().to_list()) <= {0.0, 2.0}
+
+
+def test_eemeter_samples_match_the_core_reference() -> None:
+    fixture = json.loads((ROOT / "enms-core" / "tests" / "fixtures" / "eemeter_daily.json").read_text())
+    for s in fixture["samples"]:
+        days = np.array(s["dates"], dtype="datetime64[D]").astype("datetime64[us]")
+        temp, energy = np.array(s["temp_c"]), np.array(s["energy"])
+        m = enms.fit_daily(days, temp, energy)
+        cv = 100 * np.sqrt(np.mean((energy - m.predict(days, temp)) ** 2)) / energy.mean()
+        gap = 0.25 if s["name"] == "il-electricity-cdd-only-daily" else 1e-9
+        assert cv <= s["eemeter_cv_rmse_pct"] + gap, s["name"]
+
+
+def test_bad_input_names_the_field() -> None:
+    days, temp, energy = year(5)
+    bad = temp.copy()
+    bad[9] = np.nan
+    with pytest.raises(enms.NonFiniteError) as e:
+        enms.fit_daily(days, bad, energy)
+    assert e.value.field == "temp_c"
+    with pytest.raises(enms.EnmsError) as e2:
+        enms.fit_daily(days[::-1].copy(), temp, energy)
+    assert e2.value.field == "time"
+    with pytest.raises(enms.EnmsError) as e3:
+        enms.fit_daily(days[:10], temp[:10], energy[:10])
+    assert e3.value.field == "energy"
+    with pytest.raises(enms.InvalidParameterError) as e4:
+        enms.fit_daily(days, temp, energy, step_c=0.0)
+    assert e4.value.field == "step_c"
+    with pytest.raises(enms.InvalidParameterError) as e5:
+        enms.fit_daily(days, temp, energy, seasons=["summer"] * 11)
+    assert e5.value.field == "seasons"
+    with pytest.raises(enms.EnmsError) as e6:
+        enms.fit_daily(days, temp[:-1], energy)
+    assert e6.value.field == "temp_c"
+    m = enms.fit_daily(days, temp, energy)
+    with pytest.raises(enms.NonFiniteError):
+        m.predict(days[:2], np.array([1.0, np.inf]))
