@@ -4,7 +4,8 @@
 # of enms' KPIs against independent pandas computations (on the simulator's output and on the real
 # steel plant data), the Python face (`pip install ./enms-py` in a fresh virtual environment, stubs,
 # pytest) and the Node face (the napi-rs addon with node --test, the Node-RED nodes in the real
-# Node-RED runtime). Installs what it needs itself (Python packages from PyPI, npm packages).
+# Node-RED runtime) and the server's web portal in headless Chromium. Installs what it needs itself
+# (Python packages from PyPI, npm packages, Chromium from the system's packages).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -13,6 +14,9 @@ export CARGO_TARGET_DIR="$TARGET"
 VENV="${ENMS_VENV:-$TARGET/venv}"
 
 step() { printf '\n==> %s\n' "$*"; }
+
+step "Chromium for the portal's browser test (scripts/install-chromium.sh)"
+./scripts/install-chromium.sh
 
 step "rustfmt"
 cargo fmt --all -- --check
@@ -46,5 +50,8 @@ step "Python face (scripts/test-python.sh)"
 
 step "Node face (scripts/test-node.sh)"
 ./scripts/test-node.sh
+
+step "web portal in headless Chromium (scripts/test-portal.sh)"
+./scripts/test-portal.sh
 
 step "all tests passed"
