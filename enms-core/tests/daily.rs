@@ -408,6 +408,25 @@ fn bad_input_is_a_typed_error() {
         let e = fit_daily(&ts, &t, &y, &options).unwrap_err();
         assert_eq!(e.field(), Some(field), "{e}");
     }
+    // a grid that would never end
+    let e = fit_daily(
+        &ts,
+        &t,
+        &y,
+        &DailyOptions {
+            step_c: 1e-9,
+            ..o.clone()
+        },
+    )
+    .unwrap_err();
+    assert_eq!(e.field(), Some("step_c"), "{e}");
+    let mut far = t.clone();
+    far[0] = 1e300;
+    let e = fit_daily(&ts, &far, &y, &o).unwrap_err();
+    assert_eq!(e.field(), Some("step_c"), "{e}");
+    // huge energies overflow the sums: no panic, an answer or an error
+    let huge: Vec<f64> = y.iter().map(|v| v * 1e305).collect();
+    let _ = fit_daily(&ts, &t, &huge, &o);
     assert!(matches!(
         fit_daily(
             &ts,

@@ -518,6 +518,9 @@ const WINDOW: usize = 8;
 /// Most rounds of the coordinate descent.
 const ROUNDS: usize = 8;
 
+/// Most balance points over the training temperatures.
+const MAX_GRID_STEPS: f64 = 20_000.0;
+
 /// A candidate model of one segment (balance points centred, grid indices).
 #[derive(Debug, Clone, Copy)]
 struct Cand {
@@ -980,6 +983,24 @@ pub fn fit_daily(
             format!(
                 "{n} days: at least {} (min_segment_days) are needed",
                 options.min_segment_days
+            ),
+        ));
+    }
+    // the balance point grid must stay finite and small: temperatures far out of any climate or
+    // a step far finer than a thermometer would make it endless
+    let (t_lo, t_hi) = temp_c
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &t| {
+            (a.min(t), b.max(t))
+        });
+    let steps = (t_hi - t_lo) / options.step_c;
+    let reach = t_lo.abs().max(t_hi.abs()) / options.step_c;
+    if !(steps <= MAX_GRID_STEPS && reach <= 1e12) {
+        return Err(Error::invalid(
+            "step_c",
+            format!(
+                "{} °C gives more than {MAX_GRID_STEPS} balance points over temperatures from {t_lo} to {t_hi} °C",
+                options.step_c
             ),
         ));
     }
