@@ -32,7 +32,8 @@
 //! because `e^(-(T_h - T)/k) = e^(-T_h/k) e^(T/k)`; the heating and cooling terms never overlap,
 //! so every candidate is a 3 x 3 least-squares solve from sums. 3P shapes are searched on the
 //! full (balance point, k) grid; 4P and 5P on the full grid of plain hinges, then smoothed by
-//! coordinate descent over (balance point, k) of one side at a time. Within a segment the
+//! coordinate descent over (balance point, k) of one side at a time, within ±8 grid steps of
+//! the current balance points, until a round improves nothing (at most 8). Within a segment the
 //! candidate with the best `shape_criterion` wins (default adjusted R², CalTRACK's choice, with
 //! every balance point and smoothing width counted as a parameter).
 //!
