@@ -210,13 +210,18 @@ test("baselines: candidates ranked, a baseline trained from the form, its statis
   assert.equal(await page.$$eval("#coef-table tbody tr", (r) => r.length), b.statistics.coefficients.length);
   assert.equal(await page.$$eval("#gates-table tbody tr", (r) => r.length), b.gates.length);
   assert.ok(await page.$(`#baselines-table tr[data-baseline-id="${id}"]`), "listed");
-  await page.click("#perf-run");
+  // the default reporting period (week 3) is reported right away; then at another confidence
   await page.waitForSelector("#cusum-chart circle.point");
-  const perf = await api("GET", `/baselines/${id}/performance?start=${day(20)}&end=${day(27)}&confidence=0.9${b.passed ? "" : "&allow_failed_gates=true"}`);
+  await page.waitForFunction(() => !document.getElementById("perf-run").disabled);
+  await setValue("#perf-confidence", "0.95");
+  await page.click("#perf-run");
+  await page.waitForFunction(() => document.querySelector("#perf-out dl")?.textContent.includes("(95 %)"));
+  const perf = await api("GET", `/baselines/${id}/performance?start=${day(20)}&end=${day(27)}&confidence=0.95${b.passed ? "" : "&allow_failed_gates=true"}`);
   assert.equal(await page.$$eval("#cusum-chart circle.point", (c) => c.length), perf.periods.length);
   assert.equal(await page.$$eval('#perf-chart [data-series="actual"] circle.point', (c) => c.length), perf.periods.length);
   assert.equal(await text("#perf-enpi"), fmt(perf.enpi_index, 4));
   assert.ok((await text("#perf-savings")).startsWith(fmt(perf.savings_kwh, 1)));
+  assert.equal(await text("#perf-uncertainty"), `± ${fmt(perf.savings_uncertainty_kwh, 1)} kWh`);
 });
 
 test("forecast: the forecast with its interval bands, the next day's peak and hours at risk", async () => {

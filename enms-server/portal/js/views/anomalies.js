@@ -41,6 +41,9 @@ export async function render(root, params) {
   const fillBaselines = async () => {
     const bs = await api.baselines(machine.value);
     baseline.replaceChildren(...bs.map((b) => el("option", { value: b.id }, `${b.id}: ${b.period}, ${b.drivers.map((x) => x.name).join(", ")}${b.passed ? "" : " (failed gates)"}`)));
+    // the newest baseline is selected; without one, only the reference model can run
+    if (bs.length) baseline.value = String(bs[bs.length - 1].id);
+    method.value = bs.length ? "baseline_residual" : "reference_model";
   };
   machine.addEventListener("change", () => busy(null, fillBaselines));
   const detect = el("form", { class: "controls", "aria-label": "Run detection" },

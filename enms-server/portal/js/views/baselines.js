@@ -50,7 +50,7 @@ export async function render(root, params) {
     busy(train, async () => {
       const b = await api.train(request());
       await loadList(listOut, detail, d);
-      showBaseline(detail, b, d);
+      await showBaseline(detail, b, d);
     });
   });
   rank.addEventListener("click", () => busy(rank, async () => {
@@ -79,8 +79,8 @@ export async function render(root, params) {
   await busy(null, async () => {
     const list = await loadList(listOut, detail, d);
     const wanted = params.get("id");
-    if (wanted) showBaseline(detail, await api.baseline(wanted), d);
-    else if (list.length) showBaseline(detail, await api.baseline(list[list.length - 1].id), d);
+    if (wanted) await showBaseline(detail, await api.baseline(wanted), d);
+    else if (list.length) await showBaseline(detail, await api.baseline(list[list.length - 1].id), d);
   });
 }
 
@@ -92,7 +92,7 @@ async function loadList(out, detail, d) {
         n(b.id, 0), b.machine_id, b.period, `${time(b.start)} – ${time(b.end)}`, b.drivers.map((x) => x.name).join(", "),
         b.passed ? el("span", { class: "pass" }, "passed") : el("span", { class: "fail" }, "failed"),
         n(b.statistics.r_squared, 3), n(b.statistics.cv_rmse_pct, 1),
-        el("td", {}, el("button", { type: "button", class: "secondary", onclick: (e) => busy(e.currentTarget, async () => showBaseline(detail, await api.baseline(b.id), d)) }, "Show")),
+        el("td", {}, el("button", { type: "button", class: "secondary", onclick: (e) => busy(e.currentTarget, async () => { await showBaseline(detail, await api.baseline(b.id), d); }) }, "Show")),
       ], { "data-baseline-id": b.id })), { id: "baselines-table" })
     : el("p", {}, "No baseline stored yet: train one below."));
   return list;
@@ -141,6 +141,8 @@ function showBaseline(detail, b, d) {
   );
   detail.hidden = false;
   detail.dataset.baselineId = b.id;
+  // the default reporting period right away; the form asks for another
+  return busy(report, () => loadPerformance(perfOut, b, repFrom.value, repTo.value, level.value, allow.checked));
 }
 
 async function loadPerformance(out, b, from, to, confidence, allow) {
