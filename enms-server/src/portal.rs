@@ -22,60 +22,31 @@ struct Asset {
     body: &'static str,
 }
 
+/// An embedded file of `enms-server/portal/`, by its path there.
+macro_rules! asset {
+    ($path:literal, $media_type:expr) => {
+        Asset {
+            path: $path,
+            media_type: $media_type,
+            body: include_str!(concat!("../portal/", $path)),
+        }
+    };
+}
+
 const JS: &str = "text/javascript; charset=utf-8";
 
 /// The portal's files, by their path under `/portal/`.
 const ASSETS: &[Asset] = &[
-    Asset {
-        path: "style.css",
-        media_type: "text/css; charset=utf-8",
-        body: include_str!("../portal/style.css"),
-    },
-    Asset {
-        path: "js/main.js",
-        media_type: JS,
-        body: include_str!("../portal/js/main.js"),
-    },
-    Asset {
-        path: "js/api.js",
-        media_type: JS,
-        body: include_str!("../portal/js/api.js"),
-    },
-    Asset {
-        path: "js/chart.js",
-        media_type: JS,
-        body: include_str!("../portal/js/chart.js"),
-    },
-    Asset {
-        path: "js/ui.js",
-        media_type: JS,
-        body: include_str!("../portal/js/ui.js"),
-    },
-    Asset {
-        path: "js/views/overview.js",
-        media_type: JS,
-        body: include_str!("../portal/js/views/overview.js"),
-    },
-    Asset {
-        path: "js/views/machine.js",
-        media_type: JS,
-        body: include_str!("../portal/js/views/machine.js"),
-    },
-    Asset {
-        path: "js/views/baselines.js",
-        media_type: JS,
-        body: include_str!("../portal/js/views/baselines.js"),
-    },
-    Asset {
-        path: "js/views/forecast.js",
-        media_type: JS,
-        body: include_str!("../portal/js/views/forecast.js"),
-    },
-    Asset {
-        path: "js/views/anomalies.js",
-        media_type: JS,
-        body: include_str!("../portal/js/views/anomalies.js"),
-    },
+    asset!("style.css", "text/css; charset=utf-8"),
+    asset!("js/main.js", JS),
+    asset!("js/api.js", JS),
+    asset!("js/chart.js", JS),
+    asset!("js/ui.js", JS),
+    asset!("js/views/overview.js", JS),
+    asset!("js/views/machine.js", JS),
+    asset!("js/views/baselines.js", JS),
+    asset!("js/views/forecast.js", JS),
+    asset!("js/views/anomalies.js", JS),
 ];
 
 const INDEX: &str = include_str!("../portal/index.html");

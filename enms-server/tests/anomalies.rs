@@ -17,18 +17,15 @@
 
 mod common;
 
-use common::{import, Server, TempDir};
+use common::{import, modelling_table, Server, TempDir};
 use enms_core::anomaly::{
     build_features, detect as core_detect, merge_events, sigma_flags, AnomalyEvent, DetectConfig,
     FeatureInputs, FeatureSpec, SigmaRule,
 };
-use enms_core::baseline::dataset::{
-    Aggregation, DriverData, ModellingTable, PeriodDriver, TableSpec,
-};
+use enms_core::baseline::dataset::{Aggregation, DriverData, PeriodDriver, TableSpec};
 use enms_core::baseline::{performance, Baseline, PerformanceOptions};
 use enms_core::bucket::Bucketing;
 use enms_core::model::EventKind;
-use enms_core::series::PowerView;
 use enms_core::time::{
     format_rfc3339, parse_rfc3339, TimeRange, Timestamp, MICROS_PER_DAY, MICROS_PER_HOUR,
 };
@@ -68,32 +65,6 @@ fn simulated() -> SimOutput {
     sim.generate(start(), day(DAYS)).unwrap()
 }
 
-/// The hourly table of the moulding machine (production, shift, day type) built by the core
-/// directly from the data set.
-fn table(data: &SimOutput, spec: &TableSpec, range: TimeRange) -> ModellingTable {
-    let power = data
-        .energy
-        .iter()
-        .find(|t| t.machine_id == MOULDING)
-        .unwrap();
-    let prod = data.production_of(MOULDING).unwrap();
-    let inputs: Vec<DriverData<'_>> = spec
-        .drivers
-        .iter()
-        .map(|d| match d.name.as_str() {
-            "production" => DriverData::new(&prod.ts, &prod.production_count),
-            _ => DriverData::default(),
-        })
-        .collect();
-    ModellingTable::build(
-        spec,
-        range,
-        PowerView::new(&power.ts, &power.power_kw).unwrap(),
-        &inputs,
-    )
-    .unwrap()
-}
-
 /// The core's pipeline on the files: residuals against the model, default sigma rule, events
 /// bridged over one period.
 fn core_events(data: &SimOutput, model: &Baseline, range: TimeRange) -> Vec<AnomalyEvent> {
@@ -108,7 +79,7 @@ fn core_events(data: &SimOutput, model: &Baseline, range: TimeRange) -> Vec<Anom
             PeriodDriver::new("day_type", Aggregation::DayType),
         ],
     );
-    let t = table(data, &spec, range);
+    let t = modelling_table(data, MOULDING, &spec, range);
     let r = performance(
         model,
         &t.energy_kwh,

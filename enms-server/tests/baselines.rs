@@ -17,16 +17,13 @@ mod common;
 
 use std::sync::OnceLock;
 
-use common::{close, import, Server, TempDir};
-use enms_core::baseline::dataset::{
-    Aggregation, DriverData, ModellingTable, PeriodDriver, TableSpec,
-};
+use common::{close, import, modelling_table as table, Server, TempDir};
+use enms_core::baseline::dataset::{Aggregation, PeriodDriver, TableSpec};
 use enms_core::baseline::{
     fit_change_point, performance, Baseline, BaselineOptions, ChangePointKind, ChangePointOptions,
     Gates, PerformanceOptions,
 };
 use enms_core::bucket::Bucketing;
-use enms_core::series::PowerView;
 use enms_core::time::{format_rfc3339, parse_rfc3339, TimeRange, Timestamp, MICROS_PER_DAY};
 use enms_sim::{FactoryConfig, SimOutput, Simulator};
 use serde_json::{json, Value};
@@ -64,50 +61,6 @@ fn days() -> Bucketing {
         .unwrap()
         .with_timezone("Europe/Berlin")
         .unwrap()
-}
-
-/// The modelling table enms-core builds from the data set directly.
-fn table(data: &SimOutput, machine: &str, spec: &TableSpec, range: TimeRange) -> ModellingTable {
-    let power = data
-        .energy
-        .iter()
-        .find(|t| t.machine_id == machine)
-        .unwrap();
-    let prod = data.production_of(machine);
-    let status = data.status_of(machine).unwrap();
-    let running: Vec<f64> = status
-        .is_running
-        .iter()
-        .map(|b| f64::from(u8::from(*b)))
-        .collect();
-    let env = &data.environment;
-    let (env_ts, temp): (Vec<Timestamp>, Vec<f64>) = env
-        .ts
-        .iter()
-        .zip(&env.outdoor_temp_c)
-        .filter(|(_, t)| !t.is_nan())
-        .map(|(a, b)| (*a, *b))
-        .unzip();
-    let inputs: Vec<DriverData<'_>> = spec
-        .drivers
-        .iter()
-        .map(|d| match d.name.as_str() {
-            "production" => {
-                let p = prod.unwrap();
-                DriverData::new(&p.ts, &p.production_count)
-            }
-            "operating_hours" => DriverData::new(&status.ts, &running),
-            "day_type" | "shift" => DriverData::default(),
-            _ => DriverData::new(&env_ts, &temp),
-        })
-        .collect();
-    ModellingTable::build(
-        spec,
-        range,
-        PowerView::new(&power.ts, &power.power_kw).unwrap(),
-        &inputs,
-    )
-    .unwrap()
 }
 
 fn numbers(v: &Value) -> Vec<f64> {

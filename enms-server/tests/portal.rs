@@ -17,14 +17,11 @@ mod common;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 
-use common::{close, import, Server, TempDir};
-use enms_core::baseline::dataset::{
-    Aggregation, DriverData, ModellingTable, PeriodDriver, TableSpec,
-};
+use common::{close, import, modelling_table, Server, TempDir};
+use enms_core::baseline::dataset::{Aggregation, PeriodDriver, TableSpec};
 use enms_core::baseline::model::{select_drivers, SelectionOptions};
 use enms_core::baseline::{energy_review, MachineEnergy};
 use enms_core::bucket::Bucketing;
-use enms_core::series::PowerView;
 use enms_core::time::{parse_rfc3339, TimeRange, Timestamp, MICROS_PER_DAY};
 use enms_sim::{FactoryConfig, SimOutput, Simulator};
 use serde_json::{json, Value};
@@ -171,39 +168,8 @@ fn portal_review_and_candidates() {
             PeriodDriver::new("day_type", Aggregation::DayType),
         ],
     );
-    let power = data
-        .energy
-        .iter()
-        .find(|t| t.machine_id == MOULDING)
-        .unwrap();
-    let prod = data.production_of(MOULDING).unwrap();
-    let status_t = data.status_of(MOULDING).unwrap();
-    let running: Vec<f64> = status_t
-        .is_running
-        .iter()
-        .map(|b| f64::from(u8::from(*b)))
-        .collect();
-    let (env_ts, temp): (Vec<Timestamp>, Vec<f64>) = data
-        .environment
-        .ts
-        .iter()
-        .zip(&data.environment.outdoor_temp_c)
-        .filter(|(_, t)| !t.is_nan())
-        .map(|(a, b)| (*a, *b))
-        .unzip();
     let range = TimeRange::new(start(), start() + 7 * MICROS_PER_DAY).unwrap();
-    let table = ModellingTable::build(
-        &spec,
-        range,
-        PowerView::new(&power.ts, &power.power_kw).unwrap(),
-        &[
-            DriverData::new(&prod.ts, &prod.production_count),
-            DriverData::new(&status_t.ts, &running),
-            DriverData::new(&env_ts, &temp),
-            DriverData::default(),
-        ],
-    )
-    .unwrap();
+    let table = modelling_table(&data, MOULDING, &spec, range);
     let mut options = SelectionOptions {
         max_drivers: 2,
         ..SelectionOptions::default()

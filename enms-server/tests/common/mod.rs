@@ -10,7 +10,9 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use enms_core::time::{parse_rfc3339, MICROS_PER_DAY};
+use enms_core::baseline::dataset::{DriverData, ModellingTable, TableSpec};
+use enms_core::series::PowerView;
+use enms_core::time::{parse_rfc3339, TimeRange, Timestamp, MICROS_PER_DAY};
 use enms_sim::{FactoryConfig, SimOutput, Simulator};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_enms-server");
@@ -251,4 +253,55 @@ pub fn assert_num(json: &serde_json::Value, expected: Option<f64>, what: &str) {
         (None, None) => assert!(json.is_null(), "{what}: {json}"),
         (a, b) => panic!("{what}: server {a:?} ({json}), core {b:?}"),
     }
+}
+
+/// The modelling table enms-core builds directly from a simulated data set: the machine's power,
+/// its production and running flags, the factory's outdoor temperature for the weather drivers,
+/// nothing for the calendar drivers.
+pub fn modelling_table(
+    data: &SimOutput,
+    machine: &str,
+    spec: &TableSpec,
+    range: TimeRange,
+) -> ModellingTable {
+    let power = data
+        .energy
+        .iter()
+        .find(|t| t.machine_id == machine)
+        .unwrap();
+    let prod = data.production_of(machine);
+    let status = data.status_of(machine).unwrap();
+    let running: Vec<f64> = status
+        .is_running
+        .iter()
+        .map(|b| f64::from(u8::from(*b)))
+        .collect();
+    let env = &data.environment;
+    let (env_ts, temp): (Vec<Timestamp>, Vec<f64>) = env
+        .ts
+        .iter()
+        .zip(&env.outdoor_temp_c)
+        .filter(|(_, t)| !t.is_nan())
+        .map(|(a, b)| (*a, *b))
+        .unzip();
+    let inputs: Vec<DriverData<'_>> = spec
+        .drivers
+        .iter()
+        .map(|d| match d.name.as_str() {
+            "production" => {
+                let p = prod.unwrap();
+                DriverData::new(&p.ts, &p.production_count)
+            }
+            "operating_hours" => DriverData::new(&status.ts, &running),
+            "day_type" | "shift" => DriverData::default(),
+            _ => DriverData::new(&env_ts, &temp),
+        })
+        .collect();
+    ModellingTable::build(
+        spec,
+        range,
+        PowerView::new(&power.ts, &power.power_kw).unwrap(),
+        &inputs,
+    )
+    .unwrap()
 }
