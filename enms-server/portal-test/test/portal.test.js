@@ -135,6 +135,12 @@ async function setValue(selector, value) {
 
 const text = (selector) => page.$eval(selector, (e) => e.textContent.trim());
 
+/** The view shows no JavaScript non-value ("null", "undefined", "NaN", "[object ..."). */
+async function assertNoJsLeaks() {
+  const shown = await page.$eval("#view", (v) => v.innerText);
+  assert.doesNotMatch(shown, /\b(null|undefined|NaN)\b|\[object /);
+}
+
 test("the portal page and its modules are served by the server itself", async () => {
   const res = await fetch(`${base}/`);
   assert.equal(res.status, 200);
@@ -170,6 +176,7 @@ test("overview: the machines of the API with the same numbers, and the SEU Paret
   assert.deepEqual(seuRows, review.machines.map((m) => [m.machine_id, m.seu ? "yes" : "no"]));
   assert.ok(await page.$("#pareto-electricity .threshold"), "the SEU line is drawn");
   assert.ok((await text("#pareto-electricity + ul.legend")).includes("cumulative share"));
+  await assertNoJsLeaks();
 });
 
 test("machine: the chart has a point per bucket of the rollup API, with hover values", async () => {
@@ -185,6 +192,7 @@ test("machine: the chart has a point per bucket of the rollup API, with hover va
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
   await page.waitForSelector("#tooltip:not([hidden])");
   assert.match(await text("#tooltip"), /mean power: [\d,.]+ kW/);
+  await assertNoJsLeaks();
 });
 
 test("baselines: candidates ranked, a baseline trained from the form, its statistics and CUSUM", async () => {
@@ -222,6 +230,7 @@ test("baselines: candidates ranked, a baseline trained from the form, its statis
   assert.equal(await text("#perf-enpi"), fmt(perf.enpi_index, 4));
   assert.ok((await text("#perf-savings")).startsWith(fmt(perf.savings_kwh, 1)));
   assert.equal(await text("#perf-uncertainty"), `± ${fmt(perf.savings_uncertainty_kwh, 1)} kWh`);
+  await assertNoJsLeaks();
 });
 
 test("forecast: the forecast with its interval bands, the next day's peak and hours at risk", async () => {
@@ -236,6 +245,7 @@ test("forecast: the forecast with its interval bands, the next day's peak and ho
   assert.ok(f.peaks[0].at_risk.length > 0, "the threshold puts hours at risk");
   assert.equal(await page.$$eval("#risk-table tbody tr", (r) => r.length), f.peaks.reduce((s, p) => s + p.at_risk.length, 0));
   assert.ok(await page.$("#forecast-chart .threshold"));
+  await assertNoJsLeaks();
 });
 
 test("anomalies: detection from the form, an event acknowledged by its button", async () => {
@@ -259,6 +269,7 @@ test("anomalies: detection from the form, an event acknowledged by its button", 
   await page.click("form[aria-label='Filter events'] button[type=submit]");
   await page.waitForFunction(() => [...document.querySelectorAll("#events-table tbody tr")].every((tr) => tr.dataset.status === "acknowledged"));
   assert.equal(await page.$$eval("#events-table tbody tr", (r) => r.length), 1);
+  await assertNoJsLeaks();
 });
 
 test("an API error is shown to the user with its code, field and message", async () => {

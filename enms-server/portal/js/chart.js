@@ -91,6 +91,27 @@ function hideTip() {
   tip().hidden = true;
 }
 
+/** The frame of a chart: the <svg> with its title, the grid and the left value axis with its unit. */
+function frame(spec, yt, y, ph, digits) {
+  const svg = s("svg", {
+    class: "chart", viewBox: `0 0 ${W} ${H}`, role: "img", id: spec.id,
+    "aria-label": `${spec.title} (${spec.unit})`,
+  });
+  svg.append(s("title", {}, `${spec.title}, ${spec.unit}`));
+  svg.append(s("text", { x: M.left, y: 16, class: "title" }, spec.title));
+  const grid = s("g", { class: "grid" });
+  const axis = s("g", { class: "axis" });
+  for (const v of yt) {
+    grid.append(s("line", { x1: M.left, x2: W - M.right, y1: y(v), y2: y(v) }));
+    axis.append(s("text", { x: M.left - 6, y: y(v) + 4, "text-anchor": "end" }, num(v, digits)));
+  }
+  axis.append(s("text", { x: 14, y: M.top + ph / 2, transform: `rotate(-90 14 ${M.top + ph / 2})`, "text-anchor": "middle" }, spec.unit));
+  axis.append(s("line", { x1: M.left, x2: W - M.right, y1: M.top + ph, y2: M.top + ph }));
+  axis.append(s("line", { x1: M.left, x2: M.left, y1: M.top, y2: M.top + ph }));
+  svg.append(grid, axis);
+  return { svg, axis };
+}
+
 /**
  * A chart over time.
  * spec: { title, unit, id, series: [{ name, kind: "line"|"bars"|"band", color, unit,
@@ -119,28 +140,13 @@ export function timeChart(spec) {
   const ph = H - M.top - M.bottom;
   const x = (t) => M.left + (t1 === t0 ? pw / 2 : ((t - t0) / (t1 - t0)) * pw);
   const y = (v) => M.top + ph - ((v - y0) / (y1 - y0)) * ph;
-  const svg = s("svg", {
-    class: "chart", viewBox: `0 0 ${W} ${H}`, role: "img", id: spec.id,
-    "aria-label": `${spec.title} (${spec.unit})`,
-  });
-  svg.append(s("title", {}, `${spec.title}, ${spec.unit}`));
-  svg.append(s("text", { x: M.left, y: 16, class: "title" }, spec.title));
-  const grid = s("g", { class: "grid" });
-  const axis = s("g", { class: "axis" });
-  for (const v of yt) {
-    grid.append(s("line", { x1: M.left, x2: W - M.right, y1: y(v), y2: y(v) }));
-    axis.append(s("text", { x: M.left - 6, y: y(v) + 4, "text-anchor": "end" }, num(v, Math.abs(y1 - y0) < 10 ? 1 : 0)));
-  }
-  axis.append(s("text", { x: 14, y: M.top + ph / 2, transform: `rotate(-90 14 ${M.top + ph / 2})`, "text-anchor": "middle" }, spec.unit));
+  const { svg, axis } = frame(spec, yt, y, ph, Math.abs(y1 - y0) < 10 ? 1 : 0);
   const { ticks, step } = timeTicks(t0, t1);
   for (const t of ticks) {
     axis.append(s("line", { x1: x(t), x2: x(t), y1: M.top + ph, y2: M.top + ph + 5 }));
     axis.append(s("text", { x: x(t), y: M.top + ph + 18, "text-anchor": "middle" }, tickLabel(t, step)));
   }
   axis.append(s("text", { x: M.left + pw / 2, y: H - 4, "text-anchor": "middle" }, `time (${site.tz})`));
-  axis.append(s("line", { x1: M.left, x2: W - M.right, y1: M.top + ph, y2: M.top + ph }));
-  axis.append(s("line", { x1: M.left, x2: M.left, y1: M.top, y2: M.top + ph }));
-  svg.append(grid, axis);
   if (y0 < 0 && y1 > 0) svg.append(s("line", { x1: M.left, x2: W - M.right, y1: y(0), y2: y(0), stroke: "#64748b" }));
   for (const sr of series) {
     const g = s("g", { class: `series ${sr.kind}`, "data-series": sr.name });
@@ -231,18 +237,7 @@ export function categoryChart(spec) {
   const y = (v) => M.top + ph - (v / y1) * ph;
   const yp = (v) => M.top + ph - v * ph;
   const bw = pw / spec.bars.length;
-  const svg = s("svg", { class: "chart", viewBox: `0 0 ${W} ${H}`, role: "img", id: spec.id, "aria-label": `${spec.title} (${spec.unit})` });
-  svg.append(s("title", {}, `${spec.title}, ${spec.unit}`));
-  svg.append(s("text", { x: M.left, y: 16, class: "title" }, spec.title));
-  const grid = s("g", { class: "grid" });
-  const axis = s("g", { class: "axis" });
-  for (const v of yt) {
-    grid.append(s("line", { x1: M.left, x2: W - M.right, y1: y(v), y2: y(v) }));
-    axis.append(s("text", { x: M.left - 6, y: y(v) + 4, "text-anchor": "end" }, num(v, 0)));
-  }
-  axis.append(s("text", { x: 14, y: M.top + ph / 2, transform: `rotate(-90 14 ${M.top + ph / 2})`, "text-anchor": "middle" }, spec.unit));
-  axis.append(s("line", { x1: M.left, x2: W - M.right, y1: M.top + ph, y2: M.top + ph }));
-  axis.append(s("line", { x1: M.left, x2: M.left, y1: M.top, y2: M.top + ph }));
+  const { svg, axis } = frame(spec, yt, y, ph, 0);
   if (spec.line) {
     axis.append(s("line", { x1: W - M.right, x2: W - M.right, y1: M.top, y2: M.top + ph }));
     for (const v of [0, 0.25, 0.5, 0.75, 1]) {
@@ -250,7 +245,6 @@ export function categoryChart(spec) {
     }
     axis.append(s("text", { x: W - 10, y: M.top + ph / 2, transform: `rotate(90 ${W - 10} ${M.top + ph / 2})`, "text-anchor": "middle" }, "cumulative share (%)"));
   }
-  svg.append(grid, axis);
   const bars = s("g", { class: "series bars" });
   spec.bars.forEach((b, i) => {
     const r = s("rect", {

@@ -158,7 +158,7 @@ async function loadPerformance(out, b, from, to, confidence, allow) {
       [`Savings uncertainty (${pct(p.confidence, 0)})`, p.savings_uncertainty_kwh === null ? "–" : `± ${num(p.savings_uncertainty_kwh, 1)} kWh`, "perf-uncertainty"],
       ["Savings interval", `${num(p.savings_low_kwh, 1)} to ${num(p.savings_high_kwh, 1)} kWh`],
     ]),
-    p.baseline_passed ? null : el("p", { class: "fail" }, `The baseline failed its gates: ${p.baseline_failures.join("; ")}`),
+    p.baseline_passed ? "" : el("p", { class: "fail" }, `The baseline failed its gates: ${p.baseline_failures.join("; ")}`),
     timeChart({
       id: "perf-chart", title: `Actual vs adjusted baseline, kWh per ${b.period}`, unit: "kWh",
       series: [
