@@ -134,6 +134,10 @@ pub(crate) struct FaultTimeline {
     next_drop: Timestamp,
     /// Injected faults not yet started, sorted by start.
     pending: Vec<FaultInstance>,
+    /// Random faults that have arrived but cannot act yet (a stuck-on drive while the machine
+    /// runs anyway, a breakdown while it is stopped), with their drawn duration.
+    /// Each with its drawn duration and whether it has waited.
+    latent: Vec<(FaultInstance, i64, bool)>,
     active: Vec<FaultInstance>,
     /// Known dropouts `(start, end)` not yet over, sorted by start.
     drops: Vec<(Timestamp, Timestamp)>,
@@ -177,6 +181,7 @@ impl FaultTimeline {
             next_fault,
             next_drop,
             pending: Vec::new(),
+            latent: Vec::new(),
             active: Vec::new(),
             drops: Vec::new(),
             cur_drop: (Timestamp::MAX, Timestamp::MAX),
@@ -274,11 +279,13 @@ impl FaultTimeline {
     }
 
     /// Updates the active set for the minute `[m_start, m_end)`, records new events and returns
-    /// the combined effect.
+    /// the combined effect. `can_act(kind)`: whether a fault of `kind` would change anything in
+    /// the machine's state of the minute before (the physics' `fault_can_act`).
     pub fn begin_minute(
         &mut self,
         m_start: Timestamp,
         m_end: Timestamp,
+        can_act: impl Fn(EventKind) -> bool,
         events: &mut Vec<Event>,
     ) -> FaultEffects {
         // Random faults arriving up to the start of this minute start on it.
@@ -301,21 +308,35 @@ impl FaultTimeline {
                 0
             };
             let dur = ((hours * 60.0).round() as i64).max(1) * MICROS_PER_MINUTE;
-            let end = self.cleared_end(start, start + dur);
-            if end <= start {
-                continue;
-            }
             let description = describe(kind, severity, ramp_us, self.machine_type, false);
             let f = FaultInstance {
                 kind,
                 start,
-                end,
+                end: start + dur,
                 severity,
                 ramp_us,
                 description,
             };
-            events.push(f.event(&self.machine_id));
-            self.active.push(f);
+            self.latent.push((f, dur, false));
+        }
+        // A random fault starts when it can act (a conveyor's drive sticks on when it should
+        // stop, it breaks down under load); its drawn duration counts from then.
+        let mut k = 0;
+        while k < self.latent.len() {
+            if !can_act(self.latent[k].0.kind) {
+                self.latent[k].2 = true;
+                k += 1;
+                continue;
+            }
+            let (mut f, dur, waited) = self.latent.remove(k);
+            if waited {
+                f.start = m_start;
+            }
+            f.end = self.cleared_end(f.start, f.start + dur);
+            if f.end > f.start {
+                events.push(f.event(&self.machine_id));
+                self.active.push(f);
+            }
         }
         // Injected faults whose start has come.
         while let Some(f) = self.pending.first() {

@@ -15,14 +15,16 @@
 //! counterfactual: the same plant and seed without random faults (weather, plan, physics and
 //! dropouts draw from their own streams, so the runs differ only where faults act and in the
 //! state they leave behind). The normal variation of a quantity is the standard deviation of its
-//! fault-free hourly values around their hour-of-week means. A breakdown of a stopped conveyor, a
-//! belt stuck on while it runs anyway, a worn press pump whose extra energy is smaller than the
-//! batch-to-batch variation: these are listed as excluded, not counted as misses.
+//! fault-free hourly values around their hour-of-week means. A worn press pump whose extra energy
+//! is smaller than the batch-to-batch variation, a leak too small to see beside the demand: these
+//! are listed as excluded, not counted as misses. (The simulator starts a conveyor's random
+//! stuck-on drive when the line stops and its breakdown under load, so those faults always act.)
 //!
 //! A detected event *finds* a fault when it overlaps `[start, end + 1 h)` of the fault (effects
 //! may outlast it by a lag). An event that overlaps no fault at all (sensor dropouts do not
 //! count as faults) is a *false* event. Asserted: recall >= 0.90 over the detectable faults that
-//! start in the detection weeks, and at most one false event per machine-week. Run with
+//! start in the detection weeks, at least 90 % of all injected faults (detectable or not)
+//! overlapped by an event, and at most one false event per machine-week. Run with
 //! `-- --nocapture` for the table per kind; `ENMS_VERBOSE=1` lists every fault.
 
 #![allow(clippy::unwrap_used)]
@@ -360,5 +362,11 @@ fn detects_nine_in_ten_visible_faults_with_few_false_events() {
         "too few detectable faults ({det}) to measure recall"
     );
     assert!(recall >= 0.9, "recall {recall:.3} < 0.90");
+    // the measure: every injected fault, detectable or not
+    let found_all = any as f64 / inj.max(1) as f64;
+    assert!(
+        found_all >= 0.9,
+        "{any} of {inj} injected faults found ({found_all:.3} < 0.90)"
+    );
     assert!(per_mw <= 1.0, "{per_mw:.2} false events per machine-week");
 }

@@ -14,7 +14,7 @@
 //! belt running at 60 % outside production (energy without parts); `breakdown` stops it;
 //! `efficiency_loss` (worn bearings) raises friction power. Process data: `speed_pct`.
 
-use enms_core::model::{AlertLevel, OperatingMode};
+use enms_core::model::{AlertLevel, EventKind, OperatingMode};
 use enms_core::time::Timestamp;
 
 use super::{MachineActivity, MinuteSummary, Physics};
@@ -76,6 +76,16 @@ impl Conveyor {
 impl Physics for Conveyor {
     fn process_quantities(&self) -> &'static [(&'static str, &'static str)] {
         &[("speed_pct", "%")]
+    }
+
+    /// A drive sticks on when it is told to stop, and a belt breaks down under load: while the
+    /// line produces a stuck-on drive changes nothing, and while it stands a breakdown does not.
+    fn fault_can_act(&self, kind: EventKind) -> bool {
+        match kind {
+            EventKind::StuckOn => self.mode != OperatingMode::Production,
+            EventKind::Breakdown => self.mode == OperatingMode::Production,
+            _ => true,
+        }
     }
 
     fn begin_minute(&mut self, d: &MinuteDrivers, fx: &FaultEffects, rng: &mut Rng) {

@@ -59,6 +59,11 @@ pub(crate) trait Physics: Send {
     fn end_minute(&mut self, m_end: Timestamp, rng: &mut Rng) -> MinuteSummary;
     /// Whether the machine runs now.
     fn running(&self) -> bool;
+    /// Whether a random fault of `kind` arriving now would change anything: one that cannot
+    /// act yet waits until it can (default: every fault acts at once).
+    fn fault_can_act(&self, _kind: EventKind) -> bool {
+        true
+    }
     /// Alert from the machine's own controller.
     fn alert(&self) -> AlertLevel {
         AlertLevel::Normal
@@ -544,7 +549,9 @@ fn physics_stage<P: Physics>(
         }
         if c.begun_minute != d.minute {
             c.begun_minute = d.minute;
-            c.fx = c.faults.begin_minute(m_start, m_end, &mut out.events);
+            c.fx = c
+                .faults
+                .begin_minute(m_start, m_end, |k| p.fault_can_act(k), &mut out.events);
             p.begin_minute(d, &c.fx, &mut c.rng);
             if let Some(a) = c.adjust.as_mut() {
                 a.begin_minute(d);
