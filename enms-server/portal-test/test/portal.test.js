@@ -38,7 +38,6 @@ const fmt = (v, digits) => (v === null || v === undefined ? "–"
 
 let work;
 let server;
-let serverExit;
 let base;
 let browser;
 let page;
@@ -57,26 +56,36 @@ async function api(method, p, body) {
   return json;
 }
 
+/** Starts `enms-server serve` on a free port; resolves with the process, its exit and its URL. */
 function startServer(dataDir) {
-  server = spawn(SERVER_BIN, ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir], {
+  const child = spawn(SERVER_BIN, ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir], {
     stdio: ["ignore", "ignore", "pipe"],
     env: { ...process.env, ENMS_LOG_FORMAT: "json", ENMS_LOG_LEVEL: "info" },
   });
-  serverExit = new Promise((resolve) => server.once("exit", (code, signal) => resolve({ code, signal })));
+  const exit = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
   return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: server.stderr });
+    const lines = createInterface({ input: child.stderr });
     const seen = [];
     lines.on("line", (line) => {
       seen.push(line);
       try {
         const ev = JSON.parse(line);
-        if (ev.message === "listening") resolve(`http://${ev.addr}`);
+        if (ev.message === "listening") resolve({ child, exit, url: `http://${ev.addr}` });
       } catch {
         // not a JSON line
       }
     });
-    server.once("exit", (code) => reject(new Error(`server exited (${code}) before listening:\n${seen.join("\n")}`)));
+    child.once("exit", (code) => reject(new Error(`server exited (${code}) before listening:\n${seen.join("\n")}`)));
   });
+}
+
+/** SIGTERM, then SIGKILL if it has not stopped after 30 s; waits for the exit. */
+async function stopServer(s) {
+  if (!s || s.child.exitCode !== null || s.child.signalCode !== null) return;
+  s.child.kill("SIGTERM");
+  const timer = setTimeout(() => s.child.kill("SIGKILL"), 30_000);
+  await s.exit;
+  clearTimeout(timer);
 }
 
 before(async () => {
@@ -88,7 +97,8 @@ before(async () => {
     { stdio: ["ignore", "ignore", "inherit"] });
   execFileSync(SERVER_BIN, ["import", sim, "--data-dir", data], { stdio: ["ignore", "ignore", "ignore"] });
   rmSync(sim, { recursive: true, force: true });
-  base = await startServer(data);
+  server = await startServer(data);
+  base = server.url;
   browser = await puppeteer.launch({
     executablePath: chromiumPath(),
     headless: true,
@@ -111,12 +121,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close().catch(() => {});
-  if (server && server.exitCode === null && server.signalCode === null) {
-    server.kill("SIGTERM");
-    const timer = setTimeout(() => server.kill("SIGKILL"), 30_000);
-    await serverExit;
-    clearTimeout(timer);
-  }
+  await stopServer(server);
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
@@ -287,6 +292,18 @@ test("an API error is shown to the user with its code, field and message", async
     assert.ok((await text("#error")).includes("Error 400"));
   } finally {
     expectedError = null;
+  }
+});
+
+test("an empty store: the portal says how to import data", async () => {
+  const empty = await startServer(path.join(work, "empty"));
+  try {
+    await page.goto(`${empty.url}/#/overview`, { waitUntil: "domcontentloaded" });
+    await page.waitForSelector("#no-data");
+    assert.match(await text("#no-data"), /enms-server import/);
+    assert.match(await text("#status"), /0 machines/);
+  } finally {
+    await stopServer(empty);
   }
 });
 

@@ -12,13 +12,15 @@ import * as anomalies from "./views/anomalies.js";
 
 const VIEWS = { overview, machine, baselines, forecast, anomalies };
 
+const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
+
 async function loadSite() {
   const [health, factories, machines] = await Promise.all([api.health(), api.factories(), api.machines()]);
   site.factories = factories;
   site.machines = machines;
   site.tz = factories[0]?.timezone ?? "UTC";
   document.getElementById("status").textContent =
-    `enms-server ${health.version} (${health.backend}) · ${factories.length} factory, ${machines.length} machines · times in ${site.tz}`;
+    `enms-server ${health.version} (${health.backend}) · ${plural(factories.length, "factory", "factories")}, ${plural(machines.length, "machine", "machines")} · times in ${site.tz}`;
   if (machines.length) {
     // the span of the data: the whole-data rollup of the first machine in days
     const r = await api.rollup(machines[0].id, { bucket: "1d" });
@@ -39,6 +41,12 @@ async function route() {
   root.setAttribute("aria-busy", "true");
   clearError();
   try {
+    if (!site.machines.length) {
+      container.append(el("h1", {}, "No data yet"), el("p", { id: "no-data" },
+        "The store holds no machines. Import meter data with ", el("code", {}, "enms-server import DIR"),
+        " (for a demo: ", el("code", {}, "enms-sim generate --days 21 --out DIR"), "), then reload this page."));
+      return;
+    }
     await VIEWS[name].render(container, new URLSearchParams(qs ?? ""));
   } catch (e) {
     showError(e);
