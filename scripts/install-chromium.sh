@@ -31,5 +31,6 @@ if [ -z "$BROWSER" ]; then
     BROWSER="$(found)"
     [ -n "$BROWSER" ] || { echo "apt-get installed chromium but no chromium is on PATH" >&2; exit 1; }
 fi
-"$BROWSER" --version >&2 || true
+# (Debian's wrapper script may print shell noise on stderr; the version line is what counts)
+"$BROWSER" --version 2>/dev/null >&2 || true
 echo "$BROWSER"
