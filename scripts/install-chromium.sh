@@ -32,5 +32,5 @@ if [ -z "$BROWSER" ]; then
     [ -n "$BROWSER" ] || { echo "apt-get installed chromium but no chromium is on PATH" >&2; exit 1; }
 fi
 # (Debian's wrapper script may print shell noise on stderr; the version line is what counts)
-"$BROWSER" --version 2>/dev/null >&2 || true
+"$BROWSER" --version >&2 2>/dev/null || true
 echo "$BROWSER"
