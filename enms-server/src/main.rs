@@ -86,17 +86,25 @@ fn run(cli: Cli) -> Result<(), RunError> {
             let store = open_store(&config)?;
             let summary = import_dir(store.as_ref(), &dir)?;
             let json = serde_json::to_string_pretty(&summary).unwrap_or_default();
-            println!("{json}");
+            print_out(&json);
             Ok(())
         }
         Command::Openapi => {
             use utoipa::OpenApi;
             let doc = enms_server::api::ApiDoc::openapi();
             let json = serde_json::to_string_pretty(&doc).unwrap_or_default();
-            println!("{json}");
+            print_out(&json);
             Ok(())
         }
     }
+}
+
+/// Writes a result to standard output; a reader that went away (`| head`) is not an error of
+/// ours, so a broken pipe ends the output quietly instead of panicking like `println!`.
+fn print_out(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{text}").and_then(|()| out.flush());
 }
 
 fn main() -> ExitCode {
