@@ -24,7 +24,7 @@ use pyo3::prelude::*;
 
 use crate::arrow_in::{f64_column, f64_from_chunks, ts_column, ColumnArg, Table};
 use crate::arrow_out::{batch, f64_nullable, stream_of, ts_array, ts_field, ArrowStream};
-use crate::errors::{FaceError, FaceResult};
+use crate::errors::{DetachGuarded, FaceError, FaceResult};
 use crate::{json_in, json_out, nullable_f64, TimeArg};
 
 /// The core's [`DetectConfig`] from its JSON (absent fields keep the core's defaults; the core
@@ -182,7 +182,7 @@ fn detect_anomalies(
     let training = time_range(&training, "training")?;
     let detection = time_range(&detection, "detection")?;
     let f = Features::load(&data, time, columns)?;
-    let events = py.detach(|| {
+    let events = py.detach_guarded(|| {
         core_detect(&machine_id, &f.ts, &f.refs(), training, detection, &config)
             .map_err(|e| f.rename(e))
     })?;
@@ -241,7 +241,7 @@ fn build_features(
     let expected = expected_kwh
         .map(|e| f64_column(None, &ColumnArg::from_py(&e), "expected_kwh"))
         .transpose()?;
-    let out = py.detach(|| -> FaceResult<_> {
+    let out = py.detach_guarded(|| -> FaceResult<_> {
         let width = BucketWidth::seconds(period_s.unwrap_or(defaults.period_s))?;
         let bucketing = Bucketing::new(width)?
             .with_timezone(timezone.as_deref().unwrap_or(&defaults.timezone))?;
@@ -296,8 +296,8 @@ fn anomaly_fit(
 ) -> PyResult<AnomalyDetectorModel> {
     let config = config_in(config)?;
     let f = Features::load(&data, time, columns)?;
-    let inner =
-        py.detach(|| CoreDetector::fit(&f.ts, &f.refs(), &config).map_err(|e| f.rename(e)))?;
+    let inner = py
+        .detach_guarded(|| CoreDetector::fit(&f.ts, &f.refs(), &config).map_err(|e| f.rename(e)))?;
     Ok(AnomalyDetectorModel { inner })
 }
 
@@ -314,7 +314,7 @@ impl AnomalyDetectorModel {
         columns: Option<Vec<String>>,
     ) -> PyResult<ArrowStream> {
         let f = Features::load(&data, time, columns)?;
-        let out = py.detach(|| -> FaceResult<_> {
+        let out = py.detach_guarded(|| -> FaceResult<_> {
             let s = self
                 .inner
                 .score(&f.ts, &f.refs())
@@ -353,7 +353,7 @@ impl AnomalyDetectorModel {
         columns: Option<Vec<String>>,
     ) -> PyResult<ArrowStream> {
         let f = Features::load(&data, time, columns)?;
-        let events = py.detach(|| {
+        let events = py.detach_guarded(|| {
             self.inner
                 .detect(&machine_id, &f.ts, &f.refs())
                 .map_err(|e| f.rename(e))

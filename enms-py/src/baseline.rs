@@ -27,7 +27,7 @@ use crate::arrow_in::{
     f64_column, f64_from_chunks, strings_from_chunks, ts_column, ColumnArg, F64Col, Table,
 };
 use crate::arrow_out::{batch, stream_of, ts_array, ts_field, ArrowStream};
-use crate::errors::{FaceError, FaceResult};
+use crate::errors::{DetachGuarded, FaceError, FaceResult};
 use crate::{json_in, json_out};
 
 fn is_text(dt: &DataType) -> bool {
@@ -160,7 +160,7 @@ fn baseline_fit(
     let options = baseline_options(target, intercept, confidence, gates)?;
     let table = Table::import(&data, "X")?;
     let y = array(&y, "y")?;
-    let inner = py.detach(|| -> FaceResult<Baseline> {
+    let inner = py.detach_guarded(|| -> FaceResult<Baseline> {
         let drivers = drivers_from(&table)?;
         Ok(Baseline::fit(y.values(), &drivers, &options)?)
     })?;
@@ -180,7 +180,7 @@ impl BaselineModel {
     ) -> PyResult<ArrowStream> {
         let table = Table::import(&data, "X")?;
         let level = level.unwrap_or(self.inner.fit.options.confidence);
-        let out = py.detach(|| -> FaceResult<ArrowStream> {
+        let out = py.detach_guarded(|| -> FaceResult<ArrowStream> {
             let drivers = drivers_from(&table)?;
             prediction_stream(self.inner.predict(&drivers, level)?)
         })?;
@@ -207,7 +207,7 @@ impl BaselineModel {
         }
         let table = Table::import(&data, "X")?;
         let actual = array(&actual, "actual")?;
-        let out = py.detach(|| -> FaceResult<(ArrowStream, String)> {
+        let out = py.detach_guarded(|| -> FaceResult<(ArrowStream, String)> {
             let drivers = drivers_from(&table)?;
             let r = performance(&self.inner, actual.values(), &drivers, &o)?;
             let mut scalars = serde_json::to_value(&r).map_err(|e| FaceError::Arrow {
@@ -286,7 +286,7 @@ fn ols(
     let o = ols_options(intercept, confidence);
     let table = Table::import(&data, "X")?;
     let y = array(&y, "y")?;
-    let inner = py.detach(|| -> FaceResult<OlsFit> {
+    let inner = py.detach_guarded(|| -> FaceResult<OlsFit> {
         let cols = numeric_columns(&table)?;
         let refs: Vec<(&str, &[f64])> =
             cols.iter().map(|(n, c)| (n.as_str(), c.values())).collect();
@@ -313,7 +313,7 @@ impl OlsModel {
             .into_iter()
             .map(str::to_string)
             .collect();
-        let out = py.detach(|| -> FaceResult<ArrowStream> {
+        let out = py.detach_guarded(|| -> FaceResult<ArrowStream> {
             let cols = names
                 .iter()
                 .map(|n| {
@@ -363,7 +363,7 @@ fn select_drivers(
     o.baseline = baseline_options(None, None, None, gates)?;
     let table = Table::import(&data, "X")?;
     let y = array(&y, "y")?;
-    let out = py.detach(|| -> FaceResult<String> {
+    let out = py.detach_guarded(|| -> FaceResult<String> {
         let drivers = drivers_from(&table)?;
         let c = core_select_drivers(y.values(), &drivers, &o)?;
         json_out(&c)
@@ -407,7 +407,7 @@ impl ChangePointFit {
     /// Expected energy at the temperatures `temp_c`.
     fn predict(&self, py: Python<'_>, temp_c: Bound<'_, PyAny>) -> PyResult<ArrowStream> {
         let t = array(&temp_c, "temp_c")?;
-        let out = py.detach(|| -> FaceResult<ArrowStream> {
+        let out = py.detach_guarded(|| -> FaceResult<ArrowStream> {
             one_column("predicted", f64_array(self.inner.predict(t.values())?))
         })?;
         Ok(out)
@@ -472,7 +472,7 @@ impl TowtFit {
     ) -> PyResult<ArrowStream> {
         let ts = ts_column(None, &ColumnArg::from_py(&time), "time")?;
         let t = array(&temp_c, "temp_c")?;
-        let out = py.detach(|| -> FaceResult<ArrowStream> {
+        let out = py.detach_guarded(|| -> FaceResult<ArrowStream> {
             one_column(
                 "predicted",
                 f64_array(self.inner.predict(ts.values(), t.values())?),
@@ -577,7 +577,7 @@ impl DailyFit {
     ) -> PyResult<ArrowStream> {
         let ts = ts_column(None, &ColumnArg::from_py(&time), "time")?;
         let t = array(&temp_c, "temp_c")?;
-        let out = py.detach(|| -> FaceResult<ArrowStream> {
+        let out = py.detach_guarded(|| -> FaceResult<ArrowStream> {
             one_column(
                 "predicted",
                 f64_array(self.inner.predict(ts.values(), t.values())?),
@@ -641,7 +641,7 @@ fn iforest_fit(
         p.n_jobs = n_jobs;
     }
     let table = Table::import(&data, "X")?;
-    let inner = py.detach(|| -> FaceResult<IsolationForest> {
+    let inner = py.detach_guarded(|| -> FaceResult<IsolationForest> {
         let cols = numeric_columns(&table)?;
         let refs: Vec<(&str, &[f64])> =
             cols.iter().map(|(n, c)| (n.as_str(), c.values())).collect();
@@ -661,7 +661,7 @@ impl IsolationForestModel {
         T: Send,
     {
         let table = Table::import(data, "X")?;
-        py.detach(|| {
+        py.detach_guarded(|| {
             let cols = numeric_columns(&table)?;
             let refs: Vec<(&str, &[f64])> =
                 cols.iter().map(|(n, c)| (n.as_str(), c.values())).collect();
@@ -806,7 +806,7 @@ fn modelling_table(
     let range = TimeRange::new(start, end).map_err(FaceError::from)?;
     let ts = ts_column(None, &ColumnArg::from_py(&time), "time")?;
     let p = array(&power, "power")?;
-    let out = py.detach(|| -> FaceResult<(ArrowStream, String)> {
+    let out = py.detach_guarded(|| -> FaceResult<(ArrowStream, String)> {
         let data: Vec<DriverData<'_>> = readings
             .iter()
             .map(|r| match r {

@@ -50,7 +50,7 @@ pub fn exception_class(e: &Error) -> PyExceptionClass {
 
 /// Every class of the hierarchy below `EnmsError`, with its built-in base (the module creates
 /// them all at import; a unit test checks that every error maps into this list).
-pub const CLASSES: [PyExceptionClass; 16] = [
+pub const CLASSES: [PyExceptionClass; 17] = [
     class("EmptyInputError", "ValueError"),
     class("LengthMismatchError", "ValueError"),
     class("NonFiniteError", "ValueError"),
@@ -67,6 +67,7 @@ pub const CLASSES: [PyExceptionClass; 16] = [
     class("ArrowInterfaceError", "TypeError"),
     class("SimulatorError", "RuntimeError"),
     class("UnknownMachineError", "ValueError"),
+    class("InternalError", "RuntimeError"),
 ];
 
 const fn class(name: &'static str, builtin_base: &'static str) -> PyExceptionClass {
@@ -103,6 +104,44 @@ pub enum FaceError {
         /// What went wrong.
         reason: String,
     },
+    /// A panic inside enms (a bug, never expected), caught at the boundary by [`guarded`].
+    Internal {
+        /// The panic's message.
+        message: String,
+    },
+}
+
+/// Runs `f`, catching a panic (a bug in enms, never expected) as [`FaceError::Internal`], so that
+/// Python sees `enms.InternalError` (an `Exception`) instead of pyo3's `PanicException`, which
+/// derives from `BaseException` and escapes `except Exception`.
+pub fn guarded<T>(f: impl FnOnce() -> FaceResult<T>) -> FaceResult<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|panic| {
+        let message = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(FaceError::Internal { message })
+    })
+}
+
+/// [`Python::detach`] (the core works without the GIL) with the work [`guarded`].
+pub trait DetachGuarded {
+    /// Releases the GIL, runs `f` guarded against panics, takes the GIL back.
+    fn detach_guarded<T, F>(self, f: F) -> FaceResult<T>
+    where
+        F: Send + FnOnce() -> FaceResult<T>,
+        T: Send;
+}
+
+impl DetachGuarded for Python<'_> {
+    fn detach_guarded<T, F>(self, f: F) -> FaceResult<T>
+    where
+        F: Send + FnOnce() -> FaceResult<T>,
+        T: Send,
+    {
+        self.detach(|| guarded(f))
+    }
 }
 
 /// Result alias of the Python face.
@@ -158,6 +197,9 @@ impl FaceError {
                 "ARROW",
                 Some(field.clone()),
             ),
+            FaceError::Internal { .. } => {
+                (class("InternalError", "RuntimeError"), "INTERNAL", None)
+            }
         }
     }
 
@@ -176,6 +218,9 @@ impl FaceError {
                 got,
             } => format!("column `{column}` has type {got}, expected {expected}"),
             FaceError::Arrow { field, reason } => format!("`{field}`: {reason}"),
+            FaceError::Internal { message } => {
+                format!("internal error in enms (please report it): {message}")
+            }
         }
     }
 
@@ -299,6 +344,24 @@ mod tests {
     }
 
     #[test]
+    fn a_panic_becomes_an_internal_error() {
+        let caught = guarded(|| -> FaceResult<()> { panic!("index out of bounds") });
+        let Err(e) = caught else {
+            panic!("the panic was not caught")
+        };
+        let (cls, code, field) = e.class_code_field();
+        assert_eq!(cls.name, "InternalError");
+        assert_eq!(cls.builtin_base, "RuntimeError");
+        assert_eq!((code, field), ("INTERNAL", None));
+        assert!(
+            e.message().contains("index out of bounds"),
+            "{}",
+            e.message()
+        );
+        assert_eq!(guarded(|| Ok(3)).ok(), Some(3));
+    }
+
+    #[test]
     fn every_error_maps_to_a_listed_class() {
         let s = String::new;
         let core = [
@@ -370,6 +433,7 @@ mod tests {
             reason: s(),
         });
         face.push(FaceError::Sim(enms_sim::Error::UnknownMachine("m".into())));
+        face.push(FaceError::Internal { message: s() });
         face.push(FaceError::Sim(enms_sim::Error::InvalidParameter {
             name: "days".into(),
             reason: s(),

@@ -19,7 +19,7 @@ use pyo3::prelude::*;
 
 use crate::arrow_in::{f64_column, ts_column, ColumnArg, F64Col, Table, TsCol};
 use crate::arrow_out::{batch, stream_of, ts_array, ts_field, ArrowStream};
-use crate::errors::{FaceError, FaceResult};
+use crate::errors::{DetachGuarded, FaceError, FaceResult};
 use crate::{json_in, json_out, TimeArg};
 
 /// The suffix of an interval's column names: the level in percent (`0.8` -> `80`, `0.975` ->
@@ -133,7 +133,7 @@ fn forecast_fit(
 ) -> PyResult<ForecasterModel> {
     let spec = spec_in(spec)?;
     let s = Series::load(data.as_ref(), &time, &y, &regressors)?;
-    let inner = py.detach(|| {
+    let inner = py.detach_guarded(|| {
         fit_forecaster(s.ts.values(), s.y.values(), &s.refs(), &spec, horizon)
             .map_err(|e| s.rename(e))
     })?;
@@ -222,7 +222,7 @@ impl ForecasterModel {
                 }
             }
         }
-        py.detach(|| {
+        py.detach_guarded(|| {
             let refs: Vec<(&str, &[f64])> =
                 cols.iter().map(|(n, c)| (n.as_str(), c.values())).collect();
             Ok(self.inner.forecast(horizon, &refs, &levels)?)
@@ -247,7 +247,7 @@ fn forecast_backtest(
     let spec = spec_in(spec)?;
     let options: BacktestOptions = json_in("options", options)?;
     let s = Series::load(data.as_ref(), &time, &y, &regressors)?;
-    let out = py.detach(|| -> FaceResult<(ArrowStream, ArrowStream, String)> {
+    let out = py.detach_guarded(|| -> FaceResult<(ArrowStream, ArrowStream, String)> {
         let bt = core_backtest(s.ts.values(), s.y.values(), &s.refs(), &spec, &options)
             .map_err(|e| s.rename(e))?;
         // Per-window metrics.
@@ -383,7 +383,7 @@ fn forecast_drift(
     let av = f64_column(table.as_ref(), &a, "actual")?;
     let pv = f64_column(table.as_ref(), &p, "predicted")?;
     let labels = (t.label("time"), a.label("actual"), p.label("predicted"));
-    let out = py.detach(|| -> FaceResult<(ArrowStream, String)> {
+    let out = py.detach_guarded(|| -> FaceResult<(ArrowStream, String)> {
         let r = monitor_drift(ts.values(), av.values(), pv.values(), reference_mae, &o).map_err(
             |e| {
                 FaceError::from(e)

@@ -37,7 +37,9 @@ use pyo3::prelude::*;
 
 use arrow_in::{f64_column, strings_from_chunks, ts_column, ColumnArg, F64Col, Table, TsCol};
 use arrow_out::{rollup_batch, stream_of, ArrowStream};
-pub use errors::{exception_class, FaceError, FaceResult, PyExceptionClass};
+pub use errors::{
+    exception_class, guarded, DetachGuarded, FaceError, FaceResult, PyExceptionClass,
+};
 
 /// A point in time from Python: microseconds since the Unix epoch (the Python layer converts
 /// `datetime`s) or an RFC 3339 string.
@@ -253,7 +255,7 @@ fn simulate(
                 }))
             }
         };
-        py.detach(|| -> FaceResult<_> { sim::tables(&sim.generate(t0, t1)?) })
+        py.detach_guarded(|| -> FaceResult<_> { sim::tables(&sim.generate(t0, t1)?) })
     };
     Ok(run()?)
 }
@@ -284,7 +286,7 @@ fn rollup(
     )?;
     let b = bucketing(every, timezone)?;
     let o = rollup_options(max_gap_s, start, end)?;
-    let out = py.detach(|| r.rollup(&b, &o).and_then(|r| rollup_batch(&r)))?;
+    let out = py.detach_guarded(|| r.rollup(&b, &o).and_then(|r| rollup_batch(&r)))?;
     Ok(stream_of(out))
 }
 
@@ -301,7 +303,7 @@ fn standard_rollups(
 ) -> PyResult<Vec<(&'static str, ArrowStream)>> {
     let r = Readings::load(data.as_ref(), &time, Some(&power), None, None)?;
     let o = rollup_options(max_gap_s, None, None)?;
-    let out = py.detach(|| -> FaceResult<_> {
+    let out = py.detach_guarded(|| -> FaceResult<_> {
         let View::Power(view) = r.view()? else {
             return Err(FaceError::Core(Error::InvalidParameter {
                 name: "power".into(),
@@ -348,7 +350,7 @@ fn peak_demand(
     let d = demand_options(window_minutes, rolling_step_minutes);
     let o = rollup_options(max_gap_s, start, end)?;
     let tz = timezone.map(str::to_string);
-    let out = py.detach(move || -> FaceResult<String> {
+    let out = py.detach_guarded(move || -> FaceResult<String> {
         let mut b = Bucketing::new(d.resolution()?)?;
         if let Some(tz) = &tz {
             b = b.with_timezone(tz)?;
@@ -450,7 +452,7 @@ fn sec_per_bucket(
     );
     let b = bucketing(every, timezone)?;
     let o = rollup_options(max_gap_s, start, end)?;
-    let out = py.detach(move || -> FaceResult<_> {
+    let out = py.detach_guarded(move || -> FaceResult<_> {
         let q = QuantitySeries::new(&pc_label, p_ts.values().to_vec(), p_v.values().to_vec())
             .map_err(|e| FaceError::from(e).rename_column("ts", &pt_label))?;
         let rollup = r.rollup(&b, &o)?;
@@ -514,7 +516,7 @@ fn energy_cost(
     }
     let b = bucketing(every, Some(&tariff.timezone))?;
     let o = rollup_options(max_gap_s, start, end)?;
-    let out = py.detach(move || -> FaceResult<String> {
+    let out = py.detach_guarded(move || -> FaceResult<String> {
         let rollup = r.rollup(&b, &o)?;
         json_out(&kpi::cost::energy_cost(&rollup, &tariff, scope)?)
     })?;
@@ -627,7 +629,7 @@ fn kpi_report(
         .transpose()?;
 
     // Column extraction (machine ids as text) scales with the data too: off the GIL.
-    let out = py.detach(move || -> FaceResult<String> {
+    let out = py.detach_guarded(move || -> FaceResult<String> {
         let long = LongColumns {
             machine_id: string_column(&readings, "machine_id")?,
             ts: ts_column(Some(&readings), &ColumnArg::Name("time".into()), "time")?,

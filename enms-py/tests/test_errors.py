@@ -24,6 +24,7 @@ BUILTIN = {
     "ArrowInterfaceError": TypeError,
     "SimulatorError": RuntimeError,
     "UnknownMachineError": ValueError,
+    "InternalError": RuntimeError,
 }
 
 

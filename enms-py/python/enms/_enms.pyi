@@ -33,6 +33,7 @@ __all__ = [
     "DtypeError",
     "EmptyInputError",
     "EnmsError",
+    "InternalError",
     "InvalidParameterError",
     "LengthMismatchError",
     "NegativeValueError",
@@ -84,6 +85,8 @@ class DtypeError(EnmsError, TypeError): ...
 class ArrowInterfaceError(EnmsError, TypeError): ...
 class SimulatorError(EnmsError, RuntimeError): ...
 class UnknownMachineError(EnmsError, ValueError): ...
+class InternalError(EnmsError, RuntimeError):
+    """A bug in enms (a panic caught at the boundary): please report it."""
 
 @final
 class ArrowStream:
