@@ -10,6 +10,7 @@ pub mod baselines;
 pub mod dto;
 pub mod forecast;
 pub mod review;
+pub mod weather;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -164,6 +165,7 @@ pub fn router(state: AppState) -> Router {
             post(forecast::backtest_history),
         )
         .route("/api/v1/forecast/monitor", post(forecast::monitor))
+        .route("/api/v1/weather-models", post(weather::fit))
         .merge(crate::portal::routes())
         .fallback(fallback)
         .layer(middleware::from_fn(log_request))
@@ -225,7 +227,8 @@ async fn fallback(req: Request) -> ApiError {
         anomalies::resolve,
         forecast::forecast,
         forecast::backtest_history,
-        forecast::monitor
+        forecast::monitor,
+        weather::fit
     ),
     components(schemas(
         ApiError,
@@ -284,14 +287,21 @@ async fn fallback(req: Request) -> ApiError {
         forecast::BacktestDto,
         forecast::MonitorRequest,
         forecast::DriftWindowDto,
-        forecast::MonitorDto
+        forecast::MonitorDto,
+        weather::WeatherModelRequest,
+        weather::DegreeTermDto,
+        weather::SegmentDto,
+        weather::WeatherStatisticsDto,
+        weather::WeatherDayDto,
+        weather::CurveDto,
+        weather::WeatherModelDto
     )),
     tags(
         (name = "system", description = "Health and the API document"),
         (name = "assets", description = "Factories and machines"),
         (name = "readings", description = "Meter readings, raw and in buckets"),
         (name = "kpis", description = "Energy KPIs computed by enms-core"),
-        (name = "baselines", description = "ISO 50006 energy baselines: train on stored data, statistics, gates, performance (deviation, CUSUM, EnPI, savings), prediction"),
+        (name = "baselines", description = "ISO 50006 energy baselines: train on stored data, statistics, gates, performance (deviation, CUSUM, EnPI, savings), prediction; weather-normalised models of daily energy against outdoor temperature (change-point and daily models)"),
         (name = "forecasts", description = "Demand forecasts of a machine or a factory (ARIMA for the next hours, the seasonal regression for days and weeks), each day's peak and hours at risk, rolling-origin backtests, and drift monitoring of deployed models"),
         (name = "anomalies", description = "Anomaly events: detection over a period (baseline residuals judged by sigma rules, merged into events), listing, and the lifecycle open -> acknowledged -> resolved")
     )

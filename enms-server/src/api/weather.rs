@@ -1,0 +1,810 @@
+//! Weather-normalised models of daily energy over the REST API: a machine's (or a factory's, the
+//! sum of its machines') energy per local day against the day's mean outdoor temperature, fitted
+//! with one of the core's temperature models:
+//!
+//! - `change_point`: `enms_core::baseline::fit_change_point`, the 3P/4P/5P change-point models of
+//!   ASHRAE RP-1050 / Guideline 14 with balance-point search and CalTRACK-style selection;
+//! - `daily`: `enms_core::baseline::fit_daily`, eemeter 4's daily model by season and day type
+//!   with smoothed change points.
+//!
+//! The daily table is the core's `ModellingTable` with `1d` periods in the factory's time zone
+//! and one driver, `outdoor_temp_c` aggregated as a time-weighted mean (`Aggregation::Mean`); the
+//! same table `POST /api/v1/baselines` builds with `period: "1d"` and `drivers:
+//! ["outdoor_temp_c"]`. A factory's table holds the days every machine with readings covers, its
+//! energy the sum of theirs. Options are the core's `ChangePointOptions` / `DailyOptions` read
+//! strictly (`enms_core::options::from_json_value`); the options left out keep the core's
+//! defaults, and the daily model's `timezone` defaults to the factory's. Nothing is stored.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::Json;
+use enms_core::baseline::dataset::{Aggregation, ModellingTable, PeriodDriver, TableSpec};
+use enms_core::baseline::{
+    fit_change_point, fit_daily, ChangePointModel, ChangePointOptions, DailyModel, DailyOptions,
+    DegreeTerm, DriverValues,
+};
+use enms_core::bucket::Bucketing;
+use enms_core::time::{format_rfc3339, parse_tz, to_local, TimeRange, Timestamp};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use super::baselines::{
+    bad, parse_range, table_for, Body, CoefficientDto, DroppedPeriodDto, ShortfallDto,
+    TableSummaryDto,
+};
+use super::{blocking, find_factory, find_machine, AppState};
+use crate::store::Store;
+use crate::ApiError;
+
+type ApiResult<T> = Result<Json<T>, ApiError>;
+
+/// The models `POST /api/v1/weather-models` fits.
+pub const MODELS: [&str; 2] = ["daily", "change_point"];
+
+/// Name of the temperature column of the daily table.
+const TEMP: &str = "outdoor_temp_c";
+
+const FIELDS: [&str; 8] = [
+    "machine_id",
+    "factory_id",
+    "start",
+    "end",
+    "model",
+    "options",
+    "min_coverage",
+    "max_gap_s",
+];
+
+/// Points of each fitted curve between the coldest and the warmest day (balance points added).
+const CURVE_POINTS: usize = 61;
+
+/// `POST /api/v1/weather-models`: whose daily energy to model, over which days, with which model.
+#[derive(Debug, Clone, serde::Deserialize, ToSchema)]
+pub struct WeatherModelRequest {
+    /// Machine whose daily energy is modelled (or `factory_id`).
+    pub machine_id: Option<String>,
+    /// Factory whose daily energy (the sum of its machines') is modelled (or `machine_id`).
+    pub factory_id: Option<String>,
+    /// Start of the period (inclusive), RFC 3339; days are local days of the factory (of
+    /// `options.timezone` for the daily model).
+    pub start: String,
+    /// End of the period (exclusive), RFC 3339.
+    pub end: String,
+    /// `daily` (eemeter 4's daily model by season and day type) or `change_point`
+    /// (3P/4P/5P change-point models).
+    pub model: String,
+    /// The core's options of the model (`ChangePointOptions` or `DailyOptions`), each left out
+    /// taking the core's default; an unknown key is a 400 naming `options.<key>`.
+    #[schema(value_type = Option<Object>)]
+    pub options: Option<Value>,
+    /// Least coverage of energy and temperature for a day to be used, in (0, 1] (default: the
+    /// core's, 0.9).
+    pub min_coverage: Option<f64>,
+    /// Longest interval between power readings still integrated, s (default: the server's).
+    pub max_gap_s: Option<f64>,
+}
+
+/// A temperature-dependent term of a segment.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DegreeTermDto {
+    /// Balance point, °C.
+    pub balance_c: f64,
+    /// Slope, kWh per day and °C beyond the balance point.
+    pub slope: f64,
+    /// Smoothing width, °C (0: a plain hinge; always 0 in a change-point model).
+    pub smoothing_c: f64,
+}
+
+impl From<&DegreeTerm> for DegreeTermDto {
+    fn from(d: &DegreeTerm) -> Self {
+        DegreeTermDto {
+            balance_c: d.balance_c,
+            slope: d.slope,
+            smoothing_c: d.smoothing_c,
+        }
+    }
+}
+
+/// One segment of a model: the days it covers and its change-point model. A change-point model
+/// has one segment, `all`, covering every day.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SegmentDto {
+    /// Name: the daily model's (eemeter notation, e.g. `wd-su_sh`), or `all`.
+    pub name: String,
+    /// `all`, `weekday` or `weekend`.
+    pub day_type: String,
+    /// Seasons covered (`summer`, `shoulder`, `winter`); empty for a change-point model (the
+    /// whole year).
+    pub seasons: Vec<String>,
+    /// Shape: `mean`, `heating_3p`, `cooling_3p`, `four_p`, `five_p`.
+    pub kind: String,
+    /// Base load, kWh per day.
+    pub intercept: f64,
+    /// Heating term (below its balance point).
+    pub heating: Option<DegreeTermDto>,
+    /// Cooling term (above its balance point).
+    pub cooling: Option<DegreeTermDto>,
+    /// Days in the segment.
+    pub n: usize,
+    /// R² within the segment.
+    pub r_squared: Option<f64>,
+}
+
+/// Goodness of fit (ASHRAE Guideline 14).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct WeatherStatisticsDto {
+    /// Days used.
+    pub n: usize,
+    /// Parameters counted in CV(RMSE) and NMBE (the daily model counts intercepts, slopes,
+    /// balance points and smoothing widths; the change-point model its regression's
+    /// coefficients).
+    pub p: usize,
+    /// R².
+    pub r_squared: Option<f64>,
+    /// Adjusted R² (change-point model only).
+    pub adj_r_squared: Option<f64>,
+    /// CV(RMSE), %.
+    pub cv_rmse_pct: Option<f64>,
+    /// NMBE, %.
+    pub nmbe_pct: Option<f64>,
+}
+
+/// One day of the table, with the model's prediction.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct WeatherDayDto {
+    /// Local date, `YYYY-MM-DD`.
+    pub date: String,
+    /// Start of the local day, RFC 3339.
+    pub start: String,
+    /// End of the local day, RFC 3339.
+    pub end: String,
+    /// Time-weighted mean outdoor temperature, °C.
+    pub outdoor_temp_c: f64,
+    /// Energy, kWh.
+    pub actual_kwh: f64,
+    /// The model's energy, kWh.
+    pub predicted_kwh: f64,
+    /// Name of the segment the day falls in.
+    pub segment: String,
+}
+
+/// A segment's fitted curve, for charts.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CurveDto {
+    /// Segment name.
+    pub segment: String,
+    /// Temperatures from the segment's coldest to its warmest day, with its balance points, °C.
+    pub outdoor_temp_c: Vec<f64>,
+    /// The model's daily energy there, kWh.
+    pub predicted_kwh: Vec<f64>,
+}
+
+/// A fitted weather model with its daily table.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct WeatherModelDto {
+    /// The machine or factory modelled.
+    pub target: String,
+    /// `machine` or `factory`.
+    pub target_kind: String,
+    /// Machines whose energy is in the table.
+    pub machines: Vec<String>,
+    /// `daily` or `change_point`.
+    pub kind: String,
+    /// Start of the period, RFC 3339.
+    pub start: String,
+    /// End of the period, RFC 3339.
+    pub end: String,
+    /// Time zone of the local days.
+    pub timezone: String,
+    /// Days in the period, used and dropped (with the columns that fell short).
+    pub table: TableSummaryDto,
+    /// Goodness of fit.
+    pub statistics: WeatherStatisticsDto,
+    /// The segments.
+    pub segments: Vec<SegmentDto>,
+    /// The change-point model's regression coefficients (`const`, `hdd`, `cdd`) with their
+    /// statistics; empty for the daily model.
+    pub coefficients: Vec<CoefficientDto>,
+    /// Per used day: temperature, actual and predicted energy.
+    pub days: Vec<WeatherDayDto>,
+    /// Per segment, the fitted curve of energy against temperature.
+    pub curves: Vec<CurveDto>,
+    /// The model as enms-core serialises it (`ChangePointModel` or `DailyModel`).
+    #[schema(value_type = Object)]
+    pub model: Value,
+}
+
+fn opt(v: f64) -> Option<f64> {
+    v.is_finite().then_some(v)
+}
+
+/// The machine or factory of a request.
+enum Target {
+    Machine(String),
+    Factory(String),
+}
+
+/// The model and its options, parsed.
+enum Spec {
+    ChangePoint(ChangePointOptions),
+    Daily(DailyOptions),
+}
+
+/// Energy and mean temperature per used local day.
+struct DailyTable {
+    start: Vec<Timestamp>,
+    end: Vec<Timestamp>,
+    temp_c: Vec<f64>,
+    energy_kwh: Vec<f64>,
+    summary: TableSummaryDto,
+    machines: Vec<String>,
+}
+
+/// `T` from the given options laid over `T`'s defaults (so left-out options keep the core's
+/// defaults), strictly: an unknown key is an error naming `options.<key>`.
+fn options_from<T>(given: Option<&Value>, default: T) -> Result<T, ApiError>
+where
+    T: Serialize + serde::de::DeserializeOwned,
+{
+    let mut merged =
+        serde_json::to_value(default).map_err(|e| ApiError::internal(e.to_string()))?;
+    match given {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(g)) => {
+            if let Value::Object(m) = &mut merged {
+                for (k, v) in g {
+                    m.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        Some(_) => {
+            return Err(bad(
+                "options",
+                "must be a JSON object of the model's options",
+            ))
+        }
+    }
+    enms_core::options::from_json_value(&merged, "options", &[]).map_err(|e| option_error(&e))
+}
+
+/// A core error about the options: its field as `options.<field>`.
+fn option_error(e: &enms_core::Error) -> ApiError {
+    match e.field() {
+        Some("options") | None => ApiError::param(e, "options"),
+        Some(f) => ApiError::param(e, &format!("options.{f}")),
+    }
+}
+
+/// A core error of a fit: the core's column names as the table's, option names as
+/// `options.<name>`.
+fn fit_error(mut e: enms_core::Error, options: &Value) -> ApiError {
+    e.rename_field("energy", "energy_kwh");
+    e.rename_field("temp_c", TEMP);
+    match e.field() {
+        Some(f) if options.get(f).is_some() => option_error(&e),
+        _ => ApiError::from(&e),
+    }
+}
+
+/// The fields of a request, parsed and checked.
+struct Request {
+    target: Target,
+    range: TimeRange,
+    spec: Spec,
+    /// Whether the options name a time zone.
+    timezone_given: bool,
+    min_coverage: Option<f64>,
+    max_gap_s: Option<f64>,
+}
+
+fn parse(b: &Body) -> Result<Request, ApiError> {
+    let machine_id: Option<String> = b.get("machine_id")?;
+    let factory_id: Option<String> = b.get("factory_id")?;
+    let target = match (machine_id, factory_id) {
+        (Some(_), Some(_)) => {
+            return Err(bad(
+                "factory_id",
+                "give either machine_id or factory_id, not both",
+            ));
+        }
+        (Some(m), None) => Target::Machine(m),
+        (None, Some(f)) => Target::Factory(f),
+        (None, None) => return Err(bad("machine_id", "machine_id or factory_id is required")),
+    };
+    let start: String = b.require("start")?;
+    let end: String = b.require("end")?;
+    let range = parse_range(&start, &end)?;
+    let model: String = b.require("model")?;
+    let options: Option<Value> = b.get("options")?;
+    let spec = match model.as_str() {
+        "change_point" => Spec::ChangePoint(options_from(
+            options.as_ref(),
+            ChangePointOptions::default(),
+        )?),
+        "daily" => Spec::Daily(options_from(options.as_ref(), DailyOptions::default())?),
+        other => {
+            return Err(bad(
+                "model",
+                format!(
+                    "unknown model `{other}`; expected one of: {}",
+                    MODELS.join(", ")
+                ),
+            ));
+        }
+    };
+    let timezone_given = matches!(&options, Some(Value::Object(o)) if o.contains_key("timezone"));
+    Ok(Request {
+        target,
+        range,
+        spec,
+        timezone_given,
+        min_coverage: b.get("min_coverage")?,
+        max_gap_s: b.get("max_gap_s")?,
+    })
+}
+
+/// The daily table of one machine: the core's modelling table of `spec` on its stored data.
+fn machine_table(
+    store: &dyn Store,
+    machine_id: &str,
+    spec: &TableSpec,
+    range: TimeRange,
+) -> Result<ModellingTable, ApiError> {
+    table_for(store, machine_id, spec, range)
+}
+
+fn temperatures(t: &ModellingTable) -> Result<Vec<f64>, ApiError> {
+    match t.drivers.first().map(|d| &d.values) {
+        Some(DriverValues::Numeric(v)) => Ok(v.clone()),
+        _ => Err(ApiError::internal(
+            "the daily table has no temperature column".into(),
+        )),
+    }
+}
+
+/// The table of one machine, or of a factory: the days every machine with readings covers, the
+/// energy summed over them.
+fn daily_table(
+    store: &dyn Store,
+    target: &Target,
+    spec: &TableSpec,
+    range: TimeRange,
+) -> Result<DailyTable, ApiError> {
+    let machines = match target {
+        Target::Machine(id) => vec![find_machine(store, id).map_err(|e| ApiError {
+            field: Some("machine_id".into()),
+            ..e
+        })?],
+        Target::Factory(id) => {
+            find_factory(store, id).map_err(|e| ApiError {
+                field: Some("factory_id".into()),
+                ..e
+            })?;
+            store
+                .machines()?
+                .into_iter()
+                .filter(|m| &m.factory_id == id)
+                .collect()
+        }
+    };
+    let mut tables: Vec<(String, ModellingTable)> = Vec::with_capacity(machines.len());
+    for m in &machines {
+        match machine_table(store, &m.id, spec, range) {
+            Ok(t) => tables.push((m.id.clone(), t)),
+            // a factory's machine without readings in the period adds nothing
+            Err(e) if e.error == "NO_DATA" && matches!(target, Target::Factory(_)) => {}
+            Err(e) => {
+                let field = match target {
+                    Target::Machine(_) => "machine_id",
+                    Target::Factory(_) => "factory_id",
+                };
+                return Err(match e.field {
+                    None if e.error == "NO_DATA" => ApiError {
+                        field: Some(field.into()),
+                        ..e
+                    },
+                    _ => e,
+                });
+            }
+        }
+    }
+    let Some((_, first)) = tables.first() else {
+        let (field, id) = match target {
+            Target::Machine(id) => ("machine_id", id),
+            Target::Factory(id) => ("factory_id", id),
+        };
+        return Err(ApiError {
+            field: Some(field.into()),
+            ..ApiError::no_data(format!(
+                "`{id}` has no readings from {} to {}",
+                format_rfc3339(range.start),
+                format_rfc3339(range.end)
+            ))
+        });
+    };
+    if tables.len() == 1 {
+        let (id, t) = &tables[0];
+        return Ok(DailyTable {
+            start: t.start.clone(),
+            end: t.end.clone(),
+            temp_c: temperatures(t)?,
+            energy_kwh: t.energy_kwh.clone(),
+            summary: TableSummaryDto::from(t),
+            machines: vec![id.clone()],
+        });
+    }
+    // a factory: the days every table kept; the sum of the machines' energy
+    let temps = tables
+        .iter()
+        .map(|(_, t)| temperatures(t))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut out = DailyTable {
+        start: Vec::new(),
+        end: Vec::new(),
+        temp_c: Vec::new(),
+        energy_kwh: Vec::new(),
+        summary: TableSummaryDto {
+            periods_total: first.periods_total,
+            periods_used: 0,
+            dropped_by_column: Default::default(),
+            dropped: Vec::new(),
+        },
+        machines: tables.iter().map(|(id, _)| id.clone()).collect(),
+    };
+    for (k, &day) in first.start.iter().enumerate() {
+        let rows: Vec<usize> = tables
+            .iter()
+            .filter_map(|(_, t)| t.start.binary_search(&day).ok())
+            .collect();
+        if rows.len() != tables.len() {
+            continue;
+        }
+        out.start.push(day);
+        out.end.push(first.end[k]);
+        out.temp_c.push(temps[0][k]);
+        out.energy_kwh.push(
+            tables
+                .iter()
+                .zip(&rows)
+                .map(|((_, t), &r)| t.energy_kwh[r])
+                .sum(),
+        );
+    }
+    // the days left out, with every machine's shortfalls (`energy_kwh:<machine>`)
+    let mut dropped: std::collections::BTreeMap<Timestamp, DroppedPeriodDto> = Default::default();
+    for (id, t) in &tables {
+        for p in &t.dropped {
+            let entry = dropped.entry(p.start).or_insert_with(|| DroppedPeriodDto {
+                start: format_rfc3339(p.start),
+                end: format_rfc3339(p.end),
+                shortfalls: Vec::new(),
+            });
+            for s in &p.shortfalls {
+                let column = if s.column == TEMP {
+                    s.column.clone()
+                } else {
+                    format!("{}:{id}", s.column)
+                };
+                if !entry.shortfalls.iter().any(|x| x.column == column) {
+                    entry.shortfalls.push(ShortfallDto {
+                        column,
+                        coverage: s.coverage,
+                    });
+                }
+            }
+        }
+    }
+    for p in dropped.values() {
+        for s in &p.shortfalls {
+            *out.summary
+                .dropped_by_column
+                .entry(s.column.clone())
+                .or_default() += 1;
+        }
+    }
+    out.summary.dropped = dropped.into_values().collect();
+    out.summary.periods_used = out.start.len();
+    if out.start.is_empty() {
+        return Err(bad(
+            "factory_id",
+            "no day of the period has complete data from every machine with readings",
+        ));
+    }
+    Ok(out)
+}
+
+/// Temperatures from `lo` to `hi` in `CURVE_POINTS` steps, with the balance points inside.
+fn curve_grid(lo: f64, hi: f64, balance: &[f64]) -> Vec<f64> {
+    let steps = (CURVE_POINTS - 1) as f64;
+    let mut g: Vec<f64> = (0..CURVE_POINTS)
+        .map(|i| lo + (hi - lo) * i as f64 / steps)
+        .collect();
+    g.extend(balance.iter().copied().filter(|b| *b > lo && *b < hi));
+    g.sort_by(f64::total_cmp);
+    g.dedup();
+    g
+}
+
+fn range_of(v: impl Iterator<Item = f64>) -> (f64, f64) {
+    v.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+        (a.min(x), b.max(x))
+    })
+}
+
+fn local_dates(ts: &[Timestamp], tz: &str) -> Result<Vec<String>, ApiError> {
+    let zone = parse_tz(tz).map_err(|e| ApiError::from(&e))?;
+    ts.iter()
+        .map(|&t| {
+            to_local(t, zone)
+                .map(|d| d.date().to_string())
+                .map_err(|e| ApiError::from(&e))
+        })
+        .collect()
+}
+
+/// Everything of the answer but the target's names.
+struct Fitted {
+    statistics: WeatherStatisticsDto,
+    segments: Vec<SegmentDto>,
+    coefficients: Vec<CoefficientDto>,
+    predicted: Vec<f64>,
+    day_segment: Vec<String>,
+    curves: Vec<CurveDto>,
+    model: Value,
+}
+
+fn change_point(t: &DailyTable, o: &ChangePointOptions) -> Result<Fitted, ApiError> {
+    let given = serde_json::to_value(o).map_err(|e| ApiError::internal(e.to_string()))?;
+    let m: ChangePointModel =
+        fit_change_point(&t.temp_c, &t.energy_kwh, o).map_err(|e| fit_error(e, &given))?;
+    let predicted = m.predict(&t.temp_c).map_err(|e| fit_error(e, &given))?;
+    let f = &m.fit;
+    let coef = |name: &str| f.coefficients.iter().find(|c| c.name == name);
+    let term = |balance: Option<f64>, name: &str| {
+        balance.zip(coef(name)).map(|(balance_c, c)| DegreeTermDto {
+            balance_c,
+            slope: c.estimate,
+            smoothing_c: 0.0,
+        })
+    };
+    let (lo, hi) = range_of(t.temp_c.iter().copied());
+    let balance: Vec<f64> = [m.heating_balance_c, m.cooling_balance_c]
+        .into_iter()
+        .flatten()
+        .collect();
+    let grid = curve_grid(lo, hi, &balance);
+    let curve = m.predict(&grid).map_err(|e| fit_error(e, &given))?;
+    let n = f.n;
+    Ok(Fitted {
+        statistics: WeatherStatisticsDto {
+            n,
+            // the regression's coefficients: n - df_resid
+            p: n.saturating_sub(f.df_resid.round().max(0.0) as usize),
+            r_squared: opt(f.r_squared),
+            adj_r_squared: opt(f.adj_r_squared),
+            cv_rmse_pct: opt(f.cv_rmse_pct),
+            nmbe_pct: opt(f.nmbe_pct),
+        },
+        segments: vec![SegmentDto {
+            name: "all".into(),
+            day_type: "all".into(),
+            seasons: Vec::new(),
+            kind: m.kind.as_str().into(),
+            intercept: coef("const").map_or(f64::NAN, |c| c.estimate),
+            heating: term(m.heating_balance_c, "hdd"),
+            cooling: term(m.cooling_balance_c, "cdd"),
+            n,
+            r_squared: opt(f.r_squared),
+        }],
+        coefficients: f
+            .coefficients
+            .iter()
+            .map(|c| CoefficientDto {
+                name: c.name.clone(),
+                estimate: c.estimate,
+                std_error: opt(c.std_error),
+                t: opt(c.t),
+                p_value: opt(c.p_value),
+                ci_low: opt(c.ci_low),
+                ci_high: opt(c.ci_high),
+                vif: c.vif.and_then(opt),
+            })
+            .collect(),
+        day_segment: vec!["all".into(); predicted.len()],
+        predicted,
+        curves: vec![CurveDto {
+            segment: "all".into(),
+            outdoor_temp_c: grid,
+            predicted_kwh: curve,
+        }],
+        model: serde_json::to_value(&m).map_err(|e| ApiError::internal(e.to_string()))?,
+    })
+}
+
+fn daily(t: &DailyTable, o: &DailyOptions) -> Result<Fitted, ApiError> {
+    let given = serde_json::to_value(o).map_err(|e| ApiError::internal(e.to_string()))?;
+    let m: DailyModel = fit_daily(&t.start, &t.temp_c, &t.energy_kwh, o).map_err(|mut e| {
+        e.rename_field("ts", "start");
+        fit_error(e, &given)
+    })?;
+    let predicted = m
+        .predict(&t.start, &t.temp_c)
+        .map_err(|e| fit_error(e, &given))?;
+    let day_segment = t
+        .start
+        .iter()
+        .map(|&d| m.segment_of(d).map(|s| s.name.clone()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| fit_error(e, &given))?;
+    let curves = m
+        .segments
+        .iter()
+        .filter_map(|s| {
+            let (lo, hi) = range_of(
+                t.temp_c
+                    .iter()
+                    .zip(&day_segment)
+                    .filter(|(_, n)| **n == s.name)
+                    .map(|(t, _)| *t),
+            );
+            if lo > hi {
+                return None;
+            }
+            let balance: Vec<f64> = [s.heating, s.cooling]
+                .iter()
+                .flatten()
+                .map(|d| d.balance_c)
+                .collect();
+            let grid = curve_grid(lo, hi, &balance);
+            let y = grid.iter().map(|&x| s.predict_one(x)).collect();
+            Some(CurveDto {
+                segment: s.name.clone(),
+                outdoor_temp_c: grid,
+                predicted_kwh: y,
+            })
+        })
+        .collect();
+    Ok(Fitted {
+        statistics: WeatherStatisticsDto {
+            n: m.n,
+            p: m.n_params,
+            r_squared: opt(m.r_squared),
+            adj_r_squared: None,
+            cv_rmse_pct: opt(m.cv_rmse_pct),
+            nmbe_pct: opt(m.nmbe_pct),
+        },
+        segments: m
+            .segments
+            .iter()
+            .map(|s| SegmentDto {
+                name: s.name.clone(),
+                day_type: s.day_type.as_str().into(),
+                seasons: s.seasons.iter().map(|x| x.as_str().to_string()).collect(),
+                kind: s.kind.as_str().into(),
+                intercept: s.intercept,
+                heating: s.heating.as_ref().map(DegreeTermDto::from),
+                cooling: s.cooling.as_ref().map(DegreeTermDto::from),
+                n: s.n,
+                r_squared: opt(s.r_squared),
+            })
+            .collect(),
+        coefficients: Vec::new(),
+        predicted,
+        day_segment,
+        curves,
+        model: serde_json::to_value(&m).map_err(|e| ApiError::internal(e.to_string()))?,
+    })
+}
+
+/// Fits a weather-normalised model of a machine's or a factory's energy per local day against the
+/// day's mean outdoor temperature (the core's change-point or daily model) and returns it with
+/// its statistics, segments, per-day table and fitted curves. Nothing is stored.
+#[utoipa::path(post, path = "/api/v1/weather-models", tag = "baselines",
+    request_body = WeatherModelRequest,
+    responses((status = 200, body = WeatherModelDto),
+              (status = 400, description = "A field or option is invalid (`options.<key>` for an option), the period has no temperature data (`outdoor_temp_c`), or too few days for the model (`energy_kwh`)", body = ApiError),
+              (status = 404, description = "Unknown machine or factory, or no readings in the period (the body names `machine_id` or `factory_id`)", body = ApiError)))]
+pub async fn fit(State(s): State<AppState>, body: Bytes) -> ApiResult<WeatherModelDto> {
+    let b = Body::parse(&body, &FIELDS)?;
+    let Request {
+        target,
+        range,
+        spec,
+        timezone_given,
+        min_coverage,
+        max_gap_s,
+    } = parse(&b)?;
+    let max_gap_us = match max_gap_s {
+        Some(g) => {
+            enms_core::rollup::RollupOptions::default()
+                .with_max_gap_s(g)
+                .map_err(|e| ApiError::param(&e, "max_gap_s"))?
+                .max_gap_us
+        }
+        None => s.rollup.max_gap_us,
+    };
+    let store = s.store.clone();
+    let out = blocking(move || {
+        let store = store.as_ref();
+        let factory_id = match &target {
+            Target::Machine(id) => {
+                find_machine(store, id)
+                    .map_err(|e| ApiError {
+                        field: Some("machine_id".into()),
+                        ..e
+                    })?
+                    .factory_id
+            }
+            Target::Factory(id) => id.clone(),
+        };
+        let factory_tz = find_factory(store, &factory_id)
+            .map_err(|e| ApiError {
+                field: Some("factory_id".into()),
+                ..e
+            })?
+            .timezone;
+        // the daily model's days are local to its time zone (the factory's unless given)
+        let (spec, tz_field) = match spec {
+            Spec::Daily(mut o) => {
+                if !timezone_given {
+                    o.timezone = factory_tz.clone();
+                }
+                (Spec::Daily(o), "options.timezone")
+            }
+            other => (other, "factory_id"),
+        };
+        let tz = match &spec {
+            Spec::Daily(o) => o.timezone.clone(),
+            Spec::ChangePoint(_) => factory_tz,
+        };
+        let days = Bucketing::parse("1d")
+            .and_then(|b| b.with_timezone(&tz))
+            .map_err(|e| ApiError::param(&e, tz_field))?;
+        let mut table_spec = TableSpec::new(days, vec![PeriodDriver::new(TEMP, Aggregation::Mean)]);
+        table_spec.max_gap_us = max_gap_us;
+        if let Some(c) = min_coverage {
+            table_spec.min_coverage = c;
+        }
+        table_spec.validate().map_err(|e| ApiError::from(&e))?;
+        let t = daily_table(store, &target, &table_spec, range)?;
+        let (kind, fitted) = match &spec {
+            Spec::ChangePoint(o) => ("change_point", change_point(&t, o)?),
+            Spec::Daily(o) => ("daily", daily(&t, o)?),
+        };
+        let dates = local_dates(&t.start, &tz)?;
+        let days = (0..t.start.len())
+            .map(|k| WeatherDayDto {
+                date: dates[k].clone(),
+                start: format_rfc3339(t.start[k]),
+                end: format_rfc3339(t.end[k]),
+                outdoor_temp_c: t.temp_c[k],
+                actual_kwh: t.energy_kwh[k],
+                predicted_kwh: fitted.predicted[k],
+                segment: fitted.day_segment[k].clone(),
+            })
+            .collect();
+        let (target_name, target_kind) = match &target {
+            Target::Machine(id) => (id.clone(), "machine"),
+            Target::Factory(id) => (id.clone(), "factory"),
+        };
+        Ok(WeatherModelDto {
+            target: target_name,
+            target_kind: target_kind.into(),
+            machines: t.machines.clone(),
+            kind: kind.into(),
+            start: format_rfc3339(range.start),
+            end: format_rfc3339(range.end),
+            timezone: tz,
+            table: t.summary,
+            statistics: fitted.statistics,
+            segments: fitted.segments,
+            coefficients: fitted.coefficients,
+            days,
+            curves: fitted.curves,
+            model: fitted.model,
+        })
+    })
+    .await?;
+    Ok(Json(out))
+}
