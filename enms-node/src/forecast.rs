@@ -36,6 +36,13 @@ fn invalid(name: &str, reason: impl Into<String>) -> JsErrorParts {
     .into()
 }
 
+/// A horizon from JS: a JS number arrives as a signed integer here, so that `-1` is refused as
+/// what it is (an unsigned conversion would wrap it to 4294967295); the core checks the range.
+fn horizon_of(h: i64) -> Fallible<usize> {
+    usize::try_from(h)
+        .map_err(|_| invalid("horizon", format!("a number of steps, at least 1; got {h}")))
+}
+
 /// The core's [`ForecastSpec`] from its serde form (absent: the core's default, `auto`); the core
 /// fills defaults and refuses unknown options, naming them.
 fn spec_of(given: Option<serde_json::Value>) -> Fallible<ForecastSpec> {
@@ -312,7 +319,7 @@ fn drift_js(r: DriftReport) -> DriftReportJs {
 #[napi(object, js_name = "BacktestOptions")]
 pub struct BacktestOptionsJs {
     /// Steps forecast from each origin.
-    pub horizon: Option<u32>,
+    pub horizon: Option<i64>,
     /// Number of windows.
     pub windows: Option<u32>,
     /// Steps between origins (0: the horizon).
@@ -323,11 +330,11 @@ pub struct BacktestOptionsJs {
     pub season_length: Option<u32>,
 }
 
-fn backtest_options(o: Option<&BacktestOptionsJs>) -> BacktestOptions {
+fn backtest_options(o: Option<&BacktestOptionsJs>) -> Fallible<BacktestOptions> {
     let mut out = BacktestOptions::default();
     if let Some(o) = o {
         if let Some(h) = o.horizon {
-            out.horizon = h as usize;
+            out.horizon = horizon_of(h)?;
         }
         if let Some(w) = o.windows {
             out.windows = w as usize;
@@ -342,7 +349,7 @@ fn backtest_options(o: Option<&BacktestOptionsJs>) -> BacktestOptions {
             out.season_length = s as usize;
         }
     }
-    out
+    Ok(out)
 }
 
 /// Options of a peak forecast; absent fields keep enms' defaults (level 0.95, no threshold,
@@ -417,14 +424,14 @@ struct ForecastArgs {
 impl Forecaster {
     fn args(
         &self,
-        horizon: Option<u32>,
+        horizon: Option<i64>,
         future: Option<&Object>,
         levels: Option<Vec<f64>>,
     ) -> napi::Result<Fallible<ForecastArgs>> {
         let regressors = regressors_of(future)?;
-        Ok(match horizon.or(self.horizon) {
-            Some(h) => Ok(ForecastArgs {
-                horizon: h as usize,
+        Ok(match horizon.or(self.horizon.map(i64::from)) {
+            Some(h) => horizon_of(h).map(|horizon| ForecastArgs {
+                horizon,
                 regressors,
                 levels: levels_of(levels),
             }),
@@ -469,7 +476,7 @@ impl Forecaster {
     pub fn forecast_sync(
         &self,
         env: Env,
-        horizon: Option<u32>,
+        horizon: Option<i64>,
         future_regressors: Option<Object>,
         levels: Option<Vec<f64>>,
     ) -> napi::Result<ForecastJs> {
@@ -485,7 +492,7 @@ impl Forecaster {
     pub fn forecast(
         &self,
         env: Env,
-        horizon: Option<u32>,
+        horizon: Option<i64>,
         future_regressors: Option<Object>,
         levels: Option<Vec<f64>>,
     ) -> napi::Result<AsyncTask<Job<Forecast, ForecastJs>>> {
@@ -549,12 +556,13 @@ fn series_input(
     })
 }
 
-fn fit_run(s: SeriesInput, horizon: u32) -> Fallible<Forecaster> {
-    let inner = fit_forecaster(&s.ts, &s.y, &refs(&s.regressors), &s.spec, horizon as usize)
-        .map_err(rename)?;
+fn fit_run(s: SeriesInput, horizon: i64) -> Fallible<Forecaster> {
+    let h = horizon_of(horizon)?;
+    let inner = fit_forecaster(&s.ts, &s.y, &refs(&s.regressors), &s.spec, h).map_err(rename)?;
     Ok(Forecaster {
         inner: Arc::new(inner),
-        horizon: Some(horizon),
+        // the core accepted it: at most MAX_HORIZON steps
+        horizon: u32::try_from(h).ok(),
     })
 }
 
@@ -574,7 +582,7 @@ pub fn fit_forecaster_sync(
     y: NumberColumn,
     regressors: Option<Object>,
     spec: Option<serde_json::Value>,
-    horizon: u32,
+    horizon: i64,
 ) -> napi::Result<Forecaster> {
     let s = series_input(env, &ts, &y, regressors.as_ref(), spec)?;
     run(env, || fit_run(s, horizon))
@@ -592,7 +600,7 @@ pub fn fit_forecaster_async(
     y: NumberColumn,
     regressors: Option<Object>,
     spec: Option<serde_json::Value>,
-    horizon: u32,
+    horizon: i64,
 ) -> napi::Result<AsyncTask<Job<Forecaster, Forecaster>>> {
     let s = series_input(env, &ts, &y, regressors.as_ref(), spec)?;
     Ok(AsyncTask::new(Job::new(
@@ -621,8 +629,12 @@ pub fn backtest_sync(
     options: Option<BacktestOptionsJs>,
 ) -> napi::Result<BacktestJs> {
     let s = series_input(env, &ts, &y, regressors.as_ref(), spec)?;
-    let o = backtest_options(options.as_ref());
-    run(env, || Ok(backtest_js(backtest_run(s, o)?)))
+    run(env, || {
+        Ok(backtest_js(backtest_run(
+            s,
+            backtest_options(options.as_ref())?,
+        )?))
+    })
 }
 
 /// The backtest off the main thread.
@@ -640,7 +652,7 @@ pub fn backtest_async(
     options: Option<BacktestOptionsJs>,
 ) -> napi::Result<AsyncTask<Job<Backtest, BacktestJs>>> {
     let s = series_input(env, &ts, &y, regressors.as_ref(), spec)?;
-    let o = backtest_options(options.as_ref());
+    let o = run(env, || backtest_options(options.as_ref()))?;
     Ok(AsyncTask::new(Job::new(
         move || backtest_run(s, o),
         backtest_js,

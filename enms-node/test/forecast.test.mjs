@@ -160,6 +160,14 @@ test('bad input throws enms Errors naming the field', async () => {
   // horizon of zero
   const m = enms.fitForecasterSync(ts, y, null, null, 24);
   throwsEnms(() => m.forecastSync(0), 'ENMS_INVALID_PARAMETER', 'horizon');
+  // a negative horizon is refused as such (not wrapped to 4294967295 steps), a huge one too
+  throwsEnms(() => m.forecastSync(-1), 'ENMS_INVALID_PARAMETER', 'horizon');
+  assert.throws(() => m.forecastSync(-1), /got -1/);
+  throwsEnms(fit(ts, y, null, null, -24), 'ENMS_INVALID_PARAMETER', 'horizon');
+  throwsEnms(() => m.forecastSync(2 ** 32), 'ENMS_INVALID_PARAMETER', 'horizon');
+  throwsEnms(() => enms.backtestSync(ts, y, null, null, { horizon: -1 }), 'ENMS_INVALID_PARAMETER', 'horizon');
+  // a malformed argument throws at the call, also from the Promise API (data errors reject)
+  throwsEnms(() => m.forecast(-1), 'ENMS_INVALID_PARAMETER', 'horizon');
   throwsEnms(() => m.forecastSync(2, null, [1.5]), 'ENMS_INVALID_PARAMETER', 'levels');
   // too short a series
   assert.throws(fit(ts.subarray(0, 1), y.subarray(0, 1), null, null, 24), (e) => e.field === 'ts' && e.code.startsWith('ENMS_'));

@@ -141,12 +141,22 @@ pub(crate) fn check_levels(levels: &[f64]) -> Result<()> {
     Ok(())
 }
 
-/// Check a forecast horizon: at least one step.
+/// The longest horizon a forecast takes, in steps (a year of 1-minute steps is 525,600). A
+/// longer one is no forecast but a mistake, e.g. `-1` wrapped to an unsigned count on its way in.
+pub const MAX_HORIZON: usize = 1_000_000;
+
+/// Check a forecast horizon: at least one step, at most [`MAX_HORIZON`].
 pub(crate) fn check_horizon(horizon: usize) -> Result<()> {
     if horizon == 0 {
         return Err(Error::InvalidParameter {
             name: "horizon".to_string(),
             reason: "the horizon must be at least one step".to_string(),
+        });
+    }
+    if horizon > MAX_HORIZON {
+        return Err(Error::InvalidParameter {
+            name: "horizon".to_string(),
+            reason: format!("at most {MAX_HORIZON} steps, got {horizon}"),
         });
     }
     Ok(())
@@ -175,6 +185,8 @@ mod tests {
     #[test]
     fn horizon_and_levels_are_checked() {
         assert!(check_horizon(0).is_err());
+        assert!(check_horizon(MAX_HORIZON).is_ok());
+        assert!(check_horizon(u32::MAX as usize).is_err());
         assert!(check_levels(&[0.8, 0.95]).is_ok());
         assert!(check_levels(&[1.0]).is_err());
         assert!(check_levels(&[f64::NAN]).is_err());
