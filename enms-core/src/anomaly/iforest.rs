@@ -584,7 +584,48 @@ impl IsolationForest {
         }
     }
 
+    /// Checks what scoring relies on, for a forest loaded from JSON: every node's column exists,
+    /// every child index lies in its tree after its parent, every tree is at most `max_depth`
+    /// deep with a path length per node, and the walk's depth fits the layout.
+    fn check_structure(&self) -> Result<()> {
+        let bad = |reason: String| Err(Error::invalid("model", reason));
+        if self.max_depth == 0 || self.max_depth > 62 {
+            return bad(format!("max_depth {} out of range", self.max_depth));
+        }
+        for (t, tree) in self.trees.iter().enumerate() {
+            let n = tree.nodes.len();
+            if n == 0 || tree.leaf_path.len() != n {
+                return bad(format!(
+                    "tree {t}: {n} nodes, {} path lengths",
+                    tree.leaf_path.len()
+                ));
+            }
+            // (node, depth) from the root; children always come after their parent
+            let mut stack = vec![(0usize, 0usize)];
+            while let Some((k, d)) = stack.pop() {
+                let nd = tree.nodes[k];
+                let left = nd.left as usize;
+                if left == k {
+                    continue;
+                }
+                if d >= self.max_depth || left <= k || left + 1 >= n {
+                    return bad(format!("tree {t}: node {k} has children out of place"));
+                }
+                if nd.feature as usize >= self.feature_names.len() {
+                    return bad(format!(
+                        "tree {t}: node {k} splits on column {}",
+                        nd.feature
+                    ));
+                }
+                stack.push((left, d + 1));
+                stack.push((left + 1, d + 1));
+            }
+        }
+        Ok(())
+    }
+
     fn columns_for<'a>(&self, columns: &[(&str, &'a [f64])]) -> Result<(Vec<&'a [f64]>, usize)> {
+        self.check_structure()?;
         if columns.len() != self.feature_names.len() {
             return Err(Error::LengthMismatch {
                 column: "features".into(),
@@ -685,6 +726,34 @@ mod tests {
         assert_eq!(roc_auc(&[false, true], &[0.1, 0.9]), Some(1.0));
         assert_eq!(roc_auc(&[false, true, true], &[0.5, 0.5, 0.9]), Some(0.75));
         assert_eq!(roc_auc(&[true, true], &[0.5, 0.9]), None);
+    }
+
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn a_loaded_forest_with_a_broken_tree_is_refused() {
+        let a: Vec<f64> = (0..300).map(|i| (i % 17) as f64).collect();
+        let b: Vec<f64> = (0..300).map(|i| ((i * 7) % 29) as f64).collect();
+        let cols = [("a", a.as_slice()), ("b", b.as_slice())];
+        let forest = IsolationForest::fit(&cols, &IsolationForestParams::default()).unwrap();
+        let json = serde_json::to_string(&forest).unwrap();
+        let back: IsolationForest = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            back.score_samples(&cols).unwrap(),
+            forest.score_samples(&cols).unwrap()
+        );
+        // a column the forest does not have, a child past the end, a cycle
+        let mut broken = forest.clone();
+        broken.trees[3].nodes[0].feature = 2;
+        let mut past = forest.clone();
+        let n = past.trees[0].nodes.len() as u32;
+        past.trees[0].nodes[0].left = n;
+        let mut cycle = forest.clone();
+        let l = cycle.trees[1].nodes[0].left as usize;
+        cycle.trees[1].nodes[l].left = 0;
+        for bad in [broken, past, cycle] {
+            let e = bad.score_samples(&cols).unwrap_err();
+            assert_eq!(e.field(), Some("model"), "{e}");
+        }
     }
 
     #[test]
