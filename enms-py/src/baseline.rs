@@ -396,9 +396,7 @@ fn fit_change_point(
     }
     let t = array(&temp_c, "temp_c")?;
     let e = array(&energy, "energy")?;
-    let inner = py
-        .detach(|| core_fit_change_point(t.values(), e.values(), &o))
-        .map_err(FaceError::from)?;
+    let inner = py.detach_guarded(|| Ok(core_fit_change_point(t.values(), e.values(), &o)?))?;
     Ok(ChangePointFit { inner })
 }
 
@@ -455,9 +453,8 @@ fn fit_towt(
     let ts = ts_column(None, &ColumnArg::from_py(&time), "time")?;
     let t = array(&temp_c, "temp_c")?;
     let e = array(&energy, "energy")?;
-    let inner = py
-        .detach(|| core_fit_towt(ts.values(), t.values(), e.values(), &o))
-        .map_err(FaceError::from)?;
+    let inner =
+        py.detach_guarded(|| Ok(core_fit_towt(ts.values(), t.values(), e.values(), &o)?))?;
     Ok(TowtFit { inner })
 }
 
@@ -557,12 +554,12 @@ fn fit_daily(
     let ts = ts_column(None, &ColumnArg::from_py(&time), "time")?;
     let t = array(&temp_c, "temp_c")?;
     let e = array(&energy, "energy")?;
-    let inner = py
-        .detach(|| core_fit_daily(ts.values(), t.values(), e.values(), &o))
-        .map_err(|mut e| {
+    let inner = py.detach_guarded(|| {
+        core_fit_daily(ts.values(), t.values(), e.values(), &o).map_err(|mut e| {
             e.rename_field("ts", "time");
             FaceError::from(e)
-        })?;
+        })
+    })?;
     Ok(DailyFit { inner })
 }
 
