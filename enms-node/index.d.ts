@@ -1251,6 +1251,102 @@ export declare function fitTowtSync(ts: Float64Array | BigInt64Array | Array<num
 /** The TOWT fit off the main thread. */
 export declare function fitTowt(ts: Float64Array | BigInt64Array | Array<number | string>, tempC: Float64Array | number[], energy: Float64Array | number[], options?: TowtOptions): Promise<TowtModel>
 /**
+ * Options of `fitDaily`: enms-core's `DailyOptions` in camelCase. Absent fields keep the core's
+ * defaults (eemeter's: UTC, winter November-February, shoulder March-May and October, summer
+ * June-September, Saturday and Sunday off, both splits allowed, 30 days per segment, 6 days beyond
+ * each balance point, 0.5 °C steps, smoothing widths 0, 1, 2, 3, 5, 8, 12, 20 and 30 °C, every
+ * shape, eemeter's split penalty, adjusted R²); an option the core does not have is refused.
+ *
+ * Only a type for TypeScript and for the strict reading: the values stay JSON until each is read
+ * into the core's type, so an error names the option it is about.
+ */
+export interface DailyOptions {
+  /** IANA time zone of the site: each day's local date gives its season and day type. */
+  timezone?: string
+  /** The season of each month, January first (twelve names). */
+  seasons?: Array<'summer' | 'shoulder' | 'winter'>
+  /** Which weekdays are weekend days, Monday first (seven flags). */
+  weekend?: boolean[]
+  /** Allow segments that hold some seasons only. */
+  splitSeasons?: boolean
+  /** Allow separate weekday and weekend segments. */
+  splitWeekdayWeekend?: boolean
+  /** Days a segment must hold. */
+  minSegmentDays?: number
+  /** Days that must lie beyond each balance point. */
+  minDaysBeyond?: number
+  /** Balance point grid step, °C. */
+  stepC?: number
+  /** Smoothing widths searched, °C (0 is the plain hinge). */
+  smoothingC?: number[]
+  /** Shapes considered in each segment. */
+  kinds?: Array<'mean' | 'heating_3p' | 'cooling_3p' | 'four_p' | 'five_p'>
+  /**
+   * How segmentations are compared: eemeter's penalty `2 multiplier (ln N)^power` per segment,
+   * or Schwarz's BIC (`ln N` per fitted parameter).
+   */
+  splitCriterion?: 'bic' | { penalisedBic: { multiplier: number; power: number } }
+  /** How each segment's shape is chosen: highest adjusted R² (CalTRACK) or lowest BIC. */
+  shapeCriterion?: 'adjusted_r2' | 'bic'
+}
+/**
+ * The temperature term of one side of a segment: `slope · h(x; k)` for `x` °C beyond the
+ * balance point, `h(x; 0) = x`, `h(x; k) = x - k (1 - e^(-x/k))` for `x > 0`.
+ */
+export interface DailyDegreeTerm {
+  /** Balance point, °C: the load starts here. */
+  balanceC: number
+  /** Slope far from the balance point, energy per °C (positive). */
+  slope: number
+  /** Smoothing width `k`, °C (0: a plain hinge). */
+  smoothingC: number
+}
+/** One segment of a daily model: the days it covers and its change-point model. */
+export interface DailySegment {
+  /**
+   * Name in eemeter's notation: day type (`fw` all, `wd` weekday, `we` weekend), then the
+   * seasons (`su`, `sh`, `wi`), e.g. `wd-su_sh`.
+   */
+  name: string
+  /** Days it covers. */
+  dayType: 'all' | 'weekday' | 'weekend'
+  /** Seasons it covers. */
+  seasons: Array<'summer' | 'shoulder' | 'winter'>
+  /** Shape. */
+  kind: 'mean' | 'heating_3p' | 'cooling_3p' | 'four_p' | 'five_p'
+  /** Base load per day. */
+  intercept: number
+  /** Heating term, below its balance point (absent without one). */
+  heating?: DailyDegreeTerm
+  /** Cooling term, above its balance point (absent without one). */
+  cooling?: DailyDegreeTerm
+  /** Training days. */
+  n: number
+  /** Fitted parameters (intercept, slopes, balance points, non-zero smoothing widths). */
+  nParams: number
+  /** Sum of squared residuals. */
+  sse: number
+  /** R² within the segment. */
+  rSquared: number
+}
+/** A segmentation considered, with its criterion. */
+export interface DailySegmentation {
+  /** Segment names, e.g. `['fw-su', 'fw-sh_wi']`. */
+  segments: Array<string>
+  /** Pooled sum of squared residuals. */
+  sse: number
+  /** The selection criterion `N ln(SSE/N) + penalty` (lower is better). */
+  criterion: number
+}
+/**
+ * Fits the daily model by season and day type (eemeter 4's method) on one row per day: `time`
+ * the start of each day (its local date in `options.timezone` gives the season and day type),
+ * `tempC` the day's mean outdoor temperature, `energy` the day's energy; on the calling thread.
+ */
+export declare function fitDailySync(time: Float64Array | BigInt64Array | Array<number | string>, tempC: Float64Array | number[], energy: Float64Array | number[], options?: DailyOptions): DailyModel
+/** The daily model's fit off the main thread. */
+export declare function fitDaily(time: Float64Array | BigInt64Array | Array<number | string>, tempC: Float64Array | number[], energy: Float64Array | number[], options?: DailyOptions): Promise<DailyModel>
+/**
  * A driver of a table: its name, how its readings become one value per period, and the
  * readings (none for the calendar drivers `day_type` and `shift`).
  */
@@ -1886,6 +1982,54 @@ export declare class TowtModel {
   predictSync(ts: Float64Array | BigInt64Array | Array<number | string>, tempC: Float64Array | number[]): Float64Array
   /** Predictions off the main thread. */
   predict(ts: Float64Array | BigInt64Array | Array<number | string>, tempC: Float64Array | number[]): Promise<Float64Array>
+}
+/**
+ * A fitted daily model: segments by season and day type, each a change-point model (mean, 3P,
+ * 4P, 5P) with optionally smoothed change points. Made by `fitDaily` or `DailyModel.fromJSON`.
+ */
+export declare class DailyModel {
+  /**
+   * The model as enms-core serialises it (snake_case keys; a baseline with its
+   * `format_version`): `JSON.stringify(model)` saves it, in the form the server and
+   * the Python face read too.
+   */
+  toJSON(): Record<string, any>
+  /** Loads a model from the text `JSON.stringify(model)` wrote. */
+  static fromJSON(json: string): DailyModel
+  /** Version of enms' serialised form the model was written with. */
+  get formatVersion(): number
+  /** Every option it was fitted with (defaults filled in), in the form `fitDaily` reads. */
+  get options(): DailyOptions
+  /** Training period (ms): from the first day's start to the end of the last local day. */
+  get training(): Period
+  /** The chosen segments; together they cover every season and day type. */
+  get segments(): Array<DailySegment>
+  /** Criterion of the chosen segmentation (lower is better). */
+  get criterion(): number
+  /** Every segmentation considered, best first. */
+  get candidates(): Array<DailySegmentation>
+  /** Training days. */
+  get n(): number
+  /** Fitted parameters over all segments. */
+  get nParams(): number
+  /** Coefficient of determination. */
+  get rSquared(): number
+  /** CV(RMSE), percent, with `n - p` degrees of freedom (ASHRAE Guideline 14). */
+  get cvRmsePct(): number
+  /** NMBE, percent, with `n - p` degrees of freedom (ASHRAE Guideline 14). */
+  get nmbePct(): number
+  /**
+   * The segment that covers the day starting at `time` (its local date in the model's time
+   * zone).
+   */
+  segmentOf(time: number | string): DailySegment
+  /**
+   * Predicted energy of the days starting at `time` with mean outdoor temperatures `tempC`,
+   * on the calling thread.
+   */
+  predictSync(time: Float64Array | BigInt64Array | Array<number | string>, tempC: Float64Array | number[]): Float64Array
+  /** Predictions off the main thread. */
+  predict(time: Float64Array | BigInt64Array | Array<number | string>, tempC: Float64Array | number[]): Promise<Float64Array>
 }
 /** Energy and drivers per period, aligned; periods with incomplete data left out and listed. */
 export declare class ModellingTable {

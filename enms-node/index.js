@@ -310,7 +310,7 @@ if (!nativeBinding) {
   throw new Error(`Failed to load native binding`)
 }
 
-const { peakDemandSync, peakDemand, loadFactor, specificEnergyConsumption, secPerBucketSync, secPerBucket, powerFactor, reactiveSummary, defaultCarbonFactors, carbonKg, hourlyCarbonKgSync, hourlyCarbonKg, energyCostSync, energyCost, flatTariff, kpiReportSync, kpiReport, rollupSync, rollup, standardRollupsSync, standardRollups, bucketOf, defaultFactoryConfig, simulateSync, simulate, SimulatorSession, IsolationForest, sigmaFlags, mergeEvents, detectAnomaliesSync, detectAnomalies, OlsFit, olsSync, ols, Baseline, fitBaselineSync, fitBaseline, selectDriversSync, selectDrivers, ChangePointModel, fitChangePointSync, fitChangePoint, TowtModel, fitTowtSync, fitTowt, ModellingTable, modellingTableSync, modellingTable, Forecaster, fitForecasterSync, fitForecaster, backtestSync, backtest, peakForecast, localDay, monitorDrift } = nativeBinding
+const { peakDemandSync, peakDemand, loadFactor, specificEnergyConsumption, secPerBucketSync, secPerBucket, powerFactor, reactiveSummary, defaultCarbonFactors, carbonKg, hourlyCarbonKgSync, hourlyCarbonKg, energyCostSync, energyCost, flatTariff, kpiReportSync, kpiReport, rollupSync, rollup, standardRollupsSync, standardRollups, bucketOf, defaultFactoryConfig, simulateSync, simulate, SimulatorSession, IsolationForest, sigmaFlags, mergeEvents, detectAnomaliesSync, detectAnomalies, OlsFit, olsSync, ols, Baseline, fitBaselineSync, fitBaseline, selectDriversSync, selectDrivers, ChangePointModel, fitChangePointSync, fitChangePoint, TowtModel, fitTowtSync, fitTowt, DailyModel, fitDailySync, fitDaily, ModellingTable, modellingTableSync, modellingTable, Forecaster, fitForecasterSync, fitForecaster, backtestSync, backtest, peakForecast, localDay, monitorDrift } = nativeBinding
 
 module.exports.peakDemandSync = peakDemandSync
 module.exports.peakDemand = peakDemand
@@ -357,6 +357,9 @@ module.exports.fitChangePoint = fitChangePoint
 module.exports.TowtModel = TowtModel
 module.exports.fitTowtSync = fitTowtSync
 module.exports.fitTowt = fitTowt
+module.exports.DailyModel = DailyModel
+module.exports.fitDailySync = fitDailySync
+module.exports.fitDaily = fitDaily
 module.exports.ModellingTable = ModellingTable
 module.exports.modellingTableSync = modellingTableSync
 module.exports.modellingTable = modellingTable

@@ -1536,3 +1536,8 @@ pub fn fit_towt_async(
         TowtModel::from,
     )))
 }
+
+// ---------------------------------------------------------------------------------------------
+// The daily model by season and day type (after the macros it uses)
+
+mod daily;

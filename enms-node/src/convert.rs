@@ -9,10 +9,12 @@
 
 use enms_core::time::{parse_rfc3339, TimeRange, Timestamp};
 use enms_core::Error;
-use napi::bindgen_prelude::{BigInt64Array, Either, Either3, Float64Array};
+use napi::bindgen_prelude::{BigInt64Array, Either, Either3, Float64Array, Object};
+use napi::{JsBoolean, JsNumber, JsObject, JsString, JsUnknown, ValueType};
 use napi_derive::napi;
+use serde_json::Value;
 
-use crate::error::Fallible;
+use crate::error::{Fallible, JsErrorParts};
 
 /// A time: milliseconds since the epoch, or an RFC 3339 string.
 pub type TimeJs = Either<f64, String>;
@@ -262,4 +264,148 @@ pub fn from_json<T: serde::de::DeserializeOwned>(
         }
         .into()
     })
+}
+
+/// Deepest nesting of a JS value read as JSON: options are a few levels deep, and a cyclic object
+/// would never end.
+const MAX_JSON_DEPTH: usize = 32;
+
+/// Most elements of an array read as JSON: more than any option holds (and a sparse
+/// `new Array(1e9)` would otherwise fill the memory).
+const MAX_JSON_ELEMENTS: u32 = 1 << 20;
+
+/// A JS value given as options (plain objects, arrays, strings, booleans, finite numbers, `null`)
+/// as JSON, for enms-core's strict readers (`enms_core::options::from_json_value`). Properties
+/// that are `undefined` are left out, as JSON has no such value; whole numbers become JSON
+/// integers, so counts read as counts; a typed array reads as an array of its numbers.
+///
+/// Refused, as `ENMS_INVALID_PARAMETER` naming the value's path in enms' snake_case
+/// (`smoothing_c[2]`; `what` for the value itself): NaN and infinities, BigInts, functions and
+/// symbols, arrays of more than 2^20 elements, nesting deeper than 32 levels (a cyclic object).
+/// napi's own conversion to `serde_json::Value` cannot be used here: it turns NaN into a
+/// message without a code, and a BigInt or a cyclic object into a panic or a stack overflow.
+pub fn json_of(value: JsUnknown, what: &str) -> Fallible<Value> {
+    json_at(value, what, "", 0)
+}
+
+/// `path` (JS names, `a.b[2]`) in enms' snake_case: `splitCriterion.penalisedBic` ->
+/// `split_criterion.penalised_bic`.
+fn snake_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len() + 4);
+    for c in path.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn json_at(value: JsUnknown, what: &str, path: &str, depth: usize) -> Fallible<Value> {
+    let bad = |reason: String| -> JsErrorParts {
+        Error::InvalidParameter {
+            name: if path.is_empty() {
+                what.to_string()
+            } else {
+                snake_path(path)
+            },
+            reason,
+        }
+        .into()
+    };
+    // napi fails only on values it cannot read (a throwing getter, a key with a NUL)
+    let napi = |e: napi::Error| bad(e.reason);
+    if depth > MAX_JSON_DEPTH {
+        // named by the outermost key: the path of a cyclic object repeats itself
+        let top = path.split(['.', '[']).next().unwrap_or_default();
+        return Err(Error::InvalidParameter {
+            name: snake_path(top),
+            reason: format!("nested more than {MAX_JSON_DEPTH} levels deep (a cyclic object?)"),
+        }
+        .into());
+    }
+    let ty = value.get_type().map_err(napi)?;
+    Ok(match ty {
+        ValueType::Undefined | ValueType::Null => Value::Null,
+        ValueType::Boolean => Value::Bool(
+            JsBoolean::try_from(value)
+                .and_then(|b| b.get_value())
+                .map_err(napi)?,
+        ),
+        ValueType::String => Value::String(
+            JsString::try_from(value)
+                .and_then(|s| s.into_utf8())
+                .and_then(|s| s.into_owned())
+                .map_err(napi)?,
+        ),
+        ValueType::Number => {
+            let n = JsNumber::try_from(value)
+                .and_then(|n| n.get_double())
+                .map_err(napi)?;
+            json_number(n).ok_or_else(|| bad(format!("must be a finite number, got {n}")))?
+        }
+        ValueType::Object => {
+            let obj = JsObject::try_from(value).map_err(napi)?;
+            let len = if obj.is_array().map_err(napi)? {
+                Some(obj.get_array_length().map_err(napi)?)
+            } else if obj.is_typedarray().map_err(napi)? {
+                let len: JsNumber = obj.get_named_property_unchecked("length").map_err(napi)?;
+                Some(len.get_uint32().map_err(napi)?)
+            } else {
+                None
+            };
+            match len {
+                Some(len) if len > MAX_JSON_ELEMENTS => {
+                    return Err(bad(format!(
+                        "{len} elements, more than any option holds (at most {MAX_JSON_ELEMENTS})"
+                    )))
+                }
+                Some(len) => {
+                    let mut out = Vec::with_capacity(len.min(1024) as usize);
+                    for i in 0..len {
+                        let v: JsUnknown = obj.get_element(i).map_err(napi)?;
+                        out.push(json_at(v, what, &format!("{path}[{i}]"), depth + 1)?);
+                    }
+                    Value::Array(out)
+                }
+                None => {
+                    let mut map = serde_json::Map::new();
+                    for key in Object::keys(&obj).map_err(napi)? {
+                        let v: JsUnknown = obj.get_named_property_unchecked(&key).map_err(napi)?;
+                        if v.get_type().map_err(napi)? == ValueType::Undefined {
+                            continue;
+                        }
+                        let p = if path.is_empty() {
+                            key.clone()
+                        } else {
+                            format!("{path}.{key}")
+                        };
+                        let v = json_at(v, what, &p, depth + 1)?;
+                        map.insert(key, v);
+                    }
+                    Value::Object(map)
+                }
+            }
+        }
+        ValueType::BigInt => return Err(bad("is a BigInt: give a number".into())),
+        other => {
+            return Err(bad(format!(
+                "is a {other:?}: options are objects, arrays, strings, booleans and numbers"
+            )))
+        }
+    })
+}
+
+/// A finite JS number as JSON: whole numbers as integers (exact up to 2^53), others as floats.
+fn json_number(n: f64) -> Option<Value> {
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    if !n.is_finite() {
+        None
+    } else if n.fract() == 0.0 && n.abs() <= EXACT {
+        Some(Value::from(n as i64))
+    } else {
+        serde_json::Number::from_f64(n).map(Value::Number)
+    }
 }

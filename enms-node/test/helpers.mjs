@@ -1,5 +1,7 @@
 // Shared helpers of the addon tests: the built addon, the simulated week, event-loop turns during a
-// Promise, and the Rust shape of a KPI report (to compare with `enms-sim kpis --json`).
+// Promise, the assertion of an enms Error, and the Rust shape of a KPI report (to compare with
+// `enms-sim kpis --json`).
+import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -37,6 +39,17 @@ export async function ticksDuring(promise) {
   const value = await promise;
   done = true;
   return { ticks, value };
+}
+
+/** Asserts that `fn` throws an enms `Error` with `code`, `field` and a message matching `message`. */
+export function throwsEnms(fn, code, field, message) {
+  assert.throws(fn, (e) => {
+    assert.ok(e instanceof Error, 'an Error');
+    assert.equal(e.code, code, e.message);
+    assert.equal(e.field, field, e.message);
+    if (message) assert.match(e.message, message);
+    return true;
+  });
 }
 
 const us = (ms) => ms * 1000;
