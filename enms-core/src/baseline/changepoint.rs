@@ -199,50 +199,83 @@ impl Sums {
         if df <= 0.0 || syy_c <= 0.0 {
             return None;
         }
-        let (coef, ssr, inv_diag): (Vec<f64>, f64, Vec<f64>) = match f {
-            [] => (vec![], syy_c, vec![]),
-            [(sx, sxx, sxy)] => {
-                let a = sxx - sx * sx / n;
-                let b = sxy - sx * self.sy / n;
-                if a <= 1e-12 * sxx.max(1.0) {
-                    return None;
-                }
-                let beta = b / a;
-                (vec![beta], syy_c - beta * b, vec![1.0 / a])
-            }
-            [(s1, s11, s1y), (s2, s22, s2y)] => {
-                let a11 = s11 - s1 * s1 / n;
-                let a22 = s22 - s2 * s2 / n;
-                let a12 = -s1 * s2 / n;
-                let b1 = s1y - s1 * self.sy / n;
-                let b2 = s2y - s2 * self.sy / n;
-                let det = a11 * a22 - a12 * a12;
-                if det <= 1e-12 * (a11 * a22).max(1.0) {
-                    return None;
-                }
-                let beta1 = (a22 * b1 - a12 * b2) / det;
-                let beta2 = (a11 * b2 - a12 * b1) / det;
-                (
-                    vec![beta1, beta2],
-                    syy_c - beta1 * b1 - beta2 * b2,
-                    vec![a22 / det, a11 / det],
-                )
-            }
-            _ => return None,
-        };
+        let h = hinge_lsq(n, self.sy, syy_c, f)?;
+        let k = f.len();
+        let (coef, ssr, inv_diag) = (&h.slopes[..k], h.ssr, &h.inv_diag[..k]);
         let ssr = ssr.max(0.0);
         let r2 = 1.0 - ssr / syy_c;
         let adj = 1.0 - (n - 1.0) / df * (1.0 - r2);
         let sigma2 = ssr / df;
         let slopes = coef
             .iter()
-            .zip(&inv_diag)
+            .zip(inv_diag)
             .map(|(b, d)| {
                 let se = (sigma2 * d).sqrt();
                 (*b, t_two_sided_p(b / se, df))
             })
             .collect();
         Some((adj, slopes))
+    }
+}
+
+/// Least squares of `y ~ 1 + terms` from sums.
+pub(crate) struct HingeFit {
+    /// Slopes of the terms (unused entries 0).
+    pub slopes: [f64; 2],
+    /// Residual sum of squares (not clamped: rounding can make it slightly negative).
+    pub ssr: f64,
+    /// Diagonal of the inverse of the centred cross-product matrix, for standard errors.
+    pub inv_diag: [f64; 2],
+}
+
+/// Least squares of `y ~ 1 + terms` for none, one or two terms with disjoint supports
+/// (`Σ x₁x₂ = 0`, as a heating and a cooling hinge), from sums: `terms` holds `(Σx, Σx², Σxy)` per
+/// term, `sy` is `Σy`, `syy_c` the centred `Σ(y - ȳ)²`. `None` when a term is (nearly) constant
+/// or more than two are given. Shared by the change-point search and the daily model.
+pub(crate) fn hinge_lsq(
+    n: f64,
+    sy: f64,
+    syy_c: f64,
+    terms: &[(f64, f64, f64)],
+) -> Option<HingeFit> {
+    match terms {
+        [] => Some(HingeFit {
+            slopes: [0.0; 2],
+            ssr: syy_c,
+            inv_diag: [0.0; 2],
+        }),
+        [(sx, sxx, sxy)] => {
+            let a = sxx - sx * sx / n;
+            let b = sxy - sx * sy / n;
+            if a.is_nan() || a <= 1e-12 * sxx.abs().max(1.0) {
+                return None;
+            }
+            let beta = b / a;
+            Some(HingeFit {
+                slopes: [beta, 0.0],
+                ssr: syy_c - beta * b,
+                inv_diag: [1.0 / a, 0.0],
+            })
+        }
+        [(s1, s11, s1y), (s2, s22, s2y)] => {
+            let a11 = s11 - s1 * s1 / n;
+            let a22 = s22 - s2 * s2 / n;
+            let a12 = -s1 * s2 / n;
+            let b1 = s1y - s1 * sy / n;
+            let b2 = s2y - s2 * sy / n;
+            let det = a11 * a22 - a12 * a12;
+            if det.is_nan() || det <= 1e-12 * (a11 * a22).abs().max(1.0) {
+                return None;
+            }
+            let beta1 = (a22 * b1 - a12 * b2) / det;
+            let beta2 = (a11 * b2 - a12 * b1) / det;
+            Some(HingeFit {
+                slopes: [beta1, beta2],
+                ssr: syy_c - beta1 * b1 - beta2 * b2,
+                inv_diag: [a22 / det, a11 / det],
+            })
+        }
+        _ => None,
     }
 }
 

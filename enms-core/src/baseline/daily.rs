@@ -44,7 +44,7 @@
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use crate::baseline::changepoint::ChangePointKind;
+use crate::baseline::changepoint::{hinge_lsq, ChangePointKind};
 use crate::error::{Error, Result};
 use crate::time::{format_rfc3339, local_to_utc, parse_tz, to_local, TimeRange, Timestamp};
 
@@ -473,42 +473,13 @@ impl SegData {
     /// slopes); `None` when singular or a slope is not positive.
     fn solve(&self, f: &[Moments]) -> Option<(f64, f64, [f64; 2])> {
         let n = self.n as f64;
-        let ybar = self.y_sum / n;
-        match f {
-            [] => Some((self.syy_c, ybar, [0.0; 2])),
-            [(sx, sxx, sxy)] => {
-                let a = sxx - sx * sx / n;
-                let b = sxy - sx * self.y_sum / n;
-                if a.is_nan() || a <= 1e-12 * sxx.abs().max(1e-300) {
-                    return None;
-                }
-                let beta = b / a;
-                if beta.is_nan() || beta <= 0.0 {
-                    return None;
-                }
-                let sse = (self.syy_c - beta * b).max(0.0);
-                Some((sse, ybar - beta * sx / n, [beta, 0.0]))
-            }
-            [(s1, s11, s1y), (s2, s22, s2y)] => {
-                let a11 = s11 - s1 * s1 / n;
-                let a22 = s22 - s2 * s2 / n;
-                let a12 = -s1 * s2 / n;
-                let b1 = s1y - s1 * self.y_sum / n;
-                let b2 = s2y - s2 * self.y_sum / n;
-                let det = a11 * a22 - a12 * a12;
-                if det.is_nan() || det <= 1e-12 * (a11 * a22).abs().max(1e-300) {
-                    return None;
-                }
-                let beta1 = (a22 * b1 - a12 * b2) / det;
-                let beta2 = (a11 * b2 - a12 * b1) / det;
-                if beta1.is_nan() || beta2.is_nan() || beta1 <= 0.0 || beta2 <= 0.0 {
-                    return None;
-                }
-                let sse = (self.syy_c - beta1 * b1 - beta2 * b2).max(0.0);
-                Some((sse, ybar - (beta1 * s1 + beta2 * s2) / n, [beta1, beta2]))
-            }
-            _ => None,
+        let h = hinge_lsq(n, self.y_sum, self.syy_c, f)?;
+        let k = f.len();
+        if h.slopes[..k].iter().any(|b| b.is_nan() || *b <= 0.0) {
+            return None;
         }
+        let shift: f64 = f.iter().zip(&h.slopes).map(|((s, _, _), b)| b * s).sum();
+        Some((h.ssr.max(0.0), self.y_sum / n - shift / n, h.slopes))
     }
 }
 
