@@ -18,12 +18,13 @@ use enms_core::forecast::{
 };
 use enms_core::Error;
 use napi::bindgen_prelude::{AsyncTask, Float64Array, Object};
-use napi::Env;
+use napi::{Env, JsUnknown};
 use napi_derive::napi;
 
 use crate::baseline::numeric_columns_of;
 use crate::convert::{
-    ms_column, number_column, time, time_column, us_to_ms, NumberColumn, TimeColumn, TimeJs,
+    json_of, ms_column, number_column, time, time_column, us_to_ms, NumberColumn, TimeColumn,
+    TimeJs,
 };
 use crate::error::{run, Fallible, JsErrorParts};
 use crate::task::Job;
@@ -543,7 +544,7 @@ fn series_input(
     ts: &TimeColumn,
     y: &NumberColumn,
     regressors: Option<&Object>,
-    spec: Option<serde_json::Value>,
+    spec: Option<JsUnknown>,
 ) -> napi::Result<SeriesInput> {
     let regs = regressors_of(regressors)?;
     run(env, || {
@@ -551,7 +552,8 @@ fn series_input(
             ts: time_column(ts, "ts")?,
             y: number_column(y),
             regressors: regs,
-            spec: spec_of(spec)?,
+            // read by enms, not napi: napi's conversion panics on a BigInt
+            spec: spec_of(spec.map(|v| json_of(v, "spec")).transpose()?)?,
         })
     })
 }
@@ -581,7 +583,7 @@ pub fn fit_forecaster_sync(
     ts: TimeColumn,
     y: NumberColumn,
     regressors: Option<Object>,
-    spec: Option<serde_json::Value>,
+    spec: Option<JsUnknown>,
     horizon: i64,
 ) -> napi::Result<Forecaster> {
     let s = series_input(env, &ts, &y, regressors.as_ref(), spec)?;
@@ -599,7 +601,7 @@ pub fn fit_forecaster_async(
     ts: TimeColumn,
     y: NumberColumn,
     regressors: Option<Object>,
-    spec: Option<serde_json::Value>,
+    spec: Option<JsUnknown>,
     horizon: i64,
 ) -> napi::Result<AsyncTask<Job<Forecaster, Forecaster>>> {
     let s = series_input(env, &ts, &y, regressors.as_ref(), spec)?;
@@ -625,7 +627,7 @@ pub fn backtest_sync(
     ts: TimeColumn,
     y: NumberColumn,
     regressors: Option<Object>,
-    spec: Option<serde_json::Value>,
+    spec: Option<JsUnknown>,
     options: Option<BacktestOptionsJs>,
 ) -> napi::Result<BacktestJs> {
     let s = series_input(env, &ts, &y, regressors.as_ref(), spec)?;
@@ -648,7 +650,7 @@ pub fn backtest_async(
     ts: TimeColumn,
     y: NumberColumn,
     regressors: Option<Object>,
-    spec: Option<serde_json::Value>,
+    spec: Option<JsUnknown>,
     options: Option<BacktestOptionsJs>,
 ) -> napi::Result<AsyncTask<Job<Backtest, BacktestJs>>> {
     let s = series_input(env, &ts, &y, regressors.as_ref(), spec)?;

@@ -182,6 +182,12 @@ test('bad input throws enms Errors naming the field', async () => {
   throwsEnms(fit(ts, y, null, { model: 'seasonal', dayly_order: 3 }, 24), 'ENMS_INVALID_PARAMETER', 'dayly_order');
   throwsEnms(fit(ts, y, null, { model: 'seasonal', calendar: { timezone: 'UTC' } }, 24), 'ENMS_INVALID_PARAMETER', 'calendar.timezone');
   throwsEnms(fit(ts, y, null, { model: 'prophet' }, 24), 'ENMS_INVALID_PARAMETER', 'model');
+  // values napi's own conversion would crash the process on: refused as bad options
+  throwsEnms(fit(ts, y, null, { model: 'auto', x: 1n }, 24), 'ENMS_INVALID_PARAMETER', 'x');
+  const cyclic = { model: 'seasonal' };
+  cyclic.self = cyclic;
+  throwsEnms(fit(ts, y, null, cyclic, 24), 'ENMS_INVALID_PARAMETER', 'self');
+  throwsEnms(() => enms.backtestSync(ts, y, null, { model: 'auto', x: 1n }), 'ENMS_INVALID_PARAMETER', 'x');
   throwsEnms(fit(ts, y, null, { model: 'seasonal', calendar: { time_zone: 'Mars/Olympus' } }, 24), 'ENMS_UNKNOWN_TIME_ZONE');
   // lengths, windows
   throwsEnms(fit(ts, y.subarray(1), null, null, 24), 'ENMS_LENGTH_MISMATCH', 'y');
