@@ -45,6 +45,7 @@ const ASSETS: &[Asset] = &[
     asset!("js/views/overview.js", JS),
     asset!("js/views/machine.js", JS),
     asset!("js/views/baselines.js", JS),
+    asset!("js/views/weather.js", JS),
     asset!("js/views/forecast.js", JS),
     asset!("js/views/anomalies.js", JS),
 ];

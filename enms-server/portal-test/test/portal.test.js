@@ -238,6 +238,58 @@ test("baselines: candidates ranked, a baseline trained from the form, its statis
   await assertNoJsLeaks();
 });
 
+test("weather model: a daily model of the factory fitted from the form, its statistics, segments and one point per day", async () => {
+  // the view opens with the factory's change-point model over the whole data
+  await open("#/weather", "#wm-scatter circle.point");
+  const cp = await api("POST", "/weather-models", { factory_id: "plant-1", start: day(6), end: day(27), model: "change_point" });
+  assert.equal(await text("#wm-r2"), fmt(cp.statistics.r_squared, 4));
+  assert.equal(await page.$$eval("#wm-scatter circle.point", (c) => c.length), cp.days.length);
+  // the daily model by season and day type, with segments of at least five days
+  const options = { min_segment_days: 5 };
+  await setValue("#wm-model", "daily");
+  await setValue("#wm-options", JSON.stringify(options));
+  const fitted = page.waitForResponse((r) => r.url().endsWith("/api/v1/weather-models") && r.request().method() === "POST");
+  await page.click("#wm-run");
+  await fitted;
+  await page.waitForFunction(() => document.getElementById("wm-kind")?.textContent.startsWith("daily"));
+  const w = await api("POST", "/weather-models", { factory_id: "plant-1", start: day(6), end: day(27), model: "daily", options });
+  assert.equal(w.kind, "daily");
+  const st = w.statistics;
+  assert.equal(await text("#wm-n"), String(st.n));
+  assert.equal(await text("#wm-p"), String(st.p));
+  assert.equal(await text("#wm-r2"), fmt(st.r_squared, 4));
+  assert.equal(await text("#wm-cv"), `${fmt(st.cv_rmse_pct, 2)} %`);
+  assert.equal(await text("#wm-nmbe"), `${fmt(st.nmbe_pct, 2)} %`);
+  assert.equal(await text("#wm-days"), `${w.table.periods_used} of ${w.table.periods_total}`);
+  assert.deepEqual(await page.$$eval("#wm-segments tbody tr", (trs) => trs.map((tr) => tr.dataset.segment)), w.segments.map((s) => s.name));
+  // one point per day, coloured by its segment, and one fitted curve per segment
+  assert.equal(await page.$$eval("#wm-scatter circle.point", (c) => c.length), w.days.length);
+  assert.ok(w.segments.length > 1, `segments: ${w.segments.map((s) => s.name)}`);
+  for (const s of w.segments) {
+    const days = w.days.filter((d) => d.segment === s.name).length;
+    assert.equal(await page.$$eval(`#wm-scatter [data-series="days ${s.name}"] circle.point`, (c) => c.length), days, s.name);
+  }
+  const fills = await page.$$eval("#wm-scatter .series.points", (gs) => gs.map((g) => g.querySelector("circle")?.style.fill));
+  assert.equal(new Set(fills).size, w.segments.length, "a colour per segment");
+  assert.equal(await page.$$eval("#wm-scatter .series.line path", (p) => p.length), w.curves.length);
+  assert.equal(await page.$$eval('#wm-time [data-series="actual"] circle.point', (c) => c.length), w.days.length);
+  assert.equal(await page.$$eval('#wm-time [data-series="predicted"] circle.point', (c) => c.length), w.days.length);
+  assert.equal(await page.$$eval("#wm-days-table tbody tr", (r) => r.length), w.days.length);
+  assert.equal(await page.$$eval("#wm-dropped tbody tr", (r) => r.length).catch(() => 0), w.table.dropped.length);
+  assert.ok((await text("#wm-scatter")).includes("°C"), "the temperature axis carries its unit");
+  await assertNoJsLeaks();
+  // an unknown option is the API's 400 naming it
+  expectedError = /\/api\/v1\/weather-models$/;
+  try {
+    await setValue("#wm-options", JSON.stringify({ min_segment_dayz: 5 }));
+    await page.click("#wm-run");
+    await page.waitForSelector("#error:not([hidden]) .field");
+    assert.equal(await text("#error .field"), "options.min_segment_dayz");
+  } finally {
+    expectedError = null;
+  }
+});
+
 test("forecast: the forecast with its interval bands, the next day's peak and hours at risk", async () => {
   const f0 = await api("POST", "/forecast", { machine_id: "injection-molding-1", horizon: 48, bucket: "1h" });
   const threshold = Math.round(f0.peaks[0].peak * 0.9);

@@ -59,6 +59,7 @@ export const api = {
   candidates: (body) => request("POST", "/baselines/candidates", { body }),
   performance: (id, query) => request("GET", `/baselines/${enc(id)}/performance`, { query }),
   forecast: (body) => request("POST", "/forecast", { body }),
+  weatherModel: (body) => request("POST", "/weather-models", { body }),
   anomalies: (query) => request("GET", "/anomalies", { query }),
   detect: (machineId, body) => request("POST", `/machines/${enc(machineId)}/anomalies/detect`, { body }),
   acknowledge: (id, body) => request("POST", `/anomalies/${enc(id)}/acknowledge`, { body }),

@@ -1,5 +1,6 @@
 // Hand-written SVG charts: a time chart (lines, markers, bars and interval bands over time, with a
-// hover guide and tooltip) and a category chart (bars with a cumulative line, for a Pareto).
+// hover guide and tooltip), a category chart (bars with a cumulative line, for a Pareto) and a
+// scatter chart (points and curves against a numeric axis, e.g. energy against temperature).
 // Axes carry ticks and units; every chart has a legend. Charts only draw the numbers they are
 // given.
 
@@ -276,4 +277,50 @@ export function categoryChart(spec) {
     items.push({ name: spec.threshold.name, color: "var(--err)" });
   }
   return el("figure", { class: "figure" }, svg, legend(items));
+}
+
+/**
+ * A scatter chart of y against a numeric x (e.g. daily energy against outdoor temperature):
+ * points and lines, with numeric ticks and units on both axes, a legend and hover values.
+ * spec: { title, unit (y), xLabel, xUnit, id, series: [{ name, kind: "points"|"line", color,
+ *   points: [{ x, y, label }] }] }. Points carry data-series and a <title>; lines are drawn in
+ *   the order of their points.
+ */
+export function scatterChart(spec) {
+  const series = spec.series.map((sr, i) => ({ color: PALETTE[i % PALETTE.length], ...sr }));
+  const finite = (v) => v !== null && v !== undefined && Number.isFinite(v);
+  const all = series.flatMap((sr) => sr.points).filter((p) => finite(p.x) && finite(p.y));
+  const xt = niceTicks(Math.min(...all.map((p) => p.x)), Math.max(...all.map((p) => p.x)));
+  const yt = niceTicks(Math.min(...all.map((p) => p.y)), Math.max(...all.map((p) => p.y)));
+  const [x0, x1, y0, y1] = [xt[0], xt[xt.length - 1], yt[0], yt[yt.length - 1]];
+  const pw = W - M.left - M.right;
+  const ph = H - M.top - M.bottom;
+  const x = (v) => M.left + ((v - x0) / (x1 - x0)) * pw;
+  const y = (v) => M.top + ph - ((v - y0) / (y1 - y0)) * ph;
+  const { svg, axis } = frame(spec, yt, y, ph, Math.abs(y1 - y0) < 10 ? 1 : 0);
+  const xDigits = Math.abs(x1 - x0) < 10 ? 1 : 0;
+  for (const v of xt) {
+    axis.append(s("line", { x1: x(v), x2: x(v), y1: M.top + ph, y2: M.top + ph + 5 }));
+    axis.append(s("text", { x: x(v), y: M.top + ph + 18, "text-anchor": "middle" }, num(v, xDigits)));
+  }
+  axis.append(s("text", { x: M.left + pw / 2, y: H - 4, "text-anchor": "middle" }, `${spec.xLabel} (${spec.xUnit})`));
+  for (const sr of series) {
+    const g = s("g", { class: `series ${sr.kind}`, "data-series": sr.name });
+    const pts = sr.points.filter((p) => finite(p.x) && finite(p.y));
+    if (sr.kind === "line") {
+      const d = pts.map((p, i) => `${i ? "L" : "M"}${x(p.x).toFixed(1)},${y(p.y).toFixed(1)}`).join("");
+      g.append(s("path", { d, fill: "none", stroke: sr.color, "stroke-width": 2, class: "line" }));
+    } else {
+      for (const p of pts) {
+        const tipText = `${p.label ? `${p.label}\n` : ""}${spec.xLabel}: ${num(p.x, 1)} ${spec.xUnit}\n${sr.name}: ${num(p.y, 2)} ${spec.unit}`;
+        const c = s("circle", { class: "point", cx: x(p.x).toFixed(1), cy: y(p.y).toFixed(1), r: 3.5, fill: sr.color });
+        c.append(s("title", {}, tipText));
+        c.addEventListener("mousemove", (evt) => showTip(evt, tipText.split("\n")));
+        c.addEventListener("mouseleave", hideTip);
+        g.append(c);
+      }
+    }
+    svg.append(g);
+  }
+  return el("figure", { class: "figure" }, svg, legend(series.map((sr) => ({ name: sr.name, color: sr.color }))));
 }

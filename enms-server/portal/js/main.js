@@ -1,6 +1,6 @@
 // The portal's entry: loads the site (factories, machines, the span of the data), then shows the
-// view named by the URL's hash (#/overview, #/machine?id=..., #/baselines, #/forecast,
-// #/anomalies).
+// view named by the URL's hash (#/overview, #/machine?id=..., #/baselines, #/weather,
+// #/forecast, #/anomalies).
 
 import { api } from "./api.js";
 import { clearError, el, showError, site } from "./ui.js";
@@ -9,8 +9,9 @@ import * as machine from "./views/machine.js";
 import * as baselines from "./views/baselines.js";
 import * as forecast from "./views/forecast.js";
 import * as anomalies from "./views/anomalies.js";
+import * as weather from "./views/weather.js";
 
-const VIEWS = { overview, machine, baselines, forecast, anomalies };
+const VIEWS = { overview, machine, baselines, weather, forecast, anomalies };
 
 const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
 
