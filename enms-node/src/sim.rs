@@ -6,10 +6,10 @@ use enms_core::time::{parse_date_or_instant, parse_tz};
 use enms_sim::realtime::{records, RealtimeClock, Record};
 use enms_sim::{FactoryConfig, SimOutput, SimSession, Simulator};
 use napi::bindgen_prelude::{AsyncTask, Either, Float64Array};
-use napi::Env;
+use napi::{Env, JsUnknown};
 use napi_derive::napi;
 
-use crate::convert::{from_json, ms_column, time, us_to_ms, TimeJs};
+use crate::convert::{from_json, json_of, ms_column, time, us_to_ms, TimeJs};
 use crate::error::{run, Fallible};
 use crate::kpi::MachineJs;
 use crate::task::Job;
@@ -21,7 +21,9 @@ pub struct SimulatorOptionsJs {
     pub seed: u32,
     /// A whole plant as enms-sim `FactoryConfig` JSON (snake_case keys, see docs/simulator.md);
     /// the demo plant when absent.
-    pub config: Option<serde_json::Value>,
+    // read by enms (`convert::json_of`), not napi, whose conversion aborts on a BigInt
+    #[napi(ts_type = "any")]
+    pub config: Option<JsUnknown>,
     /// Ids of the plant's machines to keep (e.g. `['compressor-1', 'hvac-1']`); all when absent.
     pub machines: Option<Vec<String>>,
     /// Simulated seconds per wall-clock second, for `advanceToNow` (a real-time clock that starts
@@ -35,7 +37,8 @@ pub struct SimulateOptionsJs {
     /// Random seed.
     pub seed: u32,
     /// Plant configuration (enms-sim `FactoryConfig` JSON); the demo plant when absent.
-    pub config: Option<serde_json::Value>,
+    #[napi(ts_type = "any")]
+    pub config: Option<JsUnknown>,
     /// Machine ids to keep; all when absent.
     pub machines: Option<Vec<String>>,
     /// First instant simulated: ms, an RFC 3339 instant, or a local date of the factory's time
@@ -49,12 +52,17 @@ pub struct SimulateOptionsJs {
 
 fn simulator(
     seed: u32,
-    config: &Option<serde_json::Value>,
+    config: Option<JsUnknown>,
     machines: &Option<Vec<String>>,
 ) -> Fallible<Simulator> {
-    let mut cfg: FactoryConfig = match config {
-        Some(v) => from_json("config", v.clone())?,
-        None => FactoryConfig::default(),
+    let given = match config {
+        Some(v) => json_of(v, "config")?,
+        None => serde_json::Value::Null,
+    };
+    let mut cfg: FactoryConfig = if given.is_null() {
+        FactoryConfig::default()
+    } else {
+        from_json("config", given)?
     };
     if let Some(ids) = machines {
         for id in ids {
@@ -339,8 +347,8 @@ fn sim_time(sim: &Simulator, t: &TimeJs, column: &str) -> Fallible<i64> {
     }
 }
 
-fn simulate_input(o: &SimulateOptionsJs) -> Fallible<SimulateInput> {
-    let sim = simulator(o.seed, &o.config, &o.machines)?;
+fn simulate_input(o: SimulateOptionsJs) -> Fallible<SimulateInput> {
+    let sim = simulator(o.seed, o.config, &o.machines)?;
     Ok(SimulateInput {
         start: sim_time(&sim, &o.start, "start")?,
         end: sim_time(&sim, &o.end, "end")?,
@@ -355,7 +363,7 @@ fn generate(i: SimulateInput) -> Fallible<SimOutput> {
 /// Simulates `[start, end)` of a plant on the calling thread and returns every table as columns.
 #[napi(ts_args_type = "options: SimulateOptions")]
 pub fn simulate_sync(env: Env, options: SimulateOptionsJs) -> napi::Result<SimulationJs> {
-    run(env, || Ok(generate(simulate_input(&options)?)?.into()))
+    run(env, || Ok(generate(simulate_input(options)?)?.into()))
 }
 
 /// Simulates `[start, end)` off the main thread.
@@ -367,7 +375,7 @@ pub fn simulate(
     env: Env,
     options: SimulateOptionsJs,
 ) -> napi::Result<AsyncTask<Job<SimOutput, SimulationJs>>> {
-    let input = run(env, || simulate_input(&options))?;
+    let input = run(env, || simulate_input(options))?;
     Ok(AsyncTask::new(Job::new(
         move || generate(input),
         SimulationJs::from,
@@ -472,7 +480,7 @@ impl SimulatorSessionJs {
     )]
     pub fn new(env: Env, options: SimulatorOptionsJs, start: TimeJs) -> napi::Result<Self> {
         run(env, || {
-            let sim = simulator(options.seed, &options.config, &options.machines)?;
+            let sim = simulator(options.seed, options.config, &options.machines)?;
             let inner = sim.session(sim_time(&sim, &start, "start")?)?;
             let machines = inner.machines().iter().map(Into::into).collect();
             let clock = options

@@ -130,6 +130,12 @@ test('the simulator accepts a plant configuration', () => {
   assert.equal(sim.factory.id, 'plant-9');
   assert.deepStrictEqual(sim.machines.map((m) => [m.id, m.factoryId]), [['hvac-1', 'plant-9']]);
   assert.throws(() => enms.simulateSync({ seed: 5, config: { machines: 3 }, start: T0, end: T0 + 1 }), { code: 'ENMS_INVALID_PARAMETER', field: 'config' });
+  // a BigInt (napi's own conversion aborted the process on it) is a bad option, also in a session
+  const big = { ...config, seed_offset: 1n };
+  assert.throws(() => enms.simulateSync({ seed: 5, config: big, start: T0, end: T0 + 1 }), { code: 'ENMS_INVALID_PARAMETER', field: 'seed_offset' });
+  assert.throws(() => new enms.SimulatorSession({ seed: 1, config: big }, T0), { code: 'ENMS_INVALID_PARAMETER', field: 'seed_offset' });
+  // null is the demo plant, as an absent config
+  assert.equal(enms.simulateSync({ seed: 5, config: null, start: T0, end: T0 + 60e3 }).machines.length, enms.defaultFactoryConfig().machines.length);
 });
 
 test('interval energy (15-minute registers labelled by their end) rolls up and prices like power', () => {
