@@ -17,7 +17,7 @@
 
 mod common;
 
-use common::{import, modelling_table, Server, TempDir};
+use common::{import, modelling_table, Server, Tap, TempDir};
 use enms_core::anomaly::{
     build_features, detect as core_detect, merge_events, sigma_flags, AnomalyEvent, DetectConfig,
     FeatureInputs, FeatureSpec, SigmaRule,
@@ -658,16 +658,5 @@ fn anomaly_events_over_the_api() {
         "/api/v1/anomalies/{id}/resolve",
     ] {
         assert!(doc["paths"].get(p).is_some(), "{p} missing");
-    }
-}
-
-trait Tap: Sized {
-    fn tap(self, f: impl FnOnce(&mut Self)) -> Self;
-}
-
-impl Tap for Value {
-    fn tap(mut self, f: impl FnOnce(&mut Self)) -> Self {
-        f(&mut self);
-        self
     }
 }

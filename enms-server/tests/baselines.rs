@@ -17,7 +17,7 @@ mod common;
 
 use std::sync::OnceLock;
 
-use common::{close, import, modelling_table as table, Server, TempDir};
+use common::{close, import, modelling_table as table, numbers, Server, Tap, TempDir};
 use enms_core::baseline::dataset::{Aggregation, PeriodDriver, TableSpec};
 use enms_core::baseline::{
     fit_change_point, performance, Baseline, BaselineOptions, ChangePointKind, ChangePointOptions,
@@ -61,14 +61,6 @@ fn days() -> Bucketing {
         .unwrap()
         .with_timezone("Europe/Berlin")
         .unwrap()
-}
-
-fn numbers(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
 }
 
 fn assert_400(r: (u16, Value), field: &str) {
@@ -547,15 +539,4 @@ fn baselines_over_the_api() {
         assert!(doc["paths"].get(p).is_some(), "{p} missing");
     }
     assert!(doc["paths"]["/api/v1/baselines"].get("post").is_some());
-}
-
-trait Tap: Sized {
-    fn tap(self, f: impl FnOnce(&mut Self)) -> Self;
-}
-
-impl Tap for Value {
-    fn tap(mut self, f: impl FnOnce(&mut Self)) -> Self {
-        f(&mut self);
-        self
-    }
 }

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{import, Server, TempDir};
+use common::{import, numbers, Server, TempDir};
 use enms_core::bucket::Bucketing;
 use enms_core::forecast::{energy_series, fit_forecaster, ForecastSpec, SeasonalOptions};
 use enms_core::rollup::{rollup_power, RollupOptions};
@@ -32,14 +32,6 @@ fn simulated() -> SimOutput {
         .unwrap()
         .generate(start(), start() + DAYS * MICROS_PER_DAY)
         .unwrap()
-}
-
-fn numbers(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
 }
 
 fn assert_400(r: (u16, Value), field: &str) {

@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::{close, import, modelling_table as table, Server, TempDir};
+use common::{close, import, modelling_table as table, numbers, Server, Tap, TempDir};
 use enms_core::baseline::dataset::{Aggregation, ModellingTable, PeriodDriver, TableSpec};
 use enms_core::baseline::{
     fit_change_point, fit_daily, ChangePointOptions, DailyOptions, DriverValues,
@@ -72,14 +72,6 @@ fn temps(t: &ModellingTable) -> Vec<f64> {
         DriverValues::Numeric(v) => v.clone(),
         other => panic!("{other:?}"),
     }
-}
-
-fn numbers(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
 }
 
 fn assert_status(r: (u16, Value), status: u16, field: &str) {
@@ -342,16 +334,5 @@ fn weather_models_over_http() {
     assert!(doc["paths"]["/api/v1/weather-models"].get("post").is_some());
     for s in ["WeatherModelRequest", "WeatherModelDto", "SegmentDto"] {
         assert!(doc["components"]["schemas"].get(s).is_some(), "{s}");
-    }
-}
-
-trait Tap: Sized {
-    fn tap(self, f: impl FnOnce(&mut Self)) -> Self;
-}
-
-impl Tap for Value {
-    fn tap(mut self, f: impl FnOnce(&mut Self)) -> Self {
-        f(&mut self);
-        self
     }
 }

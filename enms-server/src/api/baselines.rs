@@ -209,6 +209,21 @@ pub struct CoefficientDto {
     pub vif: Option<f64>,
 }
 
+impl From<&enms_core::stats::Coefficient> for CoefficientDto {
+    fn from(c: &enms_core::stats::Coefficient) -> Self {
+        CoefficientDto {
+            name: c.name.clone(),
+            estimate: c.estimate,
+            std_error: opt(c.std_error),
+            t: opt(c.t),
+            p_value: opt(c.p_value),
+            ci_low: opt(c.ci_low),
+            ci_high: opt(c.ci_high),
+            vif: c.vif.and_then(opt),
+        }
+    }
+}
+
 /// The regression's statistics (statsmodels' names; ASHRAE Guideline 14 for CV(RMSE), NMBE).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct StatisticsDto {
@@ -478,20 +493,7 @@ impl Loaded {
                 cv_rmse_pct: opt(f.cv_rmse_pct),
                 nmbe_pct: opt(f.nmbe_pct),
                 confidence: f.options.confidence,
-                coefficients: f
-                    .coefficients
-                    .iter()
-                    .map(|c| CoefficientDto {
-                        name: c.name.clone(),
-                        estimate: c.estimate,
-                        std_error: opt(c.std_error),
-                        t: opt(c.t),
-                        p_value: opt(c.p_value),
-                        ci_low: opt(c.ci_low),
-                        ci_high: opt(c.ci_high),
-                        vif: c.vif.and_then(opt),
-                    })
-                    .collect(),
+                coefficients: f.coefficients.iter().map(CoefficientDto::from).collect(),
             },
             table: self.table.clone(),
             model: serde_json::from_str(&self.rec.model_json)

@@ -344,16 +344,6 @@ fn parse(b: &Body) -> Result<Request, ApiError> {
     })
 }
 
-/// The daily table of one machine: the core's modelling table of `spec` on its stored data.
-fn machine_table(
-    store: &dyn Store,
-    machine_id: &str,
-    spec: &TableSpec,
-    range: TimeRange,
-) -> Result<ModellingTable, ApiError> {
-    table_for(store, machine_id, spec, range)
-}
-
 fn temperatures(t: &ModellingTable) -> Result<Vec<f64>, ApiError> {
     match t.drivers.first().map(|d| &d.values) {
         Some(DriverValues::Numeric(v)) => Ok(v.clone()),
@@ -390,7 +380,7 @@ fn daily_table(
     };
     let mut tables: Vec<(String, ModellingTable)> = Vec::with_capacity(machines.len());
     for m in &machines {
-        match machine_table(store, &m.id, spec, range) {
+        match table_for(store, &m.id, spec, range) {
             Ok(t) => tables.push((m.id.clone(), t)),
             // a factory's machine without readings in the period adds nothing
             Err(e) if e.error == "NO_DATA" && matches!(target, Target::Factory(_)) => {}
@@ -399,9 +389,14 @@ fn daily_table(
                     Target::Machine(_) => "machine_id",
                     Target::Factory(_) => "factory_id",
                 };
-                return Err(match e.field {
-                    None if e.error == "NO_DATA" => ApiError {
+                return Err(match (&e.field, target) {
+                    (None, _) if e.error == "NO_DATA" => ApiError {
                         field: Some(field.into()),
+                        ..e
+                    },
+                    // which of the factory's machines fell short
+                    (_, Target::Factory(_)) => ApiError {
+                        message: format!("machine `{}`: {}", m.id, e.message),
                         ..e
                     },
                     _ => e,
@@ -597,20 +592,7 @@ fn change_point(t: &DailyTable, o: &ChangePointOptions) -> Result<Fitted, ApiErr
             n,
             r_squared: opt(f.r_squared),
         }],
-        coefficients: f
-            .coefficients
-            .iter()
-            .map(|c| CoefficientDto {
-                name: c.name.clone(),
-                estimate: c.estimate,
-                std_error: opt(c.std_error),
-                t: opt(c.t),
-                p_value: opt(c.p_value),
-                ci_low: opt(c.ci_low),
-                ci_high: opt(c.ci_high),
-                vif: c.vif.and_then(opt),
-            })
-            .collect(),
+        coefficients: f.coefficients.iter().map(CoefficientDto::from).collect(),
         day_segment: vec!["all".into(); predicted.len()],
         predicted,
         curves: vec![CurveDto {

@@ -305,3 +305,24 @@ pub fn modelling_table(
     )
     .unwrap()
 }
+
+/// The numbers of a JSON array.
+pub fn numbers(v: &serde_json::Value) -> Vec<f64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
+}
+
+/// Changes a value in place and hands it on: `body.tap(|b| b["end"] = json!(...))`.
+pub trait Tap: Sized {
+    fn tap(self, f: impl FnOnce(&mut Self)) -> Self;
+}
+
+impl Tap for serde_json::Value {
+    fn tap(mut self, f: impl FnOnce(&mut Self)) -> Self {
+        f(&mut self);
+        self
+    }
+}
