@@ -17,7 +17,9 @@ mod common;
 
 use std::sync::OnceLock;
 
-use common::{close, import, modelling_table as table, numbers, Server, Tap, TempDir};
+use common::{
+    close, import, modelling_table as table, numbers, weather_until, Server, Tap, TempDir,
+};
 use enms_core::baseline::dataset::{Aggregation, PeriodDriver, TableSpec};
 use enms_core::baseline::{
     fit_change_point, performance, Baseline, BaselineOptions, ChangePointKind, ChangePointOptions,
@@ -136,13 +138,7 @@ fn baselines_over_the_api() {
     let data_dir = tmp.join("data");
     // no weather after day 21: a reporting period without driver data
     let mut data = simulated().clone();
-    let keep = data.environment.ts.partition_point(|t| *t < day(21));
-    let env = &mut data.environment;
-    env.ts.truncate(keep);
-    env.outdoor_temp_c.truncate(keep);
-    env.indoor_temp_c.truncate(keep);
-    env.humidity_pct.truncate(keep);
-    env.pressure_hpa.truncate(keep);
+    weather_until(&mut data, day(21));
     data.write_parquet(&sim_dir).unwrap();
     let data = enms_sim::read_dir(&sim_dir).unwrap();
     import(&sim_dir, &data_dir, &[]);

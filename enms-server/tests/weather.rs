@@ -10,7 +10,9 @@
 
 mod common;
 
-use common::{close, import, modelling_table as table, numbers, Server, Tap, TempDir};
+use common::{
+    close, import, modelling_table as table, numbers, weather_until, Server, Tap, TempDir,
+};
 use enms_core::baseline::dataset::{Aggregation, ModellingTable, PeriodDriver, TableSpec};
 use enms_core::baseline::{
     fit_change_point, fit_daily, ChangePointOptions, DailyOptions, DriverValues,
@@ -44,16 +46,7 @@ fn simulated() -> SimOutput {
         .unwrap()
         .generate(start(), day(DAYS))
         .unwrap();
-    let keep = data
-        .environment
-        .ts
-        .partition_point(|t| *t < day(WEATHER_DAYS));
-    let env = &mut data.environment;
-    env.ts.truncate(keep);
-    env.outdoor_temp_c.truncate(keep);
-    env.indoor_temp_c.truncate(keep);
-    env.humidity_pct.truncate(keep);
-    env.pressure_hpa.truncate(keep);
+    weather_until(&mut data, day(WEATHER_DAYS));
     data
 }
 

@@ -326,3 +326,15 @@ impl Tap for serde_json::Value {
         self
     }
 }
+
+/// Drops the factory's environment (weather) from `until` on: periods with readings but no
+/// temperature.
+pub fn weather_until(data: &mut SimOutput, until: Timestamp) {
+    let keep = data.environment.ts.partition_point(|t| *t < until);
+    let env = &mut data.environment;
+    env.ts.truncate(keep);
+    env.outdoor_temp_c.truncate(keep);
+    env.indoor_temp_c.truncate(keep);
+    env.humidity_pct.truncate(keep);
+    env.pressure_hpa.truncate(keep);
+}
