@@ -108,6 +108,28 @@ mod tests {
     use crate::anomaly::DetectConfig;
 
     #[test]
+    fn the_baseline_models_take_partial_options() {
+        use crate::baseline::daily::DailyOptions;
+        use crate::baseline::{ChangePointOptions, TowtOptions};
+        let d: DailyOptions = from_json(r#"{"min_segment_days": 5}"#, "options", &[]).unwrap();
+        assert_eq!(d.min_segment_days, 5);
+        assert_eq!(
+            DailyOptions {
+                min_segment_days: DailyOptions::default().min_segment_days,
+                ..d
+            },
+            DailyOptions::default()
+        );
+        let c: ChangePointOptions = from_json(r#"{"step_c": 1.0}"#, "options", &[]).unwrap();
+        assert_eq!(c.step_c, 1.0);
+        let t: TowtOptions = from_json("{}", "options", &[]).unwrap();
+        assert_eq!(t, TowtOptions::default());
+        let e =
+            from_json::<DailyOptions>(r#"{"min_segment_dayz": 5}"#, "options", &[]).unwrap_err();
+        assert_eq!(e.field(), Some("min_segment_dayz"), "{e}");
+    }
+
+    #[test]
     fn unknown_keys_are_named_with_their_neighbours() {
         let c: DetectConfig = from_json("{}", "config", &[]).unwrap();
         assert_eq!(c, DetectConfig::default());

@@ -57,6 +57,7 @@ impl ChangePointKind {
 
 /// Options of the search.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ChangePointOptions {
     /// Heating balance points searched, °C (inclusive).
     pub heating_range_c: (f64, f64),

@@ -144,6 +144,7 @@ pub enum ShapeCriterion {
 
 /// Options of [`fit_daily`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct DailyOptions {
     /// IANA time zone of the site: each day's local date gives its season and day type.
     pub timezone: String,

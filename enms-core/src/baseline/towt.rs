@@ -30,6 +30,7 @@ const HOURS_PER_WEEK: usize = 168;
 
 /// Options of a TOWT fit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct TowtOptions {
     /// Temperature knots, °C, increasing.
     pub knots_c: Vec<f64>,

@@ -241,31 +241,24 @@ struct DailyTable {
     machines: Vec<String>,
 }
 
-/// `T` from the given options laid over `T`'s defaults (so left-out options keep the core's
-/// defaults), strictly: an unknown key is an error naming `options.<key>`.
-fn options_from<T>(given: Option<&Value>, default: T) -> Result<T, ApiError>
+/// `T` from the given options (left-out options keep the core's defaults: the option types are
+/// `#[serde(default)]`), strictly: an unknown key is an error naming `options.<key>`.
+fn options_from<T>(given: Option<&Value>) -> Result<T, ApiError>
 where
     T: Serialize + serde::de::DeserializeOwned,
 {
-    let mut merged =
-        serde_json::to_value(default).map_err(|e| ApiError::internal(e.to_string()))?;
-    match given {
-        None | Some(Value::Null) => {}
-        Some(Value::Object(g)) => {
-            if let Value::Object(m) = &mut merged {
-                for (k, v) in g {
-                    m.insert(k.clone(), v.clone());
-                }
-            }
-        }
+    let empty = Value::Object(serde_json::Map::new());
+    let given = match given {
+        None | Some(Value::Null) => &empty,
+        Some(v @ Value::Object(_)) => v,
         Some(_) => {
             return Err(bad(
                 "options",
                 "must be a JSON object of the model's options",
             ))
         }
-    }
-    enms_core::options::from_json_value(&merged, "options", &[]).map_err(|e| option_error(&e))
+    };
+    enms_core::options::from_json_value(given, "options", &[]).map_err(|e| option_error(&e))
 }
 
 /// A core error about the options: its field as `options.<field>`.
@@ -318,11 +311,8 @@ fn parse(b: &Body) -> Result<Request, ApiError> {
     let model: String = b.require("model")?;
     let options: Option<Value> = b.get("options")?;
     let spec = match model.as_str() {
-        "change_point" => Spec::ChangePoint(options_from(
-            options.as_ref(),
-            ChangePointOptions::default(),
-        )?),
-        "daily" => Spec::Daily(options_from(options.as_ref(), DailyOptions::default())?),
+        "change_point" => Spec::ChangePoint(options_from::<ChangePointOptions>(options.as_ref())?),
+        "daily" => Spec::Daily(options_from::<DailyOptions>(options.as_ref())?),
         other => {
             return Err(bad(
                 "model",
