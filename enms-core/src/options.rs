@@ -101,11 +101,61 @@ pub fn from_json<T: Serialize + DeserializeOwned>(
     from_json_value(&v, what, ignore)
 }
 
+/// A model enms saves as JSON and loads again: what loading checks beyond serde's shape.
+pub trait Saved: DeserializeOwned {
+    /// Checks a loaded model: a format version this enms reads, the consistency that predicting
+    /// and scoring rely on. The default checks nothing.
+    fn check_loaded(&self) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// A saved model from the JSON text enms wrote, checked ([`Saved::check_loaded`]); errors about
+/// the text name `what` (the face's argument).
+pub fn load<T: Saved>(text: &str, what: &str) -> Result<T> {
+    let model: T = serde_json::from_str(text).map_err(|e| Error::InvalidParameter {
+        name: what.to_string(),
+        reason: e.to_string(),
+    })?;
+    model.check_loaded()?;
+    Ok(model)
+}
+
+/// Refuses a format version newer than the one this enms writes.
+pub(crate) fn check_version(found: u32, reads: u32) -> Result<()> {
+    if found > reads {
+        return Err(Error::InvalidParameter {
+            name: "format_version".to_string(),
+            reason: format!("format version {found} is newer than this enms reads ({reads})"),
+        });
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::anomaly::DetectConfig;
+
+    #[test]
+    fn saved_models_are_checked_when_loaded() {
+        use crate::anomaly::{IsolationForest, IsolationForestParams};
+        let a: Vec<f64> = (0..300).map(|i| (i % 13) as f64).collect();
+        let f = IsolationForest::fit(&[("a", &a)], &IsolationForestParams::default()).unwrap();
+        let text = serde_json::to_string(&f).unwrap();
+        let back: IsolationForest = load(&text, "text").unwrap();
+        assert_eq!(back, f);
+        let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        v["feature_names"] = serde_json::json!([]);
+        let e = load::<IsolationForest>(&v.to_string(), "text").unwrap_err();
+        assert_eq!(e.field(), Some("model"), "{e}");
+        let e = load::<IsolationForest>("{", "text").unwrap_err();
+        assert_eq!(e.field(), Some("text"), "{e}");
+        assert!(check_version(1, 1).is_ok());
+        let e = check_version(2, 1).unwrap_err();
+        assert_eq!(e.field(), Some("format_version"), "{e}");
+    }
 
     #[test]
     fn the_baseline_models_take_partial_options() {

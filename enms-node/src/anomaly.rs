@@ -582,8 +582,7 @@ impl IsolationForest {
     #[napi(factory, js_name = "fromJSON")]
     pub fn from_json(env: Env, json: String) -> napi::Result<Self> {
         run(env, || {
-            let f: CoreForest =
-                serde_json::from_str(&json).map_err(|e| invalid("json", e.to_string()))?;
+            let f: CoreForest = crate::baseline::parse_json(&json)?;
             Ok(IsolationForest {
                 params: f.params.clone(),
                 fitted: Arc::new(Mutex::new(Some(Arc::new(f)))),

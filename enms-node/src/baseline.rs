@@ -24,7 +24,6 @@ use enms_core::Error;
 use napi::bindgen_prelude::{AsyncTask, Either, Either3, Float64Array, Object};
 use napi::{Env, Status};
 use napi_derive::napi;
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::convert::{
@@ -85,10 +84,11 @@ fn to_json<T: Serialize>(v: &T) -> Fallible<serde_json::Value> {
     serde_json::to_value(v).map_err(|e| invalid("json", e.to_string()).into())
 }
 
-/// A saved model from its JSON text (what `JSON.stringify(model)` wrote). Text, not the parsed
-/// object: JS numbers lose the integer type of enms' microsecond times.
-fn parse_json<T: DeserializeOwned>(text: &str) -> Fallible<T> {
-    serde_json::from_str(text).map_err(|e| invalid("json", e.to_string()).into())
+/// A saved model from its JSON text (what `JSON.stringify(model)` wrote), checked by the core
+/// (format version, consistency). Text, not the parsed object: JS numbers lose the integer type
+/// of enms' microsecond times.
+pub(crate) fn parse_json<T: enms_core::options::Saved>(text: &str) -> Fallible<T> {
+    Ok(enms_core::options::load(text, "json")?)
 }
 
 fn invalid(name: &str, reason: String) -> Error {

@@ -519,8 +519,7 @@ impl Forecaster {
     #[napi(factory, js_name = "fromJSON")]
     pub fn from_json(env: Env, json: String) -> napi::Result<Self> {
         run(env, || {
-            let inner: CoreForecaster =
-                serde_json::from_str(&json).map_err(|e| invalid("json", e.to_string()))?;
+            let inner: CoreForecaster = crate::baseline::parse_json(&json)?;
             Ok(Forecaster {
                 inner: Arc::new(inner),
                 horizon: None,

@@ -163,6 +163,10 @@ test('JSON round trip: the same forest, parameters as fitted', () => {
   assert.deepStrictEqual(saved.params.contamination, { fraction: 0.1 });
   assert.deepStrictEqual(saved.feature_names, ['x0', 'x1']);
   const g = enms.IsolationForest.fromJSON(text);
+  // a forest whose tree splits on a column it does not have is refused when loaded
+  const broken = JSON.parse(text);
+  broken.trees[0].nodes[0].feature = 7;
+  throwsEnms(() => enms.IsolationForest.fromJSON(JSON.stringify(broken)), 'ENMS_INVALID_PARAMETER', 'model');
   assert.equal(g.isFitted, true);
   assert.equal(g.offset, f.offset);
   assert.deepStrictEqual(g.scoreSamplesSync(FIXTURE.test), f.scoreSamplesSync(FIXTURE.test));

@@ -385,6 +385,8 @@ test('bad input: an Error with code and field, never a crash', async () => {
   // a model that cannot be read
   throwsEnms(() => enms.Baseline.fromJSON('{"format_version": 1'), 'ENMS_INVALID_PARAMETER', 'json');
   throwsEnms(() => enms.Baseline.fromJSON('{"format_version": 1}'), 'ENMS_INVALID_PARAMETER', 'json', /missing field/);
+  const newer = { ...JSON.parse(JSON.stringify(b)), format_version: 99 };
+  throwsEnms(() => enms.Baseline.fromJSON(JSON.stringify(newer)), 'ENMS_INVALID_PARAMETER', 'format_version', /newer/);
   assert.throws(() => enms.Baseline.fromJSON({ format_version: 1 }), (e) => e instanceof Error && /String/.test(e.message));
   // a column that is neither numbers nor strings: napi's InvalidArg, naming the driver
   assert.throws(

@@ -381,7 +381,7 @@ impl AnomalyDetectorModel {
     #[staticmethod]
     fn from_json(text: &str) -> PyResult<AnomalyDetectorModel> {
         Ok(AnomalyDetectorModel {
-            inner: json_in("text", text)?,
+            inner: enms_core::options::load(text, "text").map_err(FaceError::Core)?,
         })
     }
 }

@@ -251,18 +251,7 @@ impl BaselineModel {
     /// A model from [`BaselineModel::to_json`]'s text.
     #[staticmethod]
     fn from_json(text: &str) -> PyResult<BaselineModel> {
-        let inner: Baseline = json_in("text", text)?;
-        if inner.format_version > enms_core::baseline::FORMAT_VERSION {
-            return Err(FaceError::Core(Error::InvalidParameter {
-                name: "text".into(),
-                reason: format!(
-                    "format version {} is newer than this enms reads ({})",
-                    inner.format_version,
-                    enms_core::baseline::FORMAT_VERSION
-                ),
-            })
-            .into());
-        }
+        let inner: Baseline = enms_core::options::load(text, "text").map_err(FaceError::Core)?;
         Ok(BaselineModel { inner })
     }
 }
@@ -592,7 +581,7 @@ impl DailyFit {
     #[staticmethod]
     fn from_json(text: &str) -> PyResult<DailyFit> {
         Ok(DailyFit {
-            inner: json_in("text", text)?,
+            inner: enms_core::options::load(text, "text").map_err(FaceError::Core)?,
         })
     }
 }
@@ -714,7 +703,7 @@ impl IsolationForestModel {
     #[staticmethod]
     fn from_json(text: &str) -> PyResult<IsolationForestModel> {
         Ok(IsolationForestModel {
-            inner: json_in("text", text)?,
+            inner: enms_core::options::load(text, "text").map_err(FaceError::Core)?,
         })
     }
 }

@@ -195,7 +195,7 @@ impl ForecasterModel {
     #[staticmethod]
     fn from_json(text: &str) -> PyResult<ForecasterModel> {
         Ok(ForecasterModel {
-            inner: json_in("text", text)?,
+            inner: enms_core::options::load(text, "text").map_err(FaceError::Core)?,
         })
     }
 }

@@ -176,6 +176,12 @@ def test_json_round_trip() -> None:
     with pytest.raises(enms.InvalidParameterError) as e:
         enms.Baseline.from_json("{not json")
     assert e.value.field == "text"
+    # a model written by a newer enms is refused, not half-read
+    newer = json.loads(text)
+    newer["format_version"] = 99
+    with pytest.raises(enms.InvalidParameterError, match="newer") as e:
+        enms.Baseline.from_json(json.dumps(newer))
+    assert e.value.field == "format_version"
 
 
 def test_failing_gates_are_reported_and_refused() -> None:

@@ -969,6 +969,8 @@ pub fn detect(
     detector.detect(machine_id, &dt, &dc)
 }
 
+impl crate::options::Saved for AnomalyDetector {}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

@@ -713,6 +713,12 @@ pub fn roc_auc(labels: &[bool], scores: &[f64]) -> Option<f64> {
     Some((rank_sum - p * (p + 1.0) / 2.0) / (p * q))
 }
 
+impl crate::options::Saved for IsolationForest {
+    fn check_loaded(&self) -> Result<()> {
+        self.check_structure()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -515,6 +515,8 @@ impl ChangePointModel {
     }
 }
 
+impl crate::options::Saved for ChangePointModel {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1178,6 +1178,12 @@ impl DailyModel {
     }
 }
 
+impl crate::options::Saved for DailyModel {
+    fn check_loaded(&self) -> Result<()> {
+        crate::options::check_version(self.format_version, DAILY_FORMAT_VERSION)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -460,3 +460,9 @@ pub fn select_drivers(
     });
     Ok(out)
 }
+
+impl crate::options::Saved for Baseline {
+    fn check_loaded(&self) -> Result<()> {
+        crate::options::check_version(self.format_version, FORMAT_VERSION)
+    }
+}

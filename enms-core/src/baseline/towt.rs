@@ -322,6 +322,8 @@ impl TowtModel {
     }
 }
 
+impl crate::options::Saved for TowtModel {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

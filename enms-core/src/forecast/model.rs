@@ -157,6 +157,8 @@ impl Forecaster {
     }
 }
 
+impl crate::options::Saved for Forecaster {}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

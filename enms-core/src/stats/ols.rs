@@ -645,6 +645,8 @@ impl OlsFit {
     }
 }
 
+impl crate::options::Saved for OlsFit {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
