@@ -428,16 +428,17 @@ fn walk_flat<const W: usize>(
             continue;
         };
         for (group, sum) in groups.iter().zip(sum.iter_mut()) {
-            let mut k = [0usize; LANES];
+            // 32-bit indices: half the spill traffic of 16 lanes' worth of 64-bit ones
+            let mut k = [0u32; LANES];
             for _ in 0..depth {
                 for (l, k) in k.iter_mut().enumerate() {
-                    let i = *k & (W - 1);
+                    let i = *k as usize & (W - 1);
                     let x = group[o[i] as usize + l];
-                    *k = 2 * i + 1 + usize::from(x > t[i]);
+                    *k = 2 * i as u32 + 1 + u32::from(x > t[i]);
                 }
             }
             for (s, k) in sum.iter_mut().zip(k) {
-                *s += v[(k + 1) & (W - 1)];
+                *s += v[(k as usize + 1) & (W - 1)];
             }
         }
     }
