@@ -272,6 +272,8 @@ fn grow(
 
 /// Rows scored together: their values stay in the L1 cache while every tree walks them.
 const SCORE_BLOCK: usize = 512;
+/// Rows a scoring thread takes at a time.
+const SCORE_CHUNK: usize = 16 * SCORE_BLOCK;
 /// Rows walked in lockstep through a tree, so their dependent loads overlap.
 const LANES: usize = 16;
 /// Values of one group of `LANES` rows: column `j` of lane `l` at `j * LANES + l`. A node's
@@ -543,15 +545,22 @@ impl IsolationForest {
     fn score_columns(&self, cols: &[&[f64]], n: usize) -> Vec<f64> {
         let norm = average_path_length(self.max_samples);
         let walker = Walker::new(&self.trees, self.max_depth, cols.len());
-        let workers = threads(self.params.n_jobs, n / 4096 + 1);
+        let workers = threads(self.params.n_jobs, n.div_ceil(SCORE_CHUNK));
         let mut out = vec![0.0; n];
-        std::thread::scope(|s| {
-            let chunk = n.div_ceil(workers).max(1);
-            for (w, part) in out.chunks_mut(chunk).enumerate() {
-                let walker = &walker;
-                s.spawn(move || self.score_range(walker, cols, w * chunk, part, norm));
-            }
-        });
+        {
+            // chunks handed out one at a time: a core slowed by other work takes fewer
+            let queue = std::sync::Mutex::new(out.chunks_mut(SCORE_CHUNK).enumerate());
+            std::thread::scope(|s| {
+                for _ in 0..workers {
+                    let (walker, queue) = (&walker, &queue);
+                    s.spawn(move || loop {
+                        let next = queue.lock().ok().and_then(|mut q| q.next());
+                        let Some((c, part)) = next else { break };
+                        self.score_range(walker, cols, c * SCORE_CHUNK, part, norm);
+                    });
+                }
+            });
+        }
         out
     }
 
