@@ -631,6 +631,18 @@ pub(crate) fn table_for(
     ModellingTable::build(spec, range, power, &data).map_err(core)
 }
 
+/// The longest gap integrated, in microseconds: a request's `max_gap_s` (checked by the core), or
+/// the server's setting.
+pub(crate) fn max_gap_us(given_s: Option<f64>, server_us: i64) -> Result<i64, ApiError> {
+    match given_s {
+        Some(g) => Ok(enms_core::rollup::RollupOptions::default()
+            .with_max_gap_s(g)
+            .map_err(|e| ApiError::param(&e, "max_gap_s"))?
+            .max_gap_us),
+        None => Ok(server_us),
+    }
+}
+
 pub(crate) fn parse_range(start: &str, end: &str) -> Result<TimeRange, ApiError> {
     let s = parse_rfc3339(start).map_err(|e| ApiError::param(&e, "start"))?;
     let e = parse_rfc3339(end).map_err(|e| ApiError::param(&e, "end"))?;
@@ -728,15 +740,7 @@ impl Training {
         }
         let min_coverage: Option<f64> = b.get("min_coverage")?;
         let max_gap_s: Option<f64> = b.get("max_gap_s")?;
-        let max_gap_us = match max_gap_s {
-            Some(g) => {
-                enms_core::rollup::RollupOptions::default()
-                    .with_max_gap_s(g)
-                    .map_err(|e| ApiError::param(&e, "max_gap_s"))?
-                    .max_gap_us
-            }
-            None => s.rollup.max_gap_us,
-        };
+        let max_gap_us = max_gap_us(max_gap_s, s.rollup.max_gap_us)?;
         Ok(Training {
             machine_id,
             range,

@@ -30,7 +30,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::baselines::{
-    bad, parse_range, table_for, Body, CoefficientDto, DroppedPeriodDto, ShortfallDto,
+    bad, max_gap_us, parse_range, table_for, Body, CoefficientDto, DroppedPeriodDto, ShortfallDto,
     TableSummaryDto,
 };
 use super::{blocking, find_factory, find_machine, AppState};
@@ -687,15 +687,7 @@ pub async fn fit(State(s): State<AppState>, body: Bytes) -> ApiResult<WeatherMod
         min_coverage,
         max_gap_s,
     } = parse(&b)?;
-    let max_gap_us = match max_gap_s {
-        Some(g) => {
-            enms_core::rollup::RollupOptions::default()
-                .with_max_gap_s(g)
-                .map_err(|e| ApiError::param(&e, "max_gap_s"))?
-                .max_gap_us
-        }
-        None => s.rollup.max_gap_us,
-    };
+    let max_gap_us = max_gap_us(max_gap_s, s.rollup.max_gap_us)?;
     let store = s.store.clone();
     let out = blocking(move || {
         let store = store.as_ref();
