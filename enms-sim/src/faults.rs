@@ -13,6 +13,11 @@
 //! | `stuck_on` | 1-8 h | drive or heater stays on outside production |
 //! | `breakdown` | 1-6 h | unplanned stop |
 //!
+//! A random fault that could change nothing in the machine's current state waits until it can
+//! (the physics' `fault_can_act`: a conveyor's drive sticks on when the line stops, its belt
+//! breaks down under load); its drawn duration counts from its start. Injected faults start when
+//! asked.
+//!
 //! Faults may overlap (two leaks add up). Their effects apply per minute: a fault acts on minute
 //! `m` when `start <= start(m) < end`. Sensor dropouts are a second Poisson process (5 min - 3 h
 //! gaps in the meter's readings, at sample resolution). Every fault and dropout is recorded as an
@@ -135,8 +140,8 @@ pub(crate) struct FaultTimeline {
     /// Injected faults not yet started, sorted by start.
     pending: Vec<FaultInstance>,
     /// Random faults that have arrived but cannot act yet (a stuck-on drive while the machine
-    /// runs anyway, a breakdown while it is stopped), with their drawn duration.
-    /// Each with its drawn duration and whether it has waited.
+    /// runs anyway, a breakdown while it is stopped), each with its drawn duration and whether
+    /// it has waited.
     latent: Vec<(FaultInstance, i64, bool)>,
     active: Vec<FaultInstance>,
     /// Known dropouts `(start, end)` not yet over, sorted by start.
