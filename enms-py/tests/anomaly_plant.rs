@@ -12,37 +12,13 @@
 use std::path::PathBuf;
 
 use enms_core::anomaly::{detect, DetectConfig};
-use enms_core::time::{TimeRange, MICROS_PER_HOUR, MICROS_PER_SECOND};
+use enms_core::time::{TimeRange, MICROS_PER_HOUR};
 use serde_json::{json, Value};
 
-/// The plant of `enms-core/src/anomaly/detect.rs`'s unit tests (the same generator and seed).
-fn plant() -> (Vec<i64>, Vec<f64>, Vec<f64>, Vec<f64>) {
-    let t0 = 1_736_121_600 * MICROS_PER_SECOND; // 2025-01-06 00:00 UTC, a Monday
-    let n = 5 * 168;
-    let mut state = 12345u64;
-    let mut noise = || {
-        state = state
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        ((state >> 11) as f64 / (1u64 << 53) as f64) - 0.5
-    };
-    let ts: Vec<i64> = (0..n).map(|i| t0 + i as i64 * MICROS_PER_HOUR).collect();
-    let (mut production, mut energy, mut temp) = (Vec::new(), Vec::new(), Vec::new());
-    for i in 0..n {
-        let h = i % 168;
-        let working = h < 120 && (6..22).contains(&(h % 24));
-        let p = if working { 100.0 + 20.0 * noise() } else { 0.0 };
-        let t = 5.0 + 3.0 * (i as f64 / 24.0).sin();
-        let mut e = 20.0 + 0.5 * p - 0.4 * t + 2.0 * noise();
-        if (4 * 168 + 30..4 * 168 + 36).contains(&i) {
-            e *= 1.4;
-        }
-        production.push(p);
-        energy.push(e);
-        temp.push(t);
-    }
-    (ts, energy, production, temp)
-}
+/// The plant of `enms-core/src/anomaly/detect.rs`'s unit tests (the same file).
+#[path = "../../enms-core/tests/common/plant.rs"]
+mod test_plant;
+use test_plant::plant;
 
 /// The configs the fixture covers: the core's defaults, and a lenient one that also reports
 /// warnings (so the comparison covers more than one event).

@@ -972,42 +972,16 @@ pub fn detect(
 impl crate::options::Saved for AnomalyDetector {}
 
 #[cfg(test)]
+#[path = "../../tests/common/plant.rs"]
+mod test_plant;
+
+#[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::time::MICROS_PER_HOUR;
 
-    /// Five weeks of an hourly machine: a weekly pattern, production, noise; a fault of six hours
-    /// (+40 % energy) in the last week.
-    fn plant() -> (Vec<Timestamp>, Vec<f64>, Vec<f64>, Vec<f64>) {
-        let t0 = 1_736_121_600 * MICROS_PER_SECOND; // 2025-01-06 00:00 UTC, a Monday
-        let n = 5 * 168;
-        let mut state = 12345u64;
-        let mut noise = || {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            ((state >> 11) as f64 / (1u64 << 53) as f64) - 0.5
-        };
-        let ts: Vec<Timestamp> = (0..n).map(|i| t0 + i as i64 * MICROS_PER_HOUR).collect();
-        let mut production = Vec::with_capacity(n);
-        let mut energy = Vec::with_capacity(n);
-        let mut temp = Vec::with_capacity(n);
-        for i in 0..n {
-            let h = i % 168;
-            let working = h < 120 && (6..22).contains(&(h % 24));
-            let p = if working { 100.0 + 20.0 * noise() } else { 0.0 };
-            let t = 5.0 + 3.0 * (i as f64 / 24.0).sin();
-            let mut e = 20.0 + 0.5 * p - 0.4 * t + 2.0 * noise();
-            if (4 * 168 + 30..4 * 168 + 36).contains(&i) {
-                e *= 1.4;
-            }
-            production.push(p);
-            energy.push(e);
-            temp.push(t);
-        }
-        (ts, energy, production, temp)
-    }
+    use test_plant::plant;
 
     #[test]
     fn finds_the_fault_and_nothing_else() {
