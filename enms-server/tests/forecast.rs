@@ -121,6 +121,7 @@ fn forecasts_and_backtests_over_http() {
                 "future": {"outdoor_temp_c": vec![2.0; 24]}, "threshold": 1.0}),
     );
     assert_eq!(status, 200, "{body}");
+    assert_eq!(body["carrier"], "electricity");
     assert_eq!(body["time"].as_array().unwrap().len(), 24);
     let factory_mean: f64 = numbers(&body["forecast"]).iter().sum();
     assert!(
@@ -160,6 +161,30 @@ fn forecasts_and_backtests_over_http() {
     assert_400(
         server.post("/api/v1/forecast", &json!({"horizon": 3})),
         "machine_id",
+    );
+    // carriers are never added up: a factory's series is one carrier's, a machine's its own
+    let (status, body) = server.post(
+        "/api/v1/forecast",
+        &json!({"factory_id": "plant-1", "carrier": "natural_gas", "horizon": 3}),
+    );
+    assert_eq!((status, &body["field"]), (404, &json!("carrier")), "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("electricity"),
+        "{body}"
+    );
+    assert_400(
+        server.post(
+            "/api/v1/forecast",
+            &json!({"machine_id": HVAC, "carrier": "natural_gas", "horizon": 3}),
+        ),
+        "carrier",
+    );
+    assert_400(
+        server.post(
+            "/api/v1/forecast/backtest",
+            &json!({"factory_id": "plant-1", "carrier": "coal", "horizon": 3}),
+        ),
+        "carrier",
     );
     assert_400(
         server.post(

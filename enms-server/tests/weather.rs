@@ -4,7 +4,9 @@
 //! the mean outdoor temperature, and each answer equals the core's model on the daily table the
 //! core builds directly from the same files (`ModellingTable::build` with `1d` local days and
 //! `outdoor_temp_c` as a time-weighted mean, as `tests/common` builds it for the baselines
-//! tests); a factory's table is the sum of its machines'. Bad input gets a 4xx naming the field.
+//! tests); a factory's table is the sum of its machines' of one energy carrier (electricity unless
+//! `carrier` names another: the gas boiler is modelled on its own). Bad input gets a 4xx naming
+//! the field.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -24,6 +26,7 @@ use serde_json::{json, Value};
 
 const MOULDING: &str = "injection-molding-1";
 const HVAC: &str = "hvac-1";
+const BOILER: &str = "boiler-1";
 const DAYS: i64 = 42;
 /// The last day with weather.
 const WEATHER_DAYS: i64 = 35;
@@ -37,10 +40,13 @@ fn day(n: i64) -> Timestamp {
     start() + n * MICROS_PER_DAY
 }
 
-/// Six weeks of the HVAC and the moulding machine, no random faults, no weather after day 35.
+/// Six weeks of the HVAC, the moulding machine and the gas boiler, no random faults, no weather
+/// after day 35.
 fn simulated() -> SimOutput {
     let mut config = FactoryConfig::default();
-    config.machines.retain(|m| m.id == MOULDING || m.id == HVAC);
+    config
+        .machines
+        .retain(|m| m.id == MOULDING || m.id == HVAC || m.id == BOILER);
     config.fault_rate_per_machine_day = 0.0;
     let mut data = Simulator::new(config, 17)
         .unwrap()
@@ -215,7 +221,8 @@ fn weather_models_over_http() {
     let direct = fit_daily(&t.start, &temp, &t.energy_kwh, &options).unwrap();
     assert_eq!(tuned["model"], serde_json::to_value(&direct).unwrap());
 
-    // the factory: the sum of its machines on the days both cover
+    // the factory: the sum of its electric machines on the days both cover (the gas boiler's
+    // energy is never added to electricity)
     let (status, plant) = fit(json!({
         "factory_id": "plant-1",
         "start": format_rfc3339(range.start),
@@ -224,6 +231,7 @@ fn weather_models_over_http() {
     }));
     assert_eq!(status, 200, "{plant}");
     assert_eq!(plant["target_kind"], "factory");
+    assert_eq!(plant["carrier"], "electricity");
     assert_eq!(plant["machines"], json!([HVAC, MOULDING]));
     let m = table(&data, MOULDING, &spec(), range);
     let (mut start, mut temp_f, mut energy) = (Vec::new(), Vec::new(), Vec::new());
@@ -243,6 +251,33 @@ fn weather_models_over_http() {
         &energy,
         &direct.predict(&temp_f).unwrap(),
     );
+
+    // the factory's gas: the boiler alone, its heating against the outdoor temperature
+    let (status, gas) = fit(json!({
+        "factory_id": "plant-1",
+        "carrier": "natural_gas",
+        "start": format_rfc3339(range.start),
+        "end": format_rfc3339(range.end),
+        "model": "change_point",
+    }));
+    assert_eq!(status, 200, "{gas}");
+    assert_eq!(
+        (&gas["carrier"], &gas["machines"]),
+        (&json!("natural_gas"), &json!([BOILER]))
+    );
+    let b = table(&data, BOILER, &spec(), range);
+    let b_temp = temps(&b);
+    let direct = fit_change_point(&b_temp, &b.energy_kwh, &ChangePointOptions::default()).unwrap();
+    assert_eq!(gas["model"], serde_json::to_value(&direct).unwrap());
+    assert!(direct.heating_balance_c.is_some(), "{:?}", direct.kind);
+    // a machine's own carrier may be named; another is refused
+    let (status, named) = fit(json!({
+        "machine_id": BOILER, "carrier": "natural_gas",
+        "start": format_rfc3339(range.start), "end": format_rfc3339(range.end),
+        "model": "change_point",
+    }));
+    assert_eq!(status, 200, "{named}");
+    assert_eq!(named["model"], gas["model"]);
 
     // bad input: a 4xx naming the field
     let with = |k: &str, v: Value| {
@@ -290,6 +325,15 @@ fn weather_models_over_http() {
         fit(with("model", json!("daily")).tap(|b| b["end"] = json!(format_rfc3339(day(10))))),
         400,
         "energy_kwh",
+    );
+    assert_status(fit(with("carrier", json!("natural_gas"))), 400, "carrier");
+    assert_status(fit(with("carrier", json!("plutonium"))), 400, "carrier");
+    assert_status(
+        fit(json!({"factory_id": "plant-1", "carrier": "steam",
+                   "start": format_rfc3339(day(0)), "end": format_rfc3339(day(7)),
+                   "model": "change_point"})),
+        404,
+        "carrier",
     );
     assert_status(fit(with("model", json!("towt"))), 400, "model");
     assert_status(fit(with("model", Value::Null)), 400, "model");

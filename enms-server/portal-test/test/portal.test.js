@@ -277,6 +277,17 @@ test("weather model: a daily model of the factory fitted from the form, its stat
   assert.equal(await page.$$eval("#wm-days-table tbody tr", (r) => r.length), w.days.length);
   assert.equal(await page.$$eval("#wm-dropped tbody tr", (r) => r.length).catch(() => 0), w.table.dropped.length);
   assert.ok((await text("#wm-scatter")).includes("°C"), "the temperature axis carries its unit");
+  assert.equal(await text("#wm-carrier-used"), "electricity");
+  // the factory's gas (the boiler alone: carriers are never added up), chosen in the form
+  await setValue("#wm-model", "change_point");
+  await setValue("#wm-options", "");
+  await setValue("#wm-carrier", "natural_gas");
+  await page.click("#wm-run");
+  await page.waitForFunction(() => document.getElementById("wm-carrier-used")?.textContent === "natural gas");
+  const gas = await api("POST", "/weather-models", { factory_id: "plant-1", carrier: "natural_gas", start: day(6), end: day(27), model: "change_point" });
+  assert.deepEqual(gas.machines, ["boiler-1"]);
+  assert.equal(await text("#wm-r2"), fmt(gas.statistics.r_squared, 4));
+  assert.equal(await page.$$eval("#wm-scatter circle.point", (c) => c.length), gas.days.length);
   await assertNoJsLeaks();
   // an unknown option is the API's 400 naming it
   expectedError = /\/api\/v1\/weather-models$/;

@@ -18,6 +18,7 @@ use enms_core::forecast::{
     backtest, energy_series, fit_forecaster, local_day, monitor_drift, peak_forecast,
     BacktestOptions, DriftOptions, Forecast, ForecastSpec, PeakOptions,
 };
+use enms_core::model::EnergyCarrier;
 use enms_core::rollup::rollup_power;
 use enms_core::series::PowerView;
 use enms_core::time::{
@@ -28,7 +29,7 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::baselines::{bad, Body};
-use super::{blocking, find_factory, find_machine, AppState};
+use super::{blocking, find_factory, machines_of, AppState};
 use crate::store::Store;
 use crate::ApiError;
 
@@ -47,9 +48,10 @@ const DEFAULT_HISTORY_DAYS: i64 = 365;
 /// Buckets whose readings cover less than this share are gaps.
 const DEFAULT_MIN_COVERAGE: f64 = 0.9;
 
-const FORECAST_FIELDS: [&str; 12] = [
+const FORECAST_FIELDS: [&str; 13] = [
     "machine_id",
     "factory_id",
+    "carrier",
     "start",
     "end",
     "bucket",
@@ -62,9 +64,10 @@ const FORECAST_FIELDS: [&str; 12] = [
     "min_coverage",
 ];
 
-const BACKTEST_FIELDS: [&str; 13] = [
+const BACKTEST_FIELDS: [&str; 14] = [
     "machine_id",
     "factory_id",
+    "carrier",
     "start",
     "end",
     "bucket",
@@ -83,8 +86,12 @@ const BACKTEST_FIELDS: [&str; 13] = [
 pub struct TargetFields {
     /// Machine whose energy is forecast (or `factory_id`).
     pub machine_id: Option<String>,
-    /// Factory whose total energy is forecast (or `machine_id`).
+    /// Factory whose total energy is forecast (or `machine_id`): the sum of its machines
+    /// metering `carrier`.
     pub factory_id: Option<String>,
+    /// Energy carrier (`electricity`, `natural_gas`, ...) of a factory's series (default
+    /// `electricity`: carriers are never added up); for a machine, when given, the machine's.
+    pub carrier: Option<String>,
     /// Start of the history (inclusive), RFC 3339; default: a year before `end`, never before
     /// the first whole bucket of readings.
     pub start: Option<String>,
@@ -120,9 +127,10 @@ pub struct ForecastRequest {
     pub threshold: Option<f64>,
 }
 
-const MONITOR_FIELDS: [&str; 15] = [
+const MONITOR_FIELDS: [&str; 16] = [
     "machine_id",
     "factory_id",
+    "carrier",
     "start",
     "end",
     "until",
@@ -181,6 +189,8 @@ pub struct DriftWindowDto {
 pub struct MonitorDto {
     /// The machine or factory.
     pub target: String,
+    /// Energy carrier of the series (a factory's sums the machines metering it).
+    pub carrier: String,
     /// The model fitted at `end`.
     pub model: String,
     /// Out-of-sample MAE before deployment (backtest).
@@ -272,6 +282,8 @@ pub struct HistoryDto {
 pub struct ForecastDto {
     /// The machine or factory forecast.
     pub target: String,
+    /// Energy carrier of the series (a factory's sums the machines metering it).
+    pub carrier: String,
     /// Bucket width.
     pub bucket: String,
     /// The fitted model, e.g. `ARIMA(2,0,1)(1,1,0)[24]` or `seasonal(daily 11, weekly 3, yearly 0)`.
@@ -323,6 +335,8 @@ pub struct BacktestWindowDto {
 pub struct BacktestDto {
     /// The machine or factory.
     pub target: String,
+    /// Energy carrier of the series (a factory's sums the machines metering it).
+    pub carrier: String,
     /// Bucket width.
     pub bucket: String,
     /// The history.
@@ -353,6 +367,7 @@ impl From<&enms_core::forecast::Accuracy> for AccuracyDto {
 /// The series to forecast, its regressors and where it comes from.
 struct Prepared {
     target: String,
+    carrier: EnergyCarrier,
     bucket: String,
     tz: String,
     ts: Vec<Timestamp>,
@@ -366,6 +381,7 @@ struct Prepared {
 struct Common {
     machine_id: Option<String>,
     factory_id: Option<String>,
+    carrier: Option<String>,
     start: Option<Timestamp>,
     end: Option<Timestamp>,
     bucket: String,
@@ -411,6 +427,7 @@ fn common(b: &Body) -> Result<Common, ApiError> {
     Ok(Common {
         machine_id,
         factory_id,
+        carrier: b.get("carrier")?,
         start: time("start")?,
         end: time("end")?,
         bucket: b.get("bucket")?.unwrap_or_else(|| "1h".to_string()),
@@ -450,25 +467,18 @@ fn prepare(
     rollup: enms_core::rollup::RollupOptions,
     c: Common,
 ) -> Result<Prepared, ApiError> {
-    let (target, factory_id, machines) = match (&c.machine_id, &c.factory_id) {
-        (Some(m), _) => {
-            let machine = find_machine(store, m)?;
-            (m.clone(), machine.factory_id.clone(), vec![machine])
-        }
-        (None, Some(f)) => {
-            find_factory(store, f)?;
-            let ms: Vec<_> = store
-                .machines()?
-                .into_iter()
-                .filter(|m| &m.factory_id == f)
-                .collect();
-            if ms.is_empty() {
-                return Err(ApiError::no_data(format!("factory `{f}` has no machines")));
-            }
-            (f.clone(), f.clone(), ms)
-        }
-        (None, None) => return Err(bad("machine_id", "machine_id or factory_id is required")),
-    };
+    let (carrier, machines) = machines_of(
+        store,
+        c.machine_id.as_deref(),
+        c.factory_id.as_deref(),
+        c.carrier.as_deref(),
+    )?;
+    // (never empty: `machines_of` refuses a factory without machines of the carrier)
+    let factory_id = machines
+        .first()
+        .map(|m| m.factory_id.clone())
+        .unwrap_or_default();
+    let target = c.machine_id.clone().unwrap_or_else(|| factory_id.clone());
     let tz = find_factory(store, &factory_id)?.timezone;
     let bucketing = Bucketing::parse(&c.bucket)
         .map_err(|e| ApiError::param(&e, "bucket"))?
@@ -584,6 +594,7 @@ fn prepare(
     let spec = spec_for(c.model, &tz)?;
     Ok(Prepared {
         target,
+        carrier,
         bucket: c.bucket,
         tz,
         ts,
@@ -719,6 +730,7 @@ pub async fn forecast(State(s): State<AppState>, body: Bytes) -> ApiResult<Forec
         let peaks = day_peaks(&fc, &p.tz, threshold, &levels)?;
         Ok(ForecastDto {
             target: p.target.clone(),
+            carrier: p.carrier.as_str().into(),
             bucket: p.bucket.clone(),
             model: model.describe(),
             history: history(&p),
@@ -775,6 +787,7 @@ pub async fn backtest_history(State(s): State<AppState>, body: Bytes) -> ApiResu
             backtest(&p.ts, &p.y, &reg_refs, &p.spec, &options).map_err(|e| ApiError::from(&e))?;
         Ok(BacktestDto {
             target: p.target.clone(),
+            carrier: p.carrier.as_str().into(),
             bucket: p.bucket.clone(),
             history: history(&p),
             windows: bt
@@ -888,6 +901,7 @@ pub async fn monitor(State(s): State<AppState>, body: Bytes) -> ApiResult<Monito
         })?;
         Ok(MonitorDto {
             target: p.target.clone(),
+            carrier: p.carrier.as_str().into(),
             model: model.describe(),
             reference_mae: report.reference_mae,
             windows: report

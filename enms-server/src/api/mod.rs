@@ -23,7 +23,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use enms_core::bucket::Bucketing;
 use enms_core::kpi::{kpi_report, KpiSettings, MachineInput};
-use enms_core::model::{Factory, Machine};
+use enms_core::model::{EnergyCarrier, Factory, Machine};
 use enms_core::rollup::{rollup_power, RollupOptions};
 use enms_core::series::{PowerView, QuantitySeries};
 use enms_core::time::{format_rfc3339, parse_rfc3339, TimeRange, Timestamp};
@@ -116,6 +116,72 @@ fn find_factory(store: &dyn Store, id: &str) -> Result<Factory, ApiError> {
         .into_iter()
         .find(|f| f.id == id)
         .ok_or_else(|| ApiError::not_found("factory", id))
+}
+
+/// The machines whose energy one series adds up, and their carrier: one machine (`carrier`, when
+/// given, must be its meter's), or the machines of a factory metering one carrier (`carrier`,
+/// default electricity). Energy of two carriers is never added up (see `enms_core::model`). Errors
+/// name `machine_id`, `factory_id` or `carrier`.
+fn machines_of(
+    store: &dyn Store,
+    machine_id: Option<&str>,
+    factory_id: Option<&str>,
+    carrier: Option<&str>,
+) -> Result<(EnergyCarrier, Vec<Machine>), ApiError> {
+    let named = |e: ApiError, field: &str| ApiError {
+        field: Some(field.into()),
+        ..e
+    };
+    let wanted = carrier
+        .map(|c| {
+            c.parse::<EnergyCarrier>()
+                .map_err(|e| ApiError::param(&e, "carrier"))
+        })
+        .transpose()?;
+    if let Some(id) = machine_id {
+        let m = find_machine(store, id).map_err(|e| named(e, "machine_id"))?;
+        if let Some(c) = wanted.filter(|c| *c != m.carrier) {
+            return Err(baselines::bad(
+                "carrier",
+                format!("machine `{id}` meters {}, not {c}", m.carrier),
+            ));
+        }
+        return Ok((m.carrier, vec![m]));
+    }
+    let Some(id) = factory_id else {
+        return Err(baselines::bad(
+            "machine_id",
+            "machine_id or factory_id is required",
+        ));
+    };
+    find_factory(store, id).map_err(|e| named(e, "factory_id"))?;
+    let carrier = wanted.unwrap_or(EnergyCarrier::Electricity);
+    let all: Vec<Machine> = store
+        .machines()?
+        .into_iter()
+        .filter(|m| m.factory_id == id)
+        .collect();
+    let mut metered: Vec<&str> = all.iter().map(|m| m.carrier.as_str()).collect();
+    metered.sort_unstable();
+    metered.dedup();
+    let machines: Vec<Machine> = all.into_iter().filter(|m| m.carrier == carrier).collect();
+    if machines.is_empty() {
+        return Err(if metered.is_empty() {
+            named(
+                ApiError::no_data(format!("factory `{id}` has no machines")),
+                "factory_id",
+            )
+        } else {
+            named(
+                ApiError::no_data(format!(
+                    "factory `{id}` has no machine metering {carrier}; its machines meter {}",
+                    metered.join(", ")
+                )),
+                "carrier",
+            )
+        });
+    }
+    Ok((carrier, machines))
 }
 
 /// Builds the router of the API.

@@ -24,6 +24,7 @@ use enms_core::baseline::{
     DegreeTerm, DriverValues,
 };
 use enms_core::bucket::Bucketing;
+use enms_core::model::Machine;
 use enms_core::time::{format_rfc3339, parse_tz, to_local, TimeRange, Timestamp};
 use serde::Serialize;
 use serde_json::Value;
@@ -33,7 +34,7 @@ use super::baselines::{
     bad, max_gap_us, parse_range, table_for, Body, CoefficientDto, DroppedPeriodDto, ShortfallDto,
     TableSummaryDto,
 };
-use super::{blocking, find_factory, find_machine, AppState};
+use super::{blocking, find_factory, machines_of, AppState};
 use crate::store::Store;
 use crate::ApiError;
 
@@ -45,9 +46,10 @@ pub const MODELS: [&str; 2] = ["daily", "change_point"];
 /// Name of the temperature column of the daily table.
 const TEMP: &str = "outdoor_temp_c";
 
-const FIELDS: [&str; 8] = [
+const FIELDS: [&str; 9] = [
     "machine_id",
     "factory_id",
+    "carrier",
     "start",
     "end",
     "model",
@@ -66,6 +68,10 @@ pub struct WeatherModelRequest {
     pub machine_id: Option<String>,
     /// Factory whose daily energy (the sum of its machines') is modelled (or `machine_id`).
     pub factory_id: Option<String>,
+    /// Energy carrier (`electricity`, `natural_gas`, ...): a factory's model sums the machines
+    /// metering this carrier only (default `electricity`; carriers are never added up); for a
+    /// machine, when given, it must be the machine's.
+    pub carrier: Option<String>,
     /// Start of the period (inclusive), RFC 3339; days are local days of the factory (of
     /// `options.timezone` for the daily model).
     pub start: String,
@@ -187,6 +193,8 @@ pub struct WeatherModelDto {
     pub target: String,
     /// `machine` or `factory`.
     pub target_kind: String,
+    /// Energy carrier of the modelled energy.
+    pub carrier: String,
     /// Machines whose energy is in the table.
     pub machines: Vec<String>,
     /// `daily` or `change_point`.
@@ -283,6 +291,7 @@ fn fit_error(mut e: enms_core::Error, options: &Value) -> ApiError {
 /// The fields of a request, parsed and checked.
 struct Request {
     target: Target,
+    carrier: Option<String>,
     range: TimeRange,
     spec: Spec,
     /// Whether the options name a time zone.
@@ -326,6 +335,7 @@ fn parse(b: &Body) -> Result<Request, ApiError> {
     let timezone_given = matches!(&options, Some(Value::Object(o)) if o.contains_key("timezone"));
     Ok(Request {
         target,
+        carrier: b.get("carrier")?,
         range,
         spec,
         timezone_given,
@@ -348,28 +358,12 @@ fn temperatures(t: &ModellingTable) -> Result<Vec<f64>, ApiError> {
 fn daily_table(
     store: &dyn Store,
     target: &Target,
+    machines: &[Machine],
     spec: &TableSpec,
     range: TimeRange,
 ) -> Result<DailyTable, ApiError> {
-    let machines = match target {
-        Target::Machine(id) => vec![find_machine(store, id).map_err(|e| ApiError {
-            field: Some("machine_id".into()),
-            ..e
-        })?],
-        Target::Factory(id) => {
-            find_factory(store, id).map_err(|e| ApiError {
-                field: Some("factory_id".into()),
-                ..e
-            })?;
-            store
-                .machines()?
-                .into_iter()
-                .filter(|m| &m.factory_id == id)
-                .collect()
-        }
-    };
     let mut tables: Vec<(String, ModellingTable)> = Vec::with_capacity(machines.len());
-    for m in &machines {
+    for m in machines {
         match table_for(store, &m.id, spec, range) {
             Ok(t) => tables.push((m.id.clone(), t)),
             // a factory's machine without readings in the period adds nothing
@@ -676,11 +670,12 @@ fn daily(t: &DailyTable, o: &DailyOptions) -> Result<Fitted, ApiError> {
     request_body = WeatherModelRequest,
     responses((status = 200, body = WeatherModelDto),
               (status = 400, description = "A field or option is invalid (`options.<key>` for an option), the period has no temperature data (`outdoor_temp_c`), or too few days for the model (`energy_kwh`)", body = ApiError),
-              (status = 404, description = "Unknown machine or factory, or no readings in the period (the body names `machine_id` or `factory_id`)", body = ApiError)))]
+              (status = 404, description = "Unknown machine or factory, or no readings in the period (the body names `machine_id` or `factory_id`), or no machine of the factory meters the carrier (`carrier`)", body = ApiError)))]
 pub async fn fit(State(s): State<AppState>, body: Bytes) -> ApiResult<WeatherModelDto> {
     let b = Body::parse(&body, &FIELDS)?;
     let Request {
         target,
+        carrier,
         range,
         spec,
         timezone_given,
@@ -691,17 +686,14 @@ pub async fn fit(State(s): State<AppState>, body: Bytes) -> ApiResult<WeatherMod
     let store = s.store.clone();
     let out = blocking(move || {
         let store = store.as_ref();
-        let factory_id = match &target {
-            Target::Machine(id) => {
-                find_machine(store, id)
-                    .map_err(|e| ApiError {
-                        field: Some("machine_id".into()),
-                        ..e
-                    })?
-                    .factory_id
-            }
-            Target::Factory(id) => id.clone(),
+        let (carrier, machines) = match &target {
+            Target::Machine(id) => machines_of(store, Some(id), None, carrier.as_deref())?,
+            Target::Factory(id) => machines_of(store, None, Some(id), carrier.as_deref())?,
         };
+        let factory_id = machines
+            .first()
+            .map(|m| m.factory_id.clone())
+            .unwrap_or_default();
         let factory_tz = find_factory(store, &factory_id)
             .map_err(|e| ApiError {
                 field: Some("factory_id".into()),
@@ -731,7 +723,7 @@ pub async fn fit(State(s): State<AppState>, body: Bytes) -> ApiResult<WeatherMod
             table_spec.min_coverage = c;
         }
         table_spec.validate().map_err(|e| ApiError::from(&e))?;
-        let t = daily_table(store, &target, &table_spec, range)?;
+        let t = daily_table(store, &target, &machines, &table_spec, range)?;
         let (kind, fitted) = match &spec {
             Spec::ChangePoint(o) => ("change_point", change_point(&t, o)?),
             Spec::Daily(o) => ("daily", daily(&t, o)?),
@@ -755,6 +747,7 @@ pub async fn fit(State(s): State<AppState>, body: Bytes) -> ApiResult<WeatherMod
         Ok(WeatherModelDto {
             target: target_name,
             target_kind: target_kind.into(),
+            carrier: carrier.as_str().into(),
             machines: t.machines.clone(),
             kind: kind.into(),
             start: format_rfc3339(range.start),

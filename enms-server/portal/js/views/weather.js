@@ -22,6 +22,10 @@ export async function render(root, params) {
     ...site.factories.map((f) => [`factory:${f.id}`, `Factory ${f.name} (${f.id})`]),
     ...site.machines.map((m) => [`machine:${m.id}`, `${m.name} (${m.id})`]),
   ], params.get("target") ?? `factory:${site.factories[0]?.id}`);
+  // a factory's model sums the machines of one carrier (the API never adds carriers up)
+  const carriers = [...new Set(site.machines.map((m) => m.carrier))].sort();
+  const carrier = select({ id: "wm-carrier", name: "carrier" }, carriers.map((c) => [c, c.replace(/_/g, " ")]),
+    params.get("carrier") ?? (carriers.includes("electricity") ? "electricity" : carriers[0]));
   const from = el("input", { type: "date", id: "wm-from", name: "from", value: params.get("from") ?? d.from });
   const to = el("input", { type: "date", id: "wm-to", name: "to", value: params.get("to") ?? d.to });
   const model = select({ id: "wm-model", name: "model" }, MODELS, params.get("model") ?? "change_point");
@@ -29,10 +33,10 @@ export async function render(root, params) {
   const run = el("button", { type: "submit", id: "wm-run" }, "Fit weather model");
   const out = el("div", { id: "wm-out" });
   const form = el("form", { class: "controls", "aria-label": "Fit a weather model" },
-    field("Target", target), field("From", from), field("To (exclusive)", to), field("Model", model),
+    field("Target", target), field("Carrier (of a factory)", carrier), field("From", from), field("To (exclusive)", to), field("Model", model),
     field("Options (JSON)", options), run);
   const go = () => busy(run, () => load(out, {
-    target: target.value, from: from.value, to: to.value, model: model.value, options: options.value,
+    target: target.value, carrier: carrier.value, from: from.value, to: to.value, model: model.value, options: options.value,
   }));
   form.addEventListener("submit", (e) => {
     e.preventDefault();
@@ -67,6 +71,7 @@ async function load(out, form) {
   const [kind, id] = form.target.split(/:(.*)/s);
   const body = { ...period(form.from, form.to), model: form.model };
   body[kind === "factory" ? "factory_id" : "machine_id"] = id;
+  if (kind === "factory" && form.carrier) body.carrier = form.carrier;
   const options = parseOptions(form.options);
   if (options !== undefined) body.options = options;
   const w = await api.weatherModel(body);
@@ -75,6 +80,7 @@ async function load(out, form) {
   const parts = [
     figures([
       ["Model", w.kind === "daily" ? `daily, ${w.segments.length} segment${w.segments.length === 1 ? "" : "s"}` : `change point, ${w.segments[0]?.kind}`, "wm-kind"],
+      ["Carrier", w.carrier.replace(/_/g, " "), "wm-carrier-used"],
       ["Days used", `${w.table.periods_used} of ${w.table.periods_total}`, "wm-days"],
       ["n", String(st.n), "wm-n"],
       ["p (parameters)", String(st.p), "wm-p"],
