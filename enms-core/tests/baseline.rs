@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 use enms_core::baseline::{
-    performance, Baseline, BaselineOptions, Driver, Gates, PerformanceOptions,
+    performance, Baseline, BaselineOptions, Driver, FitSummary, Gates, PerformanceOptions,
 };
 use enms_core::stats::OlsOptions;
 use enms_core::time::{TimeRange, MICROS_PER_DAY};
@@ -277,4 +277,26 @@ fn driver_search_ranks_the_true_drivers_first() {
     let first_bad = ranked.iter().position(|c| !c.recommended()).unwrap();
     assert!(ranked[first_bad..].iter().all(|c| !c.recommended()));
     assert!(select_drivers(&y, &[], &options).is_err());
+}
+
+#[test]
+fn the_fit_summary_of_predictions_equals_the_regression_statistics() {
+    // the weather models' statistics come from `FitSummary::of`; on a regression it must give
+    // the regression's own CV(RMSE), NMBE, R² and residual autocorrelation
+    let (y, drivers) = plant(30 * 24, 5, 1.0);
+    let b = Baseline::fit(&y, &drivers, &options(30)).unwrap();
+    let fitted = b.predict(&drivers, 0.95).unwrap().mean;
+    let p = b.fit.coefficients.len();
+    let (s, r2, nmbe) = FitSummary::of(&y, &fitted, p);
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1.0);
+    assert!(close(s.cv_rmse_pct, b.fit.cv_rmse_pct), "{s:?}");
+    assert!(
+        close(s.resid_autocorr_lag1, b.fit.resid_autocorr_lag1),
+        "{s:?}"
+    );
+    assert!(
+        close(r2, b.fit.r_squared) && close(nmbe, b.fit.nmbe_pct),
+        "{r2} {nmbe}"
+    );
+    assert_eq!((s.n, s.df_resid), (b.fit.n, b.fit.df_resid));
 }

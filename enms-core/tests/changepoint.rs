@@ -97,3 +97,74 @@ fn bad_input() {
     };
     assert!(fit_change_point(&t, &e, &reversed).is_err());
 }
+
+/// A heating plant's year: 200 kWh a day plus 12 kWh per degree below 14 °C, with noise.
+fn heating_year(seed: u64) -> (Vec<f64>, Vec<f64>) {
+    let (t, e) = year(seed);
+    let y = t
+        .iter()
+        .zip(&e)
+        .map(|(t, e)| 200.0 + 12.0 * (14.0 - t).max(0.0) + e)
+        .collect();
+    (t, y)
+}
+
+#[test]
+fn injected_savings_are_found_within_their_uncertainty() {
+    use enms_core::baseline::PerformanceOptions;
+    let (t0, y0) = heating_year(42);
+    let m = fit_change_point(&t0, &y0, &ChangePointOptions::default()).unwrap();
+    // the next year, another weather; 8 % saved on every day
+    let (t1, unchanged) = heating_year(43);
+    let actual: Vec<f64> = unchanged.iter().map(|v| 0.92 * v).collect();
+    let true_savings: f64 = unchanged.iter().sum::<f64>() - actual.iter().sum::<f64>();
+    let r = m
+        .performance(&t1, &actual, &PerformanceOptions::default())
+        .unwrap();
+    assert!(
+        r.savings_low <= true_savings && true_savings <= r.savings_high,
+        "true {true_savings} outside [{}, {}]",
+        r.savings_low,
+        r.savings_high
+    );
+    assert!(r.savings_low > 0.0, "8 % must be significant: {r:?}");
+    assert!(
+        (r.savings_fraction - 0.08).abs() < 0.01,
+        "{}",
+        r.savings_fraction
+    );
+    assert!(r.enpi_index < 1.0 && r.baseline_passed);
+    assert!((r.cusum.last().unwrap() + r.savings).abs() < 1e-6 * r.savings);
+    assert_eq!(r.expected, m.predict(&t1).unwrap());
+    // nothing saved: the interval holds zero
+    let r0 = m
+        .performance(&t1, &unchanged, &PerformanceOptions::default())
+        .unwrap();
+    assert!(r0.savings_low <= 0.0 && 0.0 <= r0.savings_high, "{r0:?}");
+    // bad input: typed errors naming what is wrong
+    let opts = PerformanceOptions::default();
+    let short = m.performance(&t1, &actual[1..], &opts).unwrap_err();
+    assert!(
+        matches!(short, enms_core::Error::LengthMismatch { .. }),
+        "{short}"
+    );
+    let mut gap = actual.clone();
+    gap[3] = f64::NAN;
+    let e = m.performance(&t1, &gap, &opts).unwrap_err();
+    assert_eq!(e.field(), Some("actual"), "{e}");
+    let mut cold = t1.clone();
+    cold[0] = f64::NAN;
+    let e = m.performance(&cold, &actual, &opts).unwrap_err();
+    assert_eq!(e.field(), Some("temp_c"), "{e}");
+    let e = m
+        .performance(
+            &t1,
+            &actual,
+            &PerformanceOptions {
+                confidence: 1.5,
+                ..opts
+            },
+        )
+        .unwrap_err();
+    assert_eq!(e.field(), Some("confidence"), "{e}");
+}

@@ -453,3 +453,46 @@ fn bad_input_is_a_typed_error() {
         Err(Error::TimestampOutOfRange { .. })
     ));
 }
+
+#[test]
+fn injected_savings_are_found_within_their_uncertainty() {
+    use enms_core::baseline::PerformanceOptions;
+    // a heating plant: 300 kWh a day plus 12 kWh per degree below 15 °C
+    let plant = |t: &[f64], e: &[f64]| -> Vec<f64> {
+        t.iter()
+            .zip(e)
+            .map(|(t, e)| 300.0 + 12.0 * (15.0 - t).max(0.0) + e)
+            .collect()
+    };
+    let (ts0, t0, e0) = year(3, NaiveDate::from_ymd_opt(2024, 1, 1).unwrap());
+    let m = fit_daily(&ts0, &t0, &plant(&t0, &e0), &DailyOptions::default()).unwrap();
+    assert!(
+        m.resid_autocorr_lag1.abs() < 0.2,
+        "{}",
+        m.resid_autocorr_lag1
+    );
+    let (ts1, t1, e1) = year(4, NaiveDate::from_ymd_opt(2025, 1, 1).unwrap());
+    let unchanged = plant(&t1, &e1);
+    let actual: Vec<f64> = unchanged.iter().map(|v| 0.95 * v).collect();
+    let true_savings: f64 = unchanged.iter().sum::<f64>() - actual.iter().sum::<f64>();
+    let opts = PerformanceOptions::default();
+    let r = m.performance(&ts1, &t1, &actual, &opts).unwrap();
+    assert!(
+        r.savings_low <= true_savings && true_savings <= r.savings_high,
+        "true {true_savings} outside [{}, {}]",
+        r.savings_low,
+        r.savings_high
+    );
+    assert!(r.savings_low > 0.0, "5 % must be significant: {r:?}");
+    assert_eq!(r.expected, m.predict(&ts1, &t1).unwrap());
+    let r0 = m.performance(&ts1, &t1, &unchanged, &opts).unwrap();
+    assert!(r0.savings_low <= 0.0 && 0.0 <= r0.savings_high, "{r0:?}");
+    // a model saved before the autocorrelation was recorded still reports (taking it as 0)
+    let mut v = serde_json::to_value(&m).unwrap();
+    v.as_object_mut().unwrap().remove("resid_autocorr_lag1");
+    let old: DailyModel = serde_json::from_value(v).unwrap();
+    assert_eq!(old.resid_autocorr_lag1, 0.0);
+    assert!(old.performance(&ts1, &t1, &actual, &opts).is_ok());
+    let e = m.performance(&ts1, &t1, &actual[..10], &opts).unwrap_err();
+    assert!(matches!(e, Error::LengthMismatch { .. }), "{e}");
+}

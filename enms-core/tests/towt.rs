@@ -11,9 +11,14 @@ use enms_core::time::{parse_rfc3339, parse_tz, to_local, MICROS_PER_HOUR};
 /// A year of hours (local Berlin time): weekdays 08-18 occupied (base 100 kWh, cooling 4 kWh/K
 /// above 20 °C), otherwise 30 kWh with 1 kWh/K above 20 °C; deterministic noise.
 fn building() -> (Vec<i64>, Vec<f64>, Vec<f64>) {
+    building_seeded(99)
+}
+
+/// [`building`] with another draw of the weather and noise.
+fn building_seeded(seed: u64) -> (Vec<i64>, Vec<f64>, Vec<f64>) {
     let start = parse_rfc3339("2025-01-06T00:00:00+01:00").unwrap(); // a Monday
     let tz = parse_tz("Europe/Berlin").unwrap();
-    let mut s: u64 = 99;
+    let mut s: u64 = seed;
     let mut noise = move || {
         s ^= s << 13;
         s ^= s >> 7;
@@ -150,4 +155,35 @@ fn a_model_with_unseen_hours_saves_and_loads() {
         m.predict(&[saturday], &[10.0]).unwrap_err().field(),
         Some("ts")
     );
+}
+
+#[test]
+fn injected_savings_are_found_within_their_uncertainty() {
+    use enms_core::baseline::PerformanceOptions;
+    let (ts, temp, e) = building();
+    let options = TowtOptions {
+        timezone: "Europe/Berlin".into(),
+        ..TowtOptions::default()
+    };
+    // a year trains; the same hours with other weather and noise report, 10 % saved in each
+    let m = fit_towt(&ts, &temp, &e, &options).unwrap();
+    let (ts1, temp1, unchanged) = building_seeded(7);
+    let actual: Vec<f64> = unchanged.iter().map(|v| 0.9 * v).collect();
+    let true_savings: f64 = unchanged.iter().sum::<f64>() - actual.iter().sum::<f64>();
+    let opts = PerformanceOptions::default();
+    let r = m.performance(&ts1, &temp1, &actual, &opts).unwrap();
+    assert!(
+        r.savings_low <= true_savings && true_savings <= r.savings_high,
+        "true {true_savings} outside [{}, {}]",
+        r.savings_low,
+        r.savings_high
+    );
+    assert!(r.savings_low > 0.0, "{r:?}");
+    assert!(
+        m.resid_autocorr_lag1.abs() < 1.0,
+        "{}",
+        m.resid_autocorr_lag1
+    );
+    let r0 = m.performance(&ts1, &temp1, &unchanged, &opts).unwrap();
+    assert!(r0.savings_low <= 0.0 && 0.0 <= r0.savings_high, "{r0:?}");
 }

@@ -20,6 +20,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::baseline::performance::{report, FitSummary, PerformanceOptions, PerformanceReport};
 use crate::error::{Error, Result};
 use crate::stats::dist::t_two_sided_p;
 use crate::stats::{ols, OlsFit, OlsOptions};
@@ -492,6 +493,29 @@ pub fn fit_change_point(
 }
 
 impl ChangePointModel {
+    /// What the savings uncertainty needs from the fit (the regression on the degree terms).
+    pub fn fit_summary(&self) -> FitSummary {
+        FitSummary {
+            n: self.fit.n,
+            df_resid: self.fit.df_resid,
+            cv_rmse_pct: self.fit.cv_rmse_pct,
+            resid_autocorr_lag1: self.fit.resid_autocorr_lag1,
+        }
+    }
+
+    /// Energy performance over a reporting period (deviation, CUSUM, EnPI, savings with their
+    /// uncertainty, see [`crate::baseline::performance`]): the model's expectation for the
+    /// periods' mean temperatures `temp_c` against their `actual` energy.
+    pub fn performance(
+        &self,
+        temp_c: &[f64],
+        actual: &[f64],
+        options: &PerformanceOptions,
+    ) -> Result<PerformanceReport> {
+        let expected = self.predict(temp_c)?;
+        report(expected, actual, &self.fit_summary(), true, options)
+    }
+
     /// Predicted energy per period for mean temperatures `temp_c`.
     pub fn predict(&self, temp_c: &[f64]) -> Result<Vec<f64>> {
         if let Some(i) = temp_c.iter().position(|x| !x.is_finite()) {

@@ -45,6 +45,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::baseline::changepoint::{hinge_lsq, ChangePointKind};
+use crate::baseline::performance::{report, FitSummary, PerformanceOptions, PerformanceReport};
 use crate::error::{Error, Result};
 use crate::time::{format_rfc3339, local_to_utc, parse_tz, to_local, TimeRange, Timestamp};
 
@@ -321,6 +322,10 @@ pub struct DailyModel {
     /// NMBE, percent, with `n - p` degrees of freedom (ASHRAE Guideline 14).
     #[serde(with = "crate::stats::nonfinite")]
     pub nmbe_pct: f64,
+    /// Lag-1 autocorrelation of the residuals in day order (for the savings uncertainty; 0 in a
+    /// model saved before it was recorded).
+    #[serde(default)]
+    pub resid_autocorr_lag1: f64,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1101,29 +1106,45 @@ pub fn fit_daily(
         r_squared: f64::NAN,
         cv_rmse_pct: f64::NAN,
         nmbe_pct: f64::NAN,
+        resid_autocorr_lag1: 0.0,
     };
     // statistics from the predictions themselves
     let pred = model.predict_cells(&day_cells, temp_c);
-    let p: usize = model.segments.iter().map(|s| s.n_params).sum();
-    let ybar = energy.iter().sum::<f64>() / nf;
-    let tss: f64 = energy.iter().map(|v| (v - ybar) * (v - ybar)).sum();
-    let sse: f64 = energy
-        .iter()
-        .zip(&pred)
-        .map(|(a, b)| (a - b) * (a - b))
-        .sum();
-    let bias: f64 = energy.iter().zip(&pred).map(|(a, b)| a - b).sum();
-    let dof = n as f64 - p as f64;
-    model.n_params = p;
-    model.r_squared = 1.0 - sse / tss;
-    if dof > 0.0 {
-        model.cv_rmse_pct = 100.0 * (sse / dof).sqrt() / ybar;
-        model.nmbe_pct = 100.0 * bias / (dof * ybar);
-    }
+    model.n_params = model.segments.iter().map(|s| s.n_params).sum();
+    let (summary, r2, nmbe) = FitSummary::of(energy, &pred, model.n_params);
+    model.r_squared = r2;
+    model.cv_rmse_pct = summary.cv_rmse_pct;
+    model.nmbe_pct = nmbe;
+    model.resid_autocorr_lag1 = summary.resid_autocorr_lag1;
     Ok(model)
 }
 
 impl DailyModel {
+    /// What the savings uncertainty needs from the fit.
+    pub fn fit_summary(&self) -> FitSummary {
+        FitSummary {
+            n: self.n,
+            df_resid: self.n as f64 - self.n_params as f64,
+            cv_rmse_pct: self.cv_rmse_pct,
+            resid_autocorr_lag1: self.resid_autocorr_lag1,
+        }
+    }
+
+    /// Energy performance over a reporting period (deviation, CUSUM, EnPI, savings with their
+    /// uncertainty, see [`crate::baseline::performance`]): the model's expectation for the local
+    /// days starting at `ts` with mean outdoor temperatures `temp_c` against their `actual`
+    /// energy.
+    pub fn performance(
+        &self,
+        ts: &[Timestamp],
+        temp_c: &[f64],
+        actual: &[f64],
+        options: &PerformanceOptions,
+    ) -> Result<PerformanceReport> {
+        let expected = self.predict(ts, temp_c)?;
+        report(expected, actual, &self.fit_summary(), true, options)
+    }
+
     fn predict_cells(&self, cells: &[(usize, NaiveDate)], temp_c: &[f64]) -> Vec<f64> {
         // segment index per cell
         let mut of_cell = [usize::MAX; 6];

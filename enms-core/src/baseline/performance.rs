@@ -13,6 +13,12 @@
 //!   `n' = n (1 - ρ) / (1 + ρ)` the effective number of observations for residuals with lag-1
 //!   autocorrelation `ρ > 0` (`n' = n` otherwise). The fractional savings uncertainty is
 //!   `FSU = ΔS / S`; the savings interval is `S ± ΔS`.
+//!
+//! The same report comes from every kind of baseline: the regression [`Baseline`] ([`performance`]),
+//! and the weather-normalised models through their own `performance` methods
+//! ([`ChangePointModel`](crate::baseline::ChangePointModel),
+//! [`DailyModel`](crate::baseline::DailyModel), [`TowtModel`](crate::baseline::TowtModel)), all
+//! through [`report`] with the model's [`FitSummary`].
 
 use serde::{Deserialize, Serialize};
 
@@ -83,12 +89,93 @@ pub fn performance(
     if !options.allow_failed_gates {
         baseline.ensure_usable()?;
     }
+    if drivers.is_empty() && !baseline.drivers.is_empty() {
+        return Err(Error::invalid(
+            "drivers",
+            "the reporting period has no driver data: the baseline needs its drivers to adjust",
+        ));
+    }
+    check_confidence(options)?;
+    let expected = baseline.predict(drivers, options.confidence)?.mean;
+    let fit = &baseline.fit;
+    let summary = FitSummary {
+        n: fit.n,
+        df_resid: fit.df_resid,
+        cv_rmse_pct: fit.cv_rmse_pct,
+        resid_autocorr_lag1: fit.resid_autocorr_lag1,
+    };
+    report(expected, actual, &summary, baseline.passed(), options)
+}
+
+/// What the savings uncertainty needs from a baseline's fit (ASHRAE Guideline 14, Annex B).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct FitSummary {
+    /// Observations the baseline was fitted on.
+    pub n: usize,
+    /// Residual degrees of freedom (`n - p`).
+    pub df_resid: f64,
+    /// CV(RMSE) of the fit, percent.
+    pub cv_rmse_pct: f64,
+    /// Lag-1 autocorrelation of the fit's residuals in time order.
+    pub resid_autocorr_lag1: f64,
+}
+
+impl FitSummary {
+    /// The summary of a fit from its observed and predicted values (in time order) and its
+    /// number of parameters `p`, with the goodness of fit: `(summary, r², nmbe %)`. CV(RMSE) and
+    /// NMBE use `n - p` degrees of freedom (ASHRAE Guideline 14); NaN where `n <= p`.
+    pub fn of(actual: &[f64], predicted: &[f64], p: usize) -> (FitSummary, f64, f64) {
+        let n = actual.len();
+        let nf = n as f64;
+        let mean = actual.iter().sum::<f64>() / nf;
+        let resid: Vec<f64> = actual.iter().zip(predicted).map(|(a, f)| a - f).collect();
+        let sse: f64 = resid.iter().map(|e| e * e).sum();
+        let tss: f64 = actual.iter().map(|y| (y - mean) * (y - mean)).sum();
+        let df = nf - p as f64;
+        let (cv, nmbe) = if df > 0.0 {
+            (
+                100.0 * (sse / df).sqrt() / mean,
+                100.0 * resid.iter().sum::<f64>() / (df * mean),
+            )
+        } else {
+            (f64::NAN, f64::NAN)
+        };
+        let rho = if sse > 0.0 {
+            resid.windows(2).map(|w| w[0] * w[1]).sum::<f64>() / sse
+        } else {
+            0.0
+        };
+        let summary = FitSummary {
+            n,
+            df_resid: df,
+            cv_rmse_pct: cv,
+            resid_autocorr_lag1: rho,
+        };
+        (summary, 1.0 - sse / tss, nmbe)
+    }
+}
+
+fn check_confidence(options: &PerformanceOptions) -> Result<()> {
     if !(options.confidence > 0.0 && options.confidence < 1.0) {
         return Err(Error::invalid(
             "confidence",
             format!("must lie in (0, 1), got {}", options.confidence),
         ));
     }
+    Ok(())
+}
+
+/// The report from a baseline's expectation for the reporting period (`expected`, the adjusted
+/// baseline), the `actual` energy of the same periods and the baseline's fit; `passed`: whether
+/// the baseline passed its gates (always for models without gates).
+pub fn report(
+    expected: Vec<f64>,
+    actual: &[f64],
+    fit: &FitSummary,
+    passed: bool,
+    options: &PerformanceOptions,
+) -> Result<PerformanceReport> {
+    check_confidence(options)?;
     if actual.is_empty() {
         return Err(Error::EmptySeries {
             column: "actual".into(),
@@ -102,19 +189,18 @@ pub fn performance(
             value: actual[i].to_string(),
         });
     }
-    if drivers.is_empty() && !baseline.drivers.is_empty() {
-        return Err(Error::invalid(
-            "drivers",
-            "the reporting period has no driver data: the baseline needs its drivers to adjust",
-        ));
-    }
-    let expected = baseline.predict(drivers, options.confidence)?.mean;
     if expected.len() != actual.len() {
         return Err(Error::LengthMismatch {
             column: "actual".into(),
             expected: expected.len(),
             got: actual.len(),
         });
+    }
+    if !(fit.df_resid > 0.0 && fit.cv_rmse_pct.is_finite()) {
+        return Err(Error::invalid(
+            "baseline",
+            "the baseline has no residual degrees of freedom or no CV(RMSE): its savings have no uncertainty",
+        ));
     }
     let deviation: Vec<f64> = actual.iter().zip(&expected).map(|(a, e)| a - e).collect();
     let mut run = 0.0;
@@ -128,7 +214,6 @@ pub fn performance(
     let total_actual: f64 = actual.iter().sum();
     let total_expected: f64 = expected.iter().sum();
     let savings = total_expected - total_actual;
-    let fit = &baseline.fit;
     let n = fit.n as f64;
     let rho = fit.resid_autocorr_lag1;
     let n_eff = if rho > 0.0 {
@@ -155,6 +240,6 @@ pub fn performance(
         savings_low: savings - du,
         savings_high: savings + du,
         confidence: options.confidence,
-        baseline_passed: baseline.passed(),
+        baseline_passed: passed,
     })
 }

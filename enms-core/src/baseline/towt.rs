@@ -21,6 +21,7 @@
 use chrono::{Datelike, Timelike};
 use serde::{Deserialize, Serialize};
 
+use crate::baseline::performance::{report, FitSummary, PerformanceOptions, PerformanceReport};
 use crate::error::{Error, Result};
 use crate::stats::{ols, OlsOptions};
 use crate::time::{parse_tz, to_local, Timestamp};
@@ -77,6 +78,10 @@ pub struct TowtModel {
     /// NMBE, percent (ASHRAE Guideline 14).
     #[serde(with = "crate::stats::nonfinite")]
     pub nmbe_pct: f64,
+    /// Lag-1 autocorrelation of the residuals in time order (for the savings uncertainty; 0 in
+    /// a model saved before it was recorded).
+    #[serde(default)]
+    pub resid_autocorr_lag1: f64,
 }
 
 fn segments(t: f64, knots: &[f64], out: &mut [f64]) {
@@ -262,24 +267,42 @@ pub fn fit_towt(
         r_squared: f64::NAN,
         cv_rmse_pct: f64::NAN,
         nmbe_pct: f64::NAN,
+        resid_autocorr_lag1: 0.0,
     };
     let pred = model.predict_hours(&how, temp_c);
-    let mean = energy.iter().sum::<f64>() / n as f64;
-    let ssr: f64 = energy
-        .iter()
-        .zip(&pred)
-        .map(|(y, f)| (y - f) * (y - f))
-        .sum();
-    let tss: f64 = energy.iter().map(|y| (y - mean) * (y - mean)).sum();
-    let df = (n - p) as f64;
-    model.r_squared = 1.0 - ssr / tss;
-    model.cv_rmse_pct = 100.0 * (ssr / df).sqrt() / mean;
-    model.nmbe_pct =
-        100.0 * energy.iter().zip(&pred).map(|(y, f)| y - f).sum::<f64>() / (df * mean);
+    let (summary, r2, nmbe) = FitSummary::of(energy, &pred, p);
+    model.r_squared = r2;
+    model.cv_rmse_pct = summary.cv_rmse_pct;
+    model.nmbe_pct = nmbe;
+    model.resid_autocorr_lag1 = summary.resid_autocorr_lag1;
     Ok(model)
 }
 
 impl TowtModel {
+    /// What the savings uncertainty needs from the fit.
+    pub fn fit_summary(&self) -> FitSummary {
+        FitSummary {
+            n: self.n,
+            df_resid: self.n as f64 - self.n_params as f64,
+            cv_rmse_pct: self.cv_rmse_pct,
+            resid_autocorr_lag1: self.resid_autocorr_lag1,
+        }
+    }
+
+    /// Energy performance over a reporting period (deviation, CUSUM, EnPI, savings with their
+    /// uncertainty, see [`crate::baseline::performance`]): the model's expectation for the hours
+    /// starting at `ts` with outdoor temperatures `temp_c` against their `actual` energy.
+    pub fn performance(
+        &self,
+        ts: &[Timestamp],
+        temp_c: &[f64],
+        actual: &[f64],
+        options: &PerformanceOptions,
+    ) -> Result<PerformanceReport> {
+        let expected = self.predict(ts, temp_c)?;
+        report(expected, actual, &self.fit_summary(), true, options)
+    }
+
     fn predict_hours(&self, how: &[usize], temp_c: &[f64]) -> Vec<f64> {
         let s = self.occupied_slopes.len();
         let mut seg = vec![0.0; s];
