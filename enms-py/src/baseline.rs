@@ -14,7 +14,8 @@ use enms_core::baseline::{
     fit_change_point as core_fit_change_point, fit_daily as core_fit_daily,
     fit_towt as core_fit_towt, performance, Aggregation, Baseline, BaselineOptions,
     ChangePointModel, ChangePointOptions, DailyModel, DailyOptions, Driver, DriverData, Gates,
-    ModellingTable, PerformanceOptions, PeriodDriver, TableSpec, TowtModel, TowtOptions,
+    ModellingTable, PerformanceOptions, PerformanceReport, PeriodDriver, TableSpec, TowtModel,
+    TowtOptions,
 };
 use enms_core::bucket::Bucketing;
 use enms_core::rollup::RollupOptions;
@@ -209,31 +210,7 @@ impl BaselineModel {
         let actual = array(&actual, "actual")?;
         let out = py.detach_guarded(|| -> FaceResult<(ArrowStream, String)> {
             let drivers = drivers_from(&table)?;
-            let r = performance(&self.inner, actual.values(), &drivers, &o)?;
-            let mut scalars = serde_json::to_value(&r).map_err(|e| FaceError::Arrow {
-                field: "result".into(),
-                reason: e.to_string(),
-            })?;
-            if let Some(m) = scalars.as_object_mut() {
-                for k in ["expected", "actual", "deviation", "cusum"] {
-                    m.remove(k);
-                }
-            }
-            let names = ["expected", "actual", "deviation", "cusum"];
-            let fields = names
-                .iter()
-                .map(|n| Field::new(*n, DataType::Float64, false))
-                .collect();
-            let b = batch(
-                fields,
-                vec![
-                    f64_array(r.expected),
-                    f64_array(r.actual),
-                    f64_array(r.deviation),
-                    f64_array(r.cusum),
-                ],
-            )?;
-            Ok((stream_of(b), json_out(&scalars)?))
+            report_out(performance(&self.inner, actual.values(), &drivers, &o)?)
         })?;
         Ok(out)
     }
@@ -360,6 +337,44 @@ fn select_drivers(
     Ok(out)
 }
 
+/// A performance report for Python: the per-period columns (`expected`, `actual`, `deviation`,
+/// `cusum`) as a stream and the report's scalars as JSON.
+fn report_out(r: PerformanceReport) -> FaceResult<(ArrowStream, String)> {
+    let mut scalars = serde_json::to_value(&r).map_err(|e| FaceError::Arrow {
+        field: "result".into(),
+        reason: e.to_string(),
+    })?;
+    let names = ["expected", "actual", "deviation", "cusum"];
+    if let Some(m) = scalars.as_object_mut() {
+        for k in names {
+            m.remove(k);
+        }
+    }
+    let fields = names
+        .iter()
+        .map(|n| Field::new(*n, DataType::Float64, false))
+        .collect();
+    let b = batch(
+        fields,
+        vec![
+            f64_array(r.expected),
+            f64_array(r.actual),
+            f64_array(r.deviation),
+            f64_array(r.cusum),
+        ],
+    )?;
+    Ok((stream_of(b), json_out(&scalars)?))
+}
+
+/// The performance options of a weather model (no gates to allow past).
+fn weather_performance_options(confidence: Option<f64>) -> PerformanceOptions {
+    let mut o = PerformanceOptions::default();
+    if let Some(c) = confidence {
+        o.confidence = c;
+    }
+    o
+}
+
 /// A fitted temperature change-point model.
 #[pyclass(module = "enms._enms", name = "ChangePointFit", frozen)]
 pub struct ChangePointFit {
@@ -396,6 +411,25 @@ impl ChangePointFit {
         let t = array(&temp_c, "temp_c")?;
         let out = py.detach_guarded(|| -> FaceResult<ArrowStream> {
             one_column("predicted", f64_array(self.inner.predict(t.values())?))
+        })?;
+        Ok(out)
+    }
+
+    /// Deviation, CUSUM, EnPI and savings of `actual` energy against the model's expectation at
+    /// the reporting period's temperatures `temp_c`.
+    #[pyo3(signature = (temp_c, actual, *, confidence=None))]
+    fn performance(
+        &self,
+        py: Python<'_>,
+        temp_c: Bound<'_, PyAny>,
+        actual: Bound<'_, PyAny>,
+        confidence: Option<f64>,
+    ) -> PyResult<(ArrowStream, String)> {
+        let o = weather_performance_options(confidence);
+        let t = array(&temp_c, "temp_c")?;
+        let actual = array(&actual, "actual")?;
+        let out = py.detach_guarded(|| {
+            report_out(self.inner.performance(t.values(), actual.values(), &o)?)
         })?;
         Ok(out)
     }
@@ -463,6 +497,34 @@ impl TowtFit {
                 "predicted",
                 f64_array(self.inner.predict(ts.values(), t.values())?),
             )
+        })?;
+        Ok(out)
+    }
+
+    /// Deviation, CUSUM, EnPI and savings of `actual` energy against the model's expectation for
+    /// the reporting periods starting at `time` with temperatures `temp_c`.
+    #[pyo3(signature = (time, temp_c, actual, *, confidence=None))]
+    fn performance(
+        &self,
+        py: Python<'_>,
+        time: Bound<'_, PyAny>,
+        temp_c: Bound<'_, PyAny>,
+        actual: Bound<'_, PyAny>,
+        confidence: Option<f64>,
+    ) -> PyResult<(ArrowStream, String)> {
+        let o = weather_performance_options(confidence);
+        let ts = ts_column(None, &ColumnArg::from_py(&time), "time")?;
+        let t = array(&temp_c, "temp_c")?;
+        let actual = array(&actual, "actual")?;
+        let out = py.detach_guarded(|| {
+            let r = self
+                .inner
+                .performance(ts.values(), t.values(), actual.values(), &o)
+                .map_err(|mut e| {
+                    e.rename_field("ts", "time");
+                    e
+                })?;
+            report_out(r)
         })?;
         Ok(out)
     }
@@ -568,6 +630,34 @@ impl DailyFit {
                 "predicted",
                 f64_array(self.inner.predict(ts.values(), t.values())?),
             )
+        })?;
+        Ok(out)
+    }
+
+    /// Deviation, CUSUM, EnPI and savings of `actual` energy against the model's expectation for
+    /// the reporting periods starting at `time` with temperatures `temp_c`.
+    #[pyo3(signature = (time, temp_c, actual, *, confidence=None))]
+    fn performance(
+        &self,
+        py: Python<'_>,
+        time: Bound<'_, PyAny>,
+        temp_c: Bound<'_, PyAny>,
+        actual: Bound<'_, PyAny>,
+        confidence: Option<f64>,
+    ) -> PyResult<(ArrowStream, String)> {
+        let o = weather_performance_options(confidence);
+        let ts = ts_column(None, &ColumnArg::from_py(&time), "time")?;
+        let t = array(&temp_c, "temp_c")?;
+        let actual = array(&actual, "actual")?;
+        let out = py.detach_guarded(|| {
+            let r = self
+                .inner
+                .performance(ts.values(), t.values(), actual.values(), &o)
+                .map_err(|mut e| {
+                    e.rename_field("ts", "time");
+                    e
+                })?;
+            report_out(r)
         })?;
         Ok(out)
     }

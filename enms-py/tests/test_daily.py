@@ -97,3 +97,55 @@ def test_bad_input_names_the_field() -> None:
     m = enms.fit_daily(days, temp, energy)
     with pytest.raises(enms.NonFiniteError):
         m.predict(days[:2], np.array([1.0, np.inf]))
+
+
+def test_savings_of_every_weather_model_are_found_within_their_uncertainty() -> None:
+    """Each weather-normalised model reports a reporting period's savings (the core's
+    `performance::report`): 6 % saved on a heating plant is found within the interval, and
+    nothing saved gives an interval holding zero; the per-day frame adds up."""
+    days, temp, _ = year(11)
+    rng = np.random.default_rng(12)
+    plant = lambda t: 300 + 12 * np.clip(15 - t, 0, None)  # noqa: E731
+    energy = plant(temp) + rng.normal(0, 4, 365)
+    days1 = days + np.timedelta64(365, "D")
+    temp1 = temp[::-1] + rng.uniform(-1, 1, 365)
+    unchanged = plant(temp1) + rng.normal(0, 4, 365)
+    actual = 0.94 * unchanged
+    truth = unchanged.sum() - actual.sum()
+    daily = enms.fit_daily(days, temp, energy)
+    cp = enms.fit_change_point(temp, energy)
+    reports = {
+        "daily": (daily.performance(days1, temp1, actual), daily.performance(days1, temp1, unchanged)),
+        "change_point": (cp.performance(temp1, actual), cp.performance(temp1, unchanged, confidence=0.95)),
+    }
+    for name, (r, r0) in reports.items():
+        assert r.savings_low <= truth <= r.savings_high, (name, truth, r)
+        assert r.savings_low > 0 and r.enpi_index < 1 and r.baseline_passed, name
+        assert r0.savings_low <= 0 <= r0.savings_high, (name, r0)
+        assert list(r.frame.columns) == ["expected", "actual", "deviation", "cusum"]
+        assert abs(r.frame["cusum"][-1] + r.savings) < 1e-6 * r.savings, name
+    assert reports["change_point"][1].confidence == 0.95
+    assert np.allclose(reports["daily"][0].frame["expected"].to_numpy(), daily.predict(days1, temp1))
+    assert abs(daily.resid_autocorr) < 0.3
+    # hourly: TOWT, the same report
+    hours = 24 * 7 * 8
+    time = np.datetime64("2025-01-06T00:00", "us") + np.arange(hours).astype("timedelta64[h]")
+    how = np.arange(hours) % 168
+    occupied = ((how % 24) >= 7) & ((how % 24) < 18) & (how < 120)
+    t_h = 10 + 8 * np.sin(np.arange(hours) / 24 * 2 * np.pi) + rng.normal(0, 1, hours)
+    e_h = 20 + 60 * occupied + 1.5 * np.clip(15 - t_h, 0, None) + rng.normal(0, 2, hours)
+    towt = enms.fit_towt(time, t_h, e_h)
+    later = time + np.timedelta64(hours, "h")
+    e_later = 20 + 60 * occupied + 1.5 * np.clip(15 - t_h, 0, None) + rng.normal(0, 2, hours)
+    r = towt.performance(later, t_h, 0.9 * e_later)
+    assert r.savings_low <= 0.1 * e_later.sum() <= r.savings_high, r
+    # bad input: a typed error naming the column
+    with pytest.raises(enms.LengthMismatchError) as e:
+        daily.performance(days1, temp1, actual[:10])
+    assert e.value.field == "actual"
+    with pytest.raises(enms.InvalidParameterError) as e:
+        cp.performance(temp1, actual, confidence=2.0)
+    assert e.value.field == "confidence"
+    with pytest.raises(enms.NonFiniteError) as e:
+        towt.performance(later, t_h, np.full(hours, np.nan))
+    assert e.value.field == "actual"

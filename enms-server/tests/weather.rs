@@ -17,11 +17,11 @@ use common::{
 };
 use enms_core::baseline::dataset::{Aggregation, ModellingTable, PeriodDriver, TableSpec};
 use enms_core::baseline::{
-    fit_change_point, fit_daily, ChangePointOptions, DailyOptions, DriverValues,
+    fit_change_point, fit_daily, ChangePointOptions, DailyOptions, DriverValues, PerformanceOptions,
 };
 use enms_core::bucket::Bucketing;
 use enms_core::time::{format_rfc3339, parse_rfc3339, TimeRange, Timestamp, MICROS_PER_DAY};
-use enms_sim::{FactoryConfig, SimOutput, Simulator};
+use enms_sim::{FactoryConfig, Measure, SimOutput, Simulator};
 use serde_json::{json, Value};
 
 const MOULDING: &str = "injection-molding-1";
@@ -43,7 +43,15 @@ fn day(n: i64) -> Timestamp {
 /// Six weeks of the HVAC, the moulding machine and the gas boiler, no random faults, no weather
 /// after day 35.
 fn simulated() -> SimOutput {
-    let mut config = FactoryConfig::default();
+    simulated_with(&[])
+}
+
+/// [`simulated`] with energy-saving measures (the same seed without them is the counterfactual).
+fn simulated_with(measures: &[Measure]) -> SimOutput {
+    let mut config = FactoryConfig {
+        measures: measures.to_vec(),
+        ..FactoryConfig::default()
+    };
     config
         .machines
         .retain(|m| m.id == MOULDING || m.id == HVAC || m.id == BOILER);
@@ -372,4 +380,116 @@ fn weather_models_over_http() {
     for s in ["WeatherModelRequest", "WeatherModelDto", "SegmentDto"] {
         assert!(doc["components"]["schemas"].get(s).is_some(), "{s}");
     }
+}
+
+#[test]
+fn savings_of_a_reporting_period_against_a_weather_model() {
+    // a new boiler burns 25 % less gas from day 21 on; the same seed without the measure is what it
+    // would have burnt (the IPMVP counterfactual)
+    let measure = Measure::efficiency_gain(BOILER, day(21), 0.25);
+    let tmp = TempDir::new("weather-savings");
+    let (sim_dir, data_dir) = (tmp.join("sim"), tmp.join("data"));
+    simulated_with(&[measure]).write_parquet(&sim_dir).unwrap();
+    let data = enms_sim::read_dir(&sim_dir).unwrap();
+    let counterfactual = simulated();
+    import(&sim_dir, &data_dir, &[]);
+    let server = Server::start(&[], &["--data-dir", data_dir.to_str().unwrap()], &[]);
+    let fit = |body: Value| server.post("/api/v1/weather-models", &body);
+    let (training, reporting) = (
+        TimeRange::new(day(0), day(21)).unwrap(),
+        TimeRange::new(day(21), day(WEATHER_DAYS)).unwrap(),
+    );
+    let base = json!({
+        "machine_id": BOILER,
+        "start": format_rfc3339(training.start),
+        "end": format_rfc3339(training.end),
+        "model": "change_point",
+        "reporting_start": format_rfc3339(reporting.start),
+        "reporting_end": format_rfc3339(reporting.end),
+    });
+    let (status, body) = fit(base.clone());
+    assert_eq!(status, 200, "{body}");
+    let perf = &body["performance"];
+    // the core's report on the core's tables of the same files
+    let t0 = table(&data, BOILER, &spec(), training);
+    let m = fit_change_point(&temps(&t0), &t0.energy_kwh, &ChangePointOptions::default()).unwrap();
+    assert_eq!(body["model"], serde_json::to_value(&m).unwrap());
+    let t1 = table(&data, BOILER, &spec(), reporting);
+    let core = m
+        .performance(&temps(&t1), &t1.energy_kwh, &PerformanceOptions::default())
+        .unwrap();
+    let days = perf["days"].as_array().unwrap();
+    assert_eq!(days.len(), t1.start.len());
+    for (k, d) in days.iter().enumerate() {
+        assert_eq!(d["start"], format_rfc3339(t1.start[k]));
+        assert!(close(d["expected_kwh"].as_f64().unwrap(), core.expected[k]));
+        assert!(close(d["cusum_kwh"].as_f64().unwrap(), core.cusum[k]));
+    }
+    assert!(close(perf["savings_kwh"].as_f64().unwrap(), core.savings));
+    assert!(close(
+        perf["savings_low_kwh"].as_f64().unwrap(),
+        core.savings_low
+    ));
+    assert_eq!(perf["confidence"], 0.9);
+    assert_eq!(perf["baseline_passed"], true);
+    // the gas saved, found within the stated uncertainty
+    let before = table(&counterfactual, BOILER, &spec(), reporting);
+    let truth: f64 = before.energy_kwh.iter().sum::<f64>() - t1.energy_kwh.iter().sum::<f64>();
+    let (low, high) = (
+        perf["savings_low_kwh"].as_f64().unwrap(),
+        perf["savings_high_kwh"].as_f64().unwrap(),
+    );
+    assert!(
+        low <= truth && truth <= high,
+        "true {truth} outside [{low}, {high}]"
+    );
+    assert!(
+        low > 0.0,
+        "a quarter of the gas must be a significant saving: [{low}, {high}]"
+    );
+    // the daily model reports the same way, at another confidence
+    let (status, daily) = fit(base.clone().tap(|b| {
+        b["model"] = json!("daily");
+        b["options"] = json!({"min_segment_days": 7});
+        b["confidence"] = json!(0.95);
+    }));
+    assert_eq!(status, 200, "{daily}");
+    assert_eq!(daily["performance"]["confidence"], 0.95);
+    assert_eq!(
+        daily["performance"]["days"].as_array().unwrap().len(),
+        t1.start.len()
+    );
+    // without a reporting period there is no report
+    let (status, plain) = fit(base.clone().tap(|b| {
+        b.as_object_mut().unwrap().remove("reporting_start");
+        b.as_object_mut().unwrap().remove("reporting_end");
+    }));
+    assert_eq!(status, 200, "{plain}");
+    assert!(plain["performance"].is_null());
+    // bad input: a 4xx naming the field
+    let without = |k: &str| {
+        base.clone()
+            .tap(|b| drop(b.as_object_mut().unwrap().remove(k)))
+    };
+    assert_status(fit(without("reporting_end")), 400, "reporting_end");
+    assert_status(fit(without("reporting_start")), 400, "reporting_start");
+    assert_status(
+        fit(base.clone().tap(|b| b["reporting_end"] = json!("soon"))),
+        400,
+        "reporting_end",
+    );
+    assert_status(
+        fit(base.clone().tap(|b| b["confidence"] = json!(1.5))),
+        400,
+        "confidence",
+    );
+    // a reporting period without weather: the temperature is named
+    assert_status(
+        fit(base.clone().tap(|b| {
+            b["reporting_start"] = json!(format_rfc3339(day(WEATHER_DAYS)));
+            b["reporting_end"] = json!(format_rfc3339(day(DAYS)));
+        })),
+        400,
+        "outdoor_temp_c",
+    );
 }

@@ -521,6 +521,13 @@ class ChangePointModel(_OlsStatistics):
         """Expected energy at the temperatures ``temp_c``."""
         return _column_of(self._inner.predict(_array(temp_c)))
 
+    def performance(self, temp_c: ArrayLike, actual: ArrayLike, *, confidence: float | None = None) -> Performance:
+        """Deviation, CUSUM, EnPI and savings of the reporting period's ``actual`` energy against
+        the model's expectation at its temperatures ``temp_c`` (the adjusted baseline), with the
+        savings uncertainty of ASHRAE Guideline 14 at ``confidence`` (default 0.9)."""
+        stream, scalars = _native(self._inner.performance)(_array(temp_c), _array(actual), confidence=confidence)
+        return Performance(pl.DataFrame(stream), json.loads(scalars))
+
     def summary(self) -> str:
         """The statsmodels-like summary of the final regression."""
         return self._inner.summary()
@@ -549,21 +556,32 @@ def fit_change_point(
     )
 
 
-class TowtModel:
-    """An hourly time-of-week-and-temperature model."""
+class _TimeTempModel:
+    """What the TOWT and daily models share: fitted on energy per period starting at ``time``
+    with the period's mean outdoor temperature; statistics, prediction, savings and JSON."""
 
-    def __init__(self, inner: _enms.TowtFit) -> None:
+    def __init__(self, inner: _enms.TowtFit | _enms.DailyFit) -> None:
         self._inner = inner
         self._model = json.loads(inner.to_json())
 
     @property
+    def nobs(self) -> int:
+        """Training periods."""
+        return int(self._model["n"])
+
+    @property
+    def n_params(self) -> int:
+        """Fitted parameters."""
+        return int(self._model["n_params"])
+
+    @property
     def rsquared(self) -> float:
-        """R² on the training hours."""
+        """R² on the training periods."""
         return _f(self._model["r_squared"])
 
     @property
     def cv_rmse(self) -> float:
-        """CV(RMSE), percent."""
+        """CV(RMSE), percent, with ``n - p`` degrees of freedom (ASHRAE Guideline 14)."""
         return _f(self._model["cv_rmse_pct"])
 
     @property
@@ -571,13 +589,34 @@ class TowtModel:
         """NMBE, percent."""
         return _f(self._model["nmbe_pct"])
 
+    @property
+    def resid_autocorr(self) -> float:
+        """Lag-1 autocorrelation of the training residuals (it widens the savings uncertainty)."""
+        return _f(self._model.get("resid_autocorr_lag1", 0.0))
+
     def predict(self, time: ArrayLike, temp_c: ArrayLike) -> np.ndarray:
-        """Expected energy for the hours starting at ``time`` with temperatures ``temp_c``."""
+        """Expected energy for the periods starting at ``time`` with temperatures ``temp_c``."""
         return _column_of(self._inner.predict(_column(time), _array(temp_c)))
+
+    def performance(
+        self, time: ArrayLike, temp_c: ArrayLike, actual: ArrayLike, *, confidence: float | None = None
+    ) -> Performance:
+        """Deviation, CUSUM, EnPI and savings of the reporting period's ``actual`` energy (periods
+        starting at ``time``, temperatures ``temp_c``) against the model's expectation (the
+        adjusted baseline), with the savings uncertainty of ASHRAE Guideline 14 at
+        ``confidence`` (default 0.9)."""
+        stream, scalars = _native(self._inner.performance)(
+            _column(time), _array(temp_c), _array(actual), confidence=confidence
+        )
+        return Performance(pl.DataFrame(stream), json.loads(scalars))
 
     def to_json(self) -> str:
         """The model as JSON."""
         return self._inner.to_json()
+
+
+class TowtModel(_TimeTempModel):
+    """An hourly time-of-week-and-temperature model."""
 
     def __repr__(self) -> str:
         return f"TowtModel(rsquared={self.rsquared:.4f}, cv_rmse={self.cv_rmse:.2f})"
@@ -606,13 +645,9 @@ def fit_towt(
     )
 
 
-class DailyModel:
+class DailyModel(_TimeTempModel):
     """A daily model by season and day type with smoothed change points (eemeter 4's method):
     segments chosen by a penalised criterion, each a mean, 3P, 4P or 5P model."""
-
-    def __init__(self, inner: _enms.DailyFit) -> None:
-        self._inner = inner
-        self._model = json.loads(inner.to_json())
 
     @property
     def segments(self) -> pl.DataFrame:
@@ -674,39 +709,6 @@ class DailyModel:
     def criterion(self) -> float:
         """The selection criterion of the chosen segmentation (lower is better)."""
         return _f(self._model["criterion"])
-
-    @property
-    def nobs(self) -> int:
-        """Training days."""
-        return int(self._model["n"])
-
-    @property
-    def n_params(self) -> int:
-        """Fitted parameters over all segments."""
-        return int(self._model["n_params"])
-
-    @property
-    def rsquared(self) -> float:
-        """R² on the training days."""
-        return _f(self._model["r_squared"])
-
-    @property
-    def cv_rmse(self) -> float:
-        """CV(RMSE), percent, with ``n - p`` degrees of freedom (ASHRAE Guideline 14)."""
-        return _f(self._model["cv_rmse_pct"])
-
-    @property
-    def nmbe(self) -> float:
-        """NMBE, percent."""
-        return _f(self._model["nmbe_pct"])
-
-    def predict(self, time: ArrayLike, temp_c: ArrayLike) -> np.ndarray:
-        """Expected energy for the days starting at ``time`` with mean temperatures ``temp_c``."""
-        return _column_of(self._inner.predict(_column(time), _array(temp_c)))
-
-    def to_json(self) -> str:
-        """The model as JSON (it carries its format version, options and training period)."""
-        return self._inner.to_json()
 
     @classmethod
     def from_json(cls, text: str) -> DailyModel:

@@ -23,6 +23,7 @@ use enms_core::baseline::dataset::{
 };
 use enms_core::baseline::{
     performance, Baseline, BaselineOptions, Driver, DriverSpec, Gates, PerformanceOptions,
+    PerformanceReport,
 };
 use enms_core::bucket::Bucketing;
 use enms_core::series::PowerView;
@@ -63,7 +64,7 @@ pub(crate) fn core(e: enms_core::Error) -> ApiError {
     ApiError::from(&e)
 }
 
-fn opt(v: f64) -> Option<f64> {
+pub(crate) fn opt(v: f64) -> Option<f64> {
     v.is_finite().then_some(v)
 }
 
@@ -866,19 +867,10 @@ pub struct PerformancePeriodDto {
     pub cusum_kwh: f64,
 }
 
-/// Energy performance against a baseline over a reporting period.
+/// Totals, EnPI and savings with their uncertainty over a reporting period (the scalars of
+/// `enms_core::baseline::PerformanceReport`), for every kind of baseline.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct PerformanceDto {
-    /// Baseline id.
-    pub baseline_id: i64,
-    /// Machine.
-    pub machine_id: String,
-    /// Start of the reporting period.
-    pub start: String,
-    /// End of the reporting period.
-    pub end: String,
-    /// Per period.
-    pub periods: Vec<PerformancePeriodDto>,
+pub struct SavingsDto {
     /// Σ actual, kWh.
     pub total_actual_kwh: f64,
     /// Σ expected, kWh.
@@ -899,8 +891,44 @@ pub struct PerformanceDto {
     pub savings_high_kwh: Option<f64>,
     /// Confidence level.
     pub confidence: f64,
-    /// Whether the baseline passed its gates.
+    /// Whether the baseline passed its gates (always, for a model without gates).
     pub baseline_passed: bool,
+}
+
+impl From<&PerformanceReport> for SavingsDto {
+    fn from(r: &PerformanceReport) -> Self {
+        SavingsDto {
+            total_actual_kwh: r.total_actual,
+            total_expected_kwh: r.total_expected,
+            enpi_index: opt(r.enpi_index),
+            savings_kwh: r.savings,
+            savings_fraction: opt(r.savings_fraction),
+            savings_uncertainty_kwh: opt(r.savings_uncertainty),
+            fractional_savings_uncertainty: r.fractional_savings_uncertainty.and_then(opt),
+            savings_low_kwh: opt(r.savings_low),
+            savings_high_kwh: opt(r.savings_high),
+            confidence: r.confidence,
+            baseline_passed: r.baseline_passed,
+        }
+    }
+}
+
+/// Energy performance against a baseline over a reporting period.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PerformanceDto {
+    /// Baseline id.
+    pub baseline_id: i64,
+    /// Machine.
+    pub machine_id: String,
+    /// Start of the reporting period.
+    pub start: String,
+    /// End of the reporting period.
+    pub end: String,
+    /// Per period.
+    pub periods: Vec<PerformancePeriodDto>,
+    /// Totals, EnPI and savings with their uncertainty.
+    #[serde(flatten)]
+    pub savings: SavingsDto,
     /// The baseline's failing gates.
     pub baseline_failures: Vec<String>,
     /// Periods used and dropped in the reporting period.
@@ -975,17 +1003,7 @@ pub async fn performance_report(
             start: format_rfc3339(range.start),
             end: format_rfc3339(range.end),
             periods,
-            total_actual_kwh: r.total_actual,
-            total_expected_kwh: r.total_expected,
-            enpi_index: opt(r.enpi_index),
-            savings_kwh: r.savings,
-            savings_fraction: opt(r.savings_fraction),
-            savings_uncertainty_kwh: opt(r.savings_uncertainty),
-            fractional_savings_uncertainty: r.fractional_savings_uncertainty.and_then(opt),
-            savings_low_kwh: opt(r.savings_low),
-            savings_high_kwh: opt(r.savings_high),
-            confidence: r.confidence,
-            baseline_passed: r.baseline_passed,
+            savings: SavingsDto::from(&r),
             baseline_failures: l.model.failures(),
             table: TableSummaryDto::from(&table),
         })

@@ -332,6 +332,7 @@ async fn fallback(req: Request) -> ApiError {
         baselines::TableSummaryDto,
         baselines::PerformancePeriodDto,
         baselines::PerformanceDto,
+        baselines::SavingsDto,
         baselines::PredictRequest,
         baselines::PredictionDto,
         anomalies::DetectRequest,
@@ -360,7 +361,9 @@ async fn fallback(req: Request) -> ApiError {
         weather::WeatherStatisticsDto,
         weather::WeatherDayDto,
         weather::CurveDto,
-        weather::WeatherModelDto
+        weather::WeatherModelDto,
+        weather::WeatherPerformanceDto,
+        weather::WeatherPerformanceDayDto
     )),
     tags(
         (name = "system", description = "Health and the API document"),

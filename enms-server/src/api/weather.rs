@@ -21,7 +21,7 @@ use axum::Json;
 use enms_core::baseline::dataset::{Aggregation, ModellingTable, PeriodDriver, TableSpec};
 use enms_core::baseline::{
     fit_change_point, fit_daily, ChangePointModel, ChangePointOptions, DailyModel, DailyOptions,
-    DegreeTerm, DriverValues,
+    DegreeTerm, DriverValues, PerformanceOptions, PerformanceReport,
 };
 use enms_core::bucket::Bucketing;
 use enms_core::model::Machine;
@@ -31,8 +31,8 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::baselines::{
-    bad, max_gap_us, parse_range, table_for, Body, CoefficientDto, DroppedPeriodDto, ShortfallDto,
-    TableSummaryDto,
+    bad, max_gap_us, opt, parse_range, table_for, Body, CoefficientDto, DroppedPeriodDto,
+    SavingsDto, ShortfallDto, TableSummaryDto,
 };
 use super::{blocking, find_factory, machines_of, AppState};
 use crate::store::Store;
@@ -46,12 +46,15 @@ pub const MODELS: [&str; 2] = ["daily", "change_point"];
 /// Name of the temperature column of the daily table.
 const TEMP: &str = "outdoor_temp_c";
 
-const FIELDS: [&str; 9] = [
+const FIELDS: [&str; 12] = [
     "machine_id",
     "factory_id",
     "carrier",
     "start",
     "end",
+    "reporting_start",
+    "reporting_end",
+    "confidence",
     "model",
     "options",
     "min_coverage",
@@ -77,6 +80,13 @@ pub struct WeatherModelRequest {
     pub start: String,
     /// End of the period (exclusive), RFC 3339.
     pub end: String,
+    /// Start of a reporting period (inclusive), RFC 3339: with `reporting_end`, the answer
+    /// reports the energy performance of those days against the model (`performance`).
+    pub reporting_start: Option<String>,
+    /// End of the reporting period (exclusive), RFC 3339.
+    pub reporting_end: Option<String>,
+    /// Confidence level of the savings interval, in (0, 1) (default 0.9).
+    pub confidence: Option<f64>,
     /// `daily` (eemeter 4's daily model by season and day type) or `change_point`
     /// (3P/4P/5P change-point models).
     pub model: String,
@@ -221,10 +231,44 @@ pub struct WeatherModelDto {
     /// The model as enms-core serialises it (`ChangePointModel` or `DailyModel`).
     #[schema(value_type = Object)]
     pub model: Value,
+    /// The reporting period's performance against the model, when one was asked for.
+    pub performance: Option<WeatherPerformanceDto>,
 }
 
-fn opt(v: f64) -> Option<f64> {
-    v.is_finite().then_some(v)
+/// One day of a reporting period.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct WeatherPerformanceDayDto {
+    /// Local date.
+    pub date: String,
+    /// Start of the day, RFC 3339.
+    pub start: String,
+    /// Mean outdoor temperature, °C.
+    pub outdoor_temp_c: f64,
+    /// Expected energy (the model at the day's temperature: the adjusted baseline), kWh.
+    pub expected_kwh: f64,
+    /// Actual energy, kWh.
+    pub actual_kwh: f64,
+    /// Actual - expected, kWh.
+    pub deviation_kwh: f64,
+    /// Running sum of the deviations, kWh (falling: energy saved).
+    pub cusum_kwh: f64,
+}
+
+/// Energy performance of a reporting period against a weather model (`enms_core`'s performance
+/// report: deviation, CUSUM, EnPI, savings with the ASHRAE Guideline 14 uncertainty).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct WeatherPerformanceDto {
+    /// Start of the reporting period, RFC 3339.
+    pub start: String,
+    /// End of the reporting period, RFC 3339.
+    pub end: String,
+    /// Per used day.
+    pub days: Vec<WeatherPerformanceDayDto>,
+    /// Totals, EnPI and savings.
+    #[serde(flatten)]
+    pub savings: SavingsDto,
+    /// Days in the reporting period, used and dropped.
+    pub table: TableSummaryDto,
 }
 
 /// The machine or factory of a request.
@@ -293,6 +337,8 @@ struct Request {
     target: Target,
     carrier: Option<String>,
     range: TimeRange,
+    reporting: Option<TimeRange>,
+    confidence: Option<f64>,
     spec: Spec,
     /// Whether the options name a time zone.
     timezone_given: bool,
@@ -333,10 +379,27 @@ fn parse(b: &Body) -> Result<Request, ApiError> {
         }
     };
     let timezone_given = matches!(&options, Some(Value::Object(o)) if o.contains_key("timezone"));
+    let reporting_start: Option<String> = b.get("reporting_start")?;
+    let reporting_end: Option<String> = b.get("reporting_end")?;
+    let reporting = match (reporting_start, reporting_end) {
+        (Some(s), Some(e)) => Some(parse_range(&s, &e).map_err(|e| ApiError {
+            field: e.field.map(|f| format!("reporting_{f}")),
+            ..e
+        })?),
+        (None, None) => None,
+        (Some(_), None) => {
+            return Err(bad("reporting_end", "a reporting period needs both ends"));
+        }
+        (None, Some(_)) => {
+            return Err(bad("reporting_start", "a reporting period needs both ends"));
+        }
+    };
     Ok(Request {
         target,
         carrier: b.get("carrier")?,
         range,
+        reporting,
+        confidence: b.get("confidence")?,
         spec,
         timezone_given,
         min_coverage: b.get("min_coverage")?,
@@ -524,6 +587,7 @@ fn local_dates(ts: &[Timestamp], tz: &str) -> Result<Vec<String>, ApiError> {
 
 /// Everything of the answer but the target's names.
 struct Fitted {
+    fitted: WeatherModel,
     statistics: WeatherStatisticsDto,
     segments: Vec<SegmentDto>,
     coefficients: Vec<CoefficientDto>,
@@ -531,6 +595,26 @@ struct Fitted {
     day_segment: Vec<String>,
     curves: Vec<CurveDto>,
     model: Value,
+}
+
+/// The fitted core model, for a reporting period.
+enum WeatherModel {
+    ChangePoint(ChangePointModel),
+    Daily(DailyModel),
+}
+
+impl WeatherModel {
+    /// The core's performance report of the days of `t` against the model.
+    fn performance(
+        &self,
+        t: &DailyTable,
+        options: &PerformanceOptions,
+    ) -> enms_core::Result<PerformanceReport> {
+        match self {
+            WeatherModel::ChangePoint(m) => m.performance(&t.temp_c, &t.energy_kwh, options),
+            WeatherModel::Daily(m) => m.performance(&t.start, &t.temp_c, &t.energy_kwh, options),
+        }
+    }
 }
 
 fn change_point(t: &DailyTable, o: &ChangePointOptions) -> Result<Fitted, ApiError> {
@@ -585,6 +669,7 @@ fn change_point(t: &DailyTable, o: &ChangePointOptions) -> Result<Fitted, ApiErr
             predicted_kwh: curve,
         }],
         model: serde_json::to_value(&m).map_err(|e| ApiError::internal(e.to_string()))?,
+        fitted: WeatherModel::ChangePoint(m),
     })
 }
 
@@ -660,6 +745,7 @@ fn daily(t: &DailyTable, o: &DailyOptions) -> Result<Fitted, ApiError> {
         day_segment,
         curves,
         model: serde_json::to_value(&m).map_err(|e| ApiError::internal(e.to_string()))?,
+        fitted: WeatherModel::Daily(m),
     })
 }
 
@@ -677,6 +763,8 @@ pub async fn fit(State(s): State<AppState>, body: Bytes) -> ApiResult<WeatherMod
         target,
         carrier,
         range,
+        reporting,
+        confidence,
         spec,
         timezone_given,
         min_coverage,
@@ -740,6 +828,48 @@ pub async fn fit(State(s): State<AppState>, body: Bytes) -> ApiResult<WeatherMod
                 segment: fitted.day_segment[k].clone(),
             })
             .collect();
+        let performance = match reporting {
+            None => None,
+            Some(r) => {
+                let mut options = PerformanceOptions::default();
+                if let Some(c) = confidence {
+                    options.confidence = c;
+                }
+                // the reporting days: the same machines, days and coverage rules
+                let rt = daily_table(store, &target, &machines, &table_spec, r).map_err(|e| {
+                    ApiError {
+                        message: format!("reporting period: {}", e.message),
+                        ..e
+                    }
+                })?;
+                let rep =
+                    fitted
+                        .fitted
+                        .performance(&rt, &options)
+                        .map_err(|e| match e.field() {
+                            Some("confidence") => ApiError::param(&e, "confidence"),
+                            _ => ApiError::param(&e, "reporting_start"),
+                        })?;
+                let dates = local_dates(&rt.start, &tz)?;
+                Some(WeatherPerformanceDto {
+                    start: format_rfc3339(r.start),
+                    end: format_rfc3339(r.end),
+                    days: (0..rt.start.len())
+                        .map(|k| WeatherPerformanceDayDto {
+                            date: dates[k].clone(),
+                            start: format_rfc3339(rt.start[k]),
+                            outdoor_temp_c: rt.temp_c[k],
+                            expected_kwh: rep.expected[k],
+                            actual_kwh: rep.actual[k],
+                            deviation_kwh: rep.deviation[k],
+                            cusum_kwh: rep.cusum[k],
+                        })
+                        .collect(),
+                    savings: SavingsDto::from(&rep),
+                    table: rt.summary,
+                })
+            }
+        };
         let (target_name, target_kind) = match &target {
             Target::Machine(id) => (id.clone(), "machine"),
             Target::Factory(id) => (id.clone(), "factory"),
@@ -760,6 +890,7 @@ pub async fn fit(State(s): State<AppState>, body: Bytes) -> ApiResult<WeatherMod
             days,
             curves: fitted.curves,
             model: fitted.model,
+            performance,
         })
     })
     .await?;
