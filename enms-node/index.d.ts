@@ -1947,6 +1947,12 @@ export declare class ChangePointModel {
   get fit(): OlsFit
   /** Predicted energy per period for mean temperatures `tempC`. */
   predict(tempC: Float64Array | number[]): Float64Array
+  /**
+   * Deviation, CUSUM, EnPI and savings with their uncertainty over a reporting period: the
+   * `actual` energy per period against the model's expectation at the periods' mean
+   * temperatures `tempC` (`allowFailedGates` does not apply: the model has no gates).
+   */
+  performance(tempC: Float64Array | number[], actual: Float64Array | number[], options?: PerformanceOptions): PerformanceReport
 }
 /** A fitted hourly time-of-week-and-temperature model. */
 export declare class TowtModel {
@@ -1975,6 +1981,16 @@ export declare class TowtModel {
   get cvRmsePct(): number
   /** NMBE, percent (ASHRAE Guideline 14). */
   get nmbePct(): number
+  /** Lag-1 autocorrelation of the training residuals (it widens the savings uncertainty). */
+  get residAutocorrLag1(): number
+  /**
+   * Deviation, CUSUM, EnPI and savings with their uncertainty over a reporting period: the
+   * `actual` energy of the hours starting at `ts` against the model's expectation at their
+   * temperatures `tempC`, on the calling thread.
+   */
+  performanceSync(ts: Float64Array | BigInt64Array | Array<number | string>, tempC: Float64Array | number[], actual: Float64Array | number[], options?: PerformanceOptions): PerformanceReport
+  /** The performance report off the main thread. */
+  performance(ts: Float64Array | BigInt64Array | Array<number | string>, tempC: Float64Array | number[], actual: Float64Array | number[], options?: PerformanceOptions): Promise<PerformanceReport>
   /**
    * Predicted energy for hours starting at `ts` with mean temperatures `tempC`, on the calling
    * thread.
@@ -2028,6 +2044,16 @@ export declare class DailyModel {
    * on the calling thread.
    */
   predictSync(time: Float64Array | BigInt64Array | Array<number | string>, tempC: Float64Array | number[]): Float64Array
+  /** Lag-1 autocorrelation of the training residuals (it widens the savings uncertainty). */
+  get residAutocorrLag1(): number
+  /**
+   * Deviation, CUSUM, EnPI and savings with their uncertainty over a reporting period: the
+   * `actual` energy of the days starting at `time` against the model's expectation at their
+   * mean outdoor temperatures `tempC`, on the calling thread.
+   */
+  performanceSync(time: Float64Array | BigInt64Array | Array<number | string>, tempC: Float64Array | number[], actual: Float64Array | number[], options?: PerformanceOptions): PerformanceReport
+  /** The performance report off the main thread. */
+  performance(time: Float64Array | BigInt64Array | Array<number | string>, tempC: Float64Array | number[], actual: Float64Array | number[], options?: PerformanceOptions): Promise<PerformanceReport>
   /** Predictions off the main thread. */
   predict(time: Float64Array | BigInt64Array | Array<number | string>, tempC: Float64Array | number[]): Promise<Float64Array>
 }

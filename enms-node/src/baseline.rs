@@ -219,7 +219,7 @@ pub struct PerformanceOptionsJs {
     pub allow_failed_gates: Option<bool>,
 }
 
-fn performance_options(o: Option<&PerformanceOptionsJs>) -> PerformanceOptions {
+pub(crate) fn performance_options(o: Option<&PerformanceOptionsJs>) -> PerformanceOptions {
     let mut out = PerformanceOptions::default();
     if let Some(o) = o {
         if let Some(c) = o.confidence {
@@ -1290,6 +1290,24 @@ impl ChangePointModel {
         let t = number_column(&temp_c);
         run(env, || predict_temps(&self.inner, &t))
     }
+
+    /// Deviation, CUSUM, EnPI and savings with their uncertainty over a reporting period: the
+    /// `actual` energy per period against the model's expectation at the periods' mean
+    /// temperatures `tempC` (`allowFailedGates` does not apply: the model has no gates).
+    #[napi(
+        ts_args_type = "tempC: Float64Array | number[], actual: Float64Array | number[], options?: PerformanceOptions"
+    )]
+    pub fn performance(
+        &self,
+        env: Env,
+        temp_c: NumberColumn,
+        actual: NumberColumn,
+        options: Option<PerformanceOptionsJs>,
+    ) -> napi::Result<PerformanceReportJs> {
+        let o = performance_options(options.as_ref());
+        let (t, a) = (number_column(&temp_c), number_column(&actual));
+        run(env, || Ok(self.inner.performance(&t, &a, &o)?.into()))
+    }
 }
 
 struct ChangePointInput {
@@ -1433,6 +1451,57 @@ impl TowtModel {
     #[napi(getter)]
     pub fn nmbe_pct(&self) -> f64 {
         self.inner.nmbe_pct
+    }
+
+    /// Lag-1 autocorrelation of the training residuals (it widens the savings uncertainty).
+    #[napi(getter)]
+    pub fn resid_autocorr_lag1(&self) -> f64 {
+        self.inner.resid_autocorr_lag1
+    }
+
+    /// Deviation, CUSUM, EnPI and savings with their uncertainty over a reporting period: the
+    /// `actual` energy of the hours starting at `ts` against the model's expectation at their
+    /// temperatures `tempC`, on the calling thread.
+    #[napi(
+        ts_args_type = "ts: Float64Array | BigInt64Array | Array<number | string>, tempC: Float64Array | number[], actual: Float64Array | number[], options?: PerformanceOptions"
+    )]
+    pub fn performance_sync(
+        &self,
+        env: Env,
+        ts: TimeColumn,
+        temp_c: NumberColumn,
+        actual: NumberColumn,
+        options: Option<PerformanceOptionsJs>,
+    ) -> napi::Result<PerformanceReportJs> {
+        let o = performance_options(options.as_ref());
+        run(env, || {
+            let ts = time_column(&ts, "ts")?;
+            let (t, a) = (number_column(&temp_c), number_column(&actual));
+            Ok(self.inner.performance(&ts, &t, &a, &o)?.into())
+        })
+    }
+
+    /// The performance report off the main thread.
+    #[napi(
+        ts_args_type = "ts: Float64Array | BigInt64Array | Array<number | string>, tempC: Float64Array | number[], actual: Float64Array | number[], options?: PerformanceOptions",
+        ts_return_type = "Promise<PerformanceReport>"
+    )]
+    pub fn performance(
+        &self,
+        env: Env,
+        ts: TimeColumn,
+        temp_c: NumberColumn,
+        actual: NumberColumn,
+        options: Option<PerformanceOptionsJs>,
+    ) -> napi::Result<AsyncTask<Job<PerformanceReport, PerformanceReportJs>>> {
+        let o = performance_options(options.as_ref());
+        let ts = run(env, || time_column(&ts, "ts"))?;
+        let (t, a) = (number_column(&temp_c), number_column(&actual));
+        let m = Arc::clone(&self.inner);
+        Ok(AsyncTask::new(Job::new(
+            move || Ok(m.performance(&ts, &t, &a, &o)?),
+            PerformanceReportJs::from,
+        )))
     }
 
     /// Predicted energy for hours starting at `ts` with mean temperatures `tempC`, on the calling

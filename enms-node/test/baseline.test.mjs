@@ -483,6 +483,15 @@ test('fitChangePoint finds the heating balance point and slope', async () => {
   throwsEnms(() => enms.fitChangePointSync(temp, energy, { stepC: 0 }), 'ENMS_INVALID_PARAMETER', 'step_c');
   throwsEnms(() => enms.fitChangePointSync(temp.slice(1), energy), 'ENMS_LENGTH_MISMATCH', 'temp_c');
   throwsEnms(() => m.predict([1, NaN]), 'ENMS_NON_FINITE', 'temp_c');
+  // savings over a reporting period: the same weather, 7 % saved
+  const actual = energy.map((v) => 0.93 * v);
+  const truth = energy.reduce((a, b) => a + b, 0) * 0.07;
+  const rep = m.performance(temp, actual);
+  assert.ok(rep.savingsLow <= truth && truth <= rep.savingsHigh, `${truth} [${rep.savingsLow}, ${rep.savingsHigh}]`);
+  assert.ok(rep.savingsLow > 0 && rep.cusum.length === 365);
+  close('CUSUM ends at minus the savings', rep.cusum[364], -rep.savings, 1e-9);
+  throwsEnms(() => m.performance(temp, actual.slice(1)), 'ENMS_LENGTH_MISMATCH', 'actual');
+  throwsEnms(() => m.performance(temp, Float64Array.from(actual, (v, i) => (i === 5 ? NaN : v))), 'ENMS_NON_FINITE', 'actual');
 });
 
 test('fitTowt fits hours of the week and temperature slopes', async () => {
@@ -523,6 +532,14 @@ test('fitTowt fits hours of the week and temperature slopes', async () => {
   throwsEnms(() => enms.fitTowtSync(ts, temp, energy, { knotsC: [10, 5] }), 'ENMS_INVALID_PARAMETER', 'knots_c');
   throwsEnms(() => enms.fitTowtSync(ts, temp, energy, { timezone: 'Mars/Olympus' }), 'ENMS_UNKNOWN_TIME_ZONE', null);
   throwsEnms(() => enms.fitTowtSync(ts.slice(1), temp, energy), 'ENMS_LENGTH_MISMATCH', 'ts');
+  // savings over a reporting period (the training hours, 10 % saved)
+  const actual = energy.map((v) => 0.9 * v);
+  const rep = m.performanceSync(ts, temp, actual);
+  const truth = energy.reduce((a, b) => a + b, 0) * 0.1;
+  assert.ok(rep.savingsLow <= truth && truth <= rep.savingsHigh, `${truth} [${rep.savingsLow}, ${rep.savingsHigh}]`);
+  assert.deepEqual(await m.performance(ts, temp, actual), rep);
+  assert.ok(Number.isFinite(m.residAutocorrLag1));
+  throwsEnms(() => m.performanceSync(ts, temp, actual.slice(2)), 'ENMS_LENGTH_MISMATCH', 'actual');
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -372,3 +372,25 @@ test('bad options: unknown ones refused by name, bad values naming the option, n
   // the Promise version throws the options' errors at once, as every function of the package does
   throwsEnms(() => enms.fitDaily(ts, temp, energy, { minSegmentDay: 10 }), 'ENMS_INVALID_PARAMETER', 'minSegmentDay');
 });
+
+test('savings over a reporting period are found within their uncertainty (the core test\'s plant)', async () => {
+  // enms-core/tests/daily.rs `injected_savings_are_found_within_their_uncertainty`, same streams
+  const plant = (temp, noise) => temp.map((t, i) => 300 + 12 * Math.max(15 - t, 0) + noise[i]);
+  const y0 = year(3, Date.UTC(2024, 0, 1));
+  const m = enms.fitDailySync(y0.ts, y0.temp, plant(y0.temp, y0.noise));
+  assert.ok(Math.abs(m.residAutocorrLag1) < 0.2, `${m.residAutocorrLag1}`);
+  const y1 = year(4, Date.UTC(2025, 0, 1));
+  const unchanged = plant(y1.temp, y1.noise);
+  const actual = unchanged.map((v) => 0.95 * v);
+  const truth = unchanged.reduce((a, b) => a + b, 0) - actual.reduce((a, b) => a + b, 0);
+  const r = m.performanceSync(y1.ts, y1.temp, actual);
+  assert.ok(r.savingsLow <= truth && truth <= r.savingsHigh, `${truth} outside [${r.savingsLow}, ${r.savingsHigh}]`);
+  assert.ok(r.savingsLow > 0 && r.enpiIndex < 1 && r.baselinePassed);
+  assert.deepEqual(Array.from(r.expected), Array.from(m.predictSync(y1.ts, y1.temp)));
+  assert.deepEqual(await m.performance(y1.ts, y1.temp, actual), r);
+  const r0 = m.performanceSync(y1.ts, y1.temp, unchanged, { confidence: 0.95 });
+  assert.ok(r0.savingsLow <= 0 && 0 <= r0.savingsHigh && r0.confidence === 0.95);
+  throwsEnms(() => m.performanceSync(y1.ts, y1.temp, actual.slice(1)), 'ENMS_LENGTH_MISMATCH', 'actual');
+  throwsEnms(() => m.performanceSync(y1.ts.slice(1), y1.temp, actual), 'ENMS_LENGTH_MISMATCH', 'temp_c');
+  throwsEnms(() => m.performanceSync(y1.ts, y1.temp, actual, { confidence: 1 }), 'ENMS_INVALID_PARAMETER', 'confidence');
+});

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use enms_core::baseline::{
     fit_daily as core_fit_daily, DailyModel as CoreDailyModel, DailyOptions, DailySegment,
-    DegreeTerm, SplitCriterion,
+    DegreeTerm, PerformanceReport, SplitCriterion,
 };
 use enms_core::options::from_json_value;
 use enms_core::Error;
@@ -23,7 +23,9 @@ use napi_derive::napi;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{parse_json, to_json, PeriodJs};
+use super::{
+    parse_json, performance_options, to_json, PerformanceOptionsJs, PerformanceReportJs, PeriodJs,
+};
 use crate::convert::{
     from_json, json_of, number_column, time as time_of, time_column, us_to_ms, NumberColumn,
     TimeColumn, TimeJs,
@@ -420,6 +422,58 @@ impl DailyModel {
                 .map_err(rename)?;
             Ok(Float64Array::new(p))
         })
+    }
+
+    /// Lag-1 autocorrelation of the training residuals (it widens the savings uncertainty).
+    #[napi(getter)]
+    pub fn resid_autocorr_lag1(&self) -> f64 {
+        self.inner.resid_autocorr_lag1
+    }
+
+    /// Deviation, CUSUM, EnPI and savings with their uncertainty over a reporting period: the
+    /// `actual` energy of the days starting at `time` against the model's expectation at their
+    /// mean outdoor temperatures `tempC`, on the calling thread.
+    #[napi(
+        ts_args_type = "time: Float64Array | BigInt64Array | Array<number | string>, tempC: Float64Array | number[], actual: Float64Array | number[], options?: PerformanceOptions"
+    )]
+    pub fn performance_sync(
+        &self,
+        env: Env,
+        time: TimeColumn,
+        temp_c: NumberColumn,
+        actual: NumberColumn,
+        options: Option<PerformanceOptionsJs>,
+    ) -> napi::Result<PerformanceReportJs> {
+        let o = performance_options(options.as_ref());
+        run(env, || {
+            let ts = time_column(&time, "time")?;
+            let (t, a) = (number_column(&temp_c), number_column(&actual));
+            let r = self.inner.performance(&ts, &t, &a, &o).map_err(rename)?;
+            Ok(r.into())
+        })
+    }
+
+    /// The performance report off the main thread.
+    #[napi(
+        ts_args_type = "time: Float64Array | BigInt64Array | Array<number | string>, tempC: Float64Array | number[], actual: Float64Array | number[], options?: PerformanceOptions",
+        ts_return_type = "Promise<PerformanceReport>"
+    )]
+    pub fn performance(
+        &self,
+        env: Env,
+        time: TimeColumn,
+        temp_c: NumberColumn,
+        actual: NumberColumn,
+        options: Option<PerformanceOptionsJs>,
+    ) -> napi::Result<AsyncTask<Job<PerformanceReport, PerformanceReportJs>>> {
+        let o = performance_options(options.as_ref());
+        let ts = run(env, || time_column(&time, "time"))?;
+        let (t, a) = (number_column(&temp_c), number_column(&actual));
+        let m = Arc::clone(&self.inner);
+        Ok(AsyncTask::new(Job::new(
+            move || m.performance(&ts, &t, &a, &o).map_err(rename),
+            PerformanceReportJs::from,
+        )))
     }
 
     /// Predictions off the main thread.
