@@ -288,6 +288,24 @@ test("weather model: a daily model of the factory fitted from the form, its stat
   assert.deepEqual(gas.machines, ["boiler-1"]);
   assert.equal(await text("#wm-r2"), fmt(gas.statistics.r_squared, 4));
   assert.equal(await page.$$eval("#wm-scatter circle.point", (c) => c.length), gas.days.length);
+  assert.equal(await page.$("#wm-perf"), null, "no reporting period, no savings");
+  // the gas of the last week against a model of the two before: savings, EnPI and the CUSUM
+  await setValue("#wm-from", "2025-01-06");
+  await setValue("#wm-to", "2025-01-20");
+  await setValue("#wm-rep-from", "2025-01-20");
+  await setValue("#wm-rep-to", "2025-01-27");
+  await page.click("#wm-run");
+  await page.waitForSelector("#wm-perf-cusum circle.point");
+  const rep = await api("POST", "/weather-models", {
+    factory_id: "plant-1", carrier: "natural_gas", start: day(6), end: day(20), model: "change_point",
+    reporting_start: day(20), reporting_end: day(27),
+  });
+  const perf = rep.performance;
+  assert.equal(await text("#wm-perf-enpi"), fmt(perf.enpi_index, 4));
+  assert.ok((await text("#wm-perf-savings")).startsWith(fmt(perf.savings_kwh, 1)));
+  assert.equal(await text("#wm-perf-uncertainty"), `± ${fmt(perf.savings_uncertainty_kwh, 1)} kWh`);
+  assert.equal(await page.$$eval("#wm-perf-cusum circle.point", (c) => c.length), perf.days.length);
+  assert.equal(await page.$$eval('#wm-perf-chart [data-series="actual"] circle.point', (c) => c.length), perf.days.length);
   await assertNoJsLeaks();
   // an unknown option is the API's 400 naming it
   expectedError = /\/api\/v1\/weather-models$/;

@@ -147,28 +147,40 @@ function showBaseline(detail, b, d) {
 
 async function loadPerformance(out, b, from, to, confidence, allow) {
   const p = await api.performance(b.id, { ...period(from, to), confidence, allow_failed_gates: allow ? "true" : undefined });
-  const t = p.periods.map((x) => Date.parse(x.start));
-  const savingsPct = p.savings_fraction === null ? "–" : pct(p.savings_fraction);
   out.replaceChildren(
+    ...performanceParts(p, p.periods, b.period, "perf"),
+  );
+}
+
+/**
+ * The parts showing a performance report (a regression baseline's or a weather model's): the
+ * totals, EnPI and savings with their interval, actual vs adjusted baseline and the CUSUM per
+ * period (`rows`: `start`, `expected_kwh`, `actual_kwh`, `cusum_kwh`); ids start with `prefix`.
+ */
+export function performanceParts(p, rows, periodName, prefix) {
+  const t = rows.map((x) => Date.parse(x.start));
+  const savingsPct = p.savings_fraction === null ? "–" : pct(p.savings_fraction);
+  const cusumId = prefix === "perf" ? "cusum-chart" : `${prefix}-cusum`;
+  return [
     figures([
-      ["Actual", `${num(p.total_actual_kwh, 1)} kWh`, "perf-actual"],
-      ["Adjusted baseline", `${num(p.total_expected_kwh, 1)} kWh`, "perf-expected"],
-      ["EnPI index (actual / expected)", num(p.enpi_index, 4), "perf-enpi"],
-      ["Savings", `${num(p.savings_kwh, 1)} kWh (${savingsPct})`, "perf-savings"],
-      [`Savings uncertainty (${pct(p.confidence, 0)})`, p.savings_uncertainty_kwh === null ? "–" : `± ${num(p.savings_uncertainty_kwh, 1)} kWh`, "perf-uncertainty"],
-      ["Savings interval", `${num(p.savings_low_kwh, 1)} to ${num(p.savings_high_kwh, 1)} kWh`],
+      ["Actual", `${num(p.total_actual_kwh, 1)} kWh`, `${prefix}-actual`],
+      ["Adjusted baseline", `${num(p.total_expected_kwh, 1)} kWh`, `${prefix}-expected`],
+      ["EnPI index (actual / expected)", num(p.enpi_index, 4), `${prefix}-enpi`],
+      ["Savings", `${num(p.savings_kwh, 1)} kWh (${savingsPct})`, `${prefix}-savings`],
+      [`Savings uncertainty (${pct(p.confidence, 0)})`, p.savings_uncertainty_kwh === null ? "–" : `± ${num(p.savings_uncertainty_kwh, 1)} kWh`, `${prefix}-uncertainty`],
+      ["Savings interval", `${num(p.savings_low_kwh, 1)} to ${num(p.savings_high_kwh, 1)} kWh`, `${prefix}-interval`],
     ]),
     p.baseline_passed ? "" : el("p", { class: "fail" }, `The baseline failed its gates: ${p.baseline_failures.join("; ")}`),
     timeChart({
-      id: "perf-chart", title: `Actual vs adjusted baseline, kWh per ${b.period}`, unit: "kWh",
+      id: `${prefix}-chart`, title: `Actual vs adjusted baseline, kWh per ${periodName}`, unit: "kWh",
       series: [
-        { name: "actual", kind: "line", color: "var(--c2)", points: p.periods.map((x, i) => ({ t: t[i], y: x.actual_kwh })) },
-        { name: "adjusted baseline (expected)", kind: "line", color: "var(--c1)", points: p.periods.map((x, i) => ({ t: t[i], y: x.expected_kwh })) },
+        { name: "actual", kind: "line", color: "var(--c2)", points: rows.map((x, i) => ({ t: t[i], y: x.actual_kwh })) },
+        { name: "adjusted baseline (expected)", kind: "line", color: "var(--c1)", points: rows.map((x, i) => ({ t: t[i], y: x.expected_kwh })) },
       ],
     }),
     timeChart({
-      id: "cusum-chart", title: "CUSUM of actual − expected (below zero: savings)", unit: "kWh",
-      series: [{ name: "CUSUM", kind: "line", color: "var(--c4)", points: p.periods.map((x, i) => ({ t: t[i], y: x.cusum_kwh })) }],
+      id: cusumId, title: "CUSUM of actual − expected (below zero: savings)", unit: "kWh",
+      series: [{ name: "CUSUM", kind: "line", color: "var(--c4)", points: rows.map((x, i) => ({ t: t[i], y: x.cusum_kwh })) }],
     }),
-  );
+  ];
 }

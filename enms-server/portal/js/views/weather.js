@@ -6,6 +6,7 @@
 import { api } from "../api.js";
 import { scatterChart, timeChart } from "../chart.js";
 import { busy, el, field, figures, localDate, n, num, row, select, site, table } from "../ui.js";
+import { performanceParts } from "./baselines.js";
 import { period } from "./overview.js";
 
 const MODELS = [["daily", "Daily model by season and day type (eemeter 4)"], ["change_point", "Change-point model (3P/4P/5P)"]];
@@ -28,15 +29,18 @@ export async function render(root, params) {
     params.get("carrier") ?? (carriers.includes("electricity") ? "electricity" : carriers[0]));
   const from = el("input", { type: "date", id: "wm-from", name: "from", value: params.get("from") ?? d.from });
   const to = el("input", { type: "date", id: "wm-to", name: "to", value: params.get("to") ?? d.to });
+  // a reporting period (optional): its savings against the model
+  const repFrom = el("input", { type: "date", id: "wm-rep-from", name: "rep_from", value: params.get("rep_from") ?? "" });
+  const repTo = el("input", { type: "date", id: "wm-rep-to", name: "rep_to", value: params.get("rep_to") ?? "" });
   const model = select({ id: "wm-model", name: "model" }, MODELS, params.get("model") ?? "change_point");
   const options = el("input", { type: "text", id: "wm-options", name: "options", size: 36, placeholder: "{} (the core's defaults)", value: params.get("options") ?? "" });
   const run = el("button", { type: "submit", id: "wm-run" }, "Fit weather model");
   const out = el("div", { id: "wm-out" });
   const form = el("form", { class: "controls", "aria-label": "Fit a weather model" },
     field("Target", target), field("Carrier (of a factory)", carrier), field("From", from), field("To (exclusive)", to), field("Model", model),
-    field("Options (JSON)", options), run);
+    field("Options (JSON)", options), field("Reporting from", repFrom), field("Reporting to (exclusive)", repTo), run);
   const go = () => busy(run, () => load(out, {
-    target: target.value, carrier: carrier.value, from: from.value, to: to.value, model: model.value, options: options.value,
+    target: target.value, carrier: carrier.value, repFrom: repFrom.value, repTo: repTo.value, from: from.value, to: to.value, model: model.value, options: options.value,
   }));
   form.addEventListener("submit", (e) => {
     e.preventDefault();
@@ -74,6 +78,11 @@ async function load(out, form) {
   if (kind === "factory" && form.carrier) body.carrier = form.carrier;
   const options = parseOptions(form.options);
   if (options !== undefined) body.options = options;
+  if (form.repFrom || form.repTo) {
+    const rep = period(form.repFrom, form.repTo);
+    body.reporting_start = rep.start;
+    body.reporting_end = rep.end;
+  }
   const w = await api.weatherModel(body);
   const color = new Map(w.segments.map((s, i) => [s.name, COLORS[i % COLORS.length]]));
   const st = w.statistics;
@@ -141,6 +150,12 @@ async function load(out, form) {
     parts.push(table("Days left out (too little data)", ["Day starting", "Columns short (coverage)"],
       w.table.dropped.map((p) => row([localDate(p.start), p.shortfalls.map((s) => `${s.column} (${num(s.coverage * 100, 0)} %)`).join(", ")])),
       { id: "wm-dropped" }));
+  }
+  if (w.performance) {
+    const p = w.performance;
+    parts.push(el("section", { class: "card", id: "wm-perf" },
+      el("h2", {}, `Reporting period ${localDate(p.start)} to ${localDate(p.end)}: savings against the model`),
+      ...performanceParts(p, p.days, "day", "wm-perf")));
   }
   out.replaceChildren(...parts);
 }
