@@ -152,6 +152,10 @@ test('saved and loaded, the model forecasts the same', () => {
   assert.deepStrictEqual(JSON.parse(JSON.stringify(back)), JSON.parse(text));
   throwsEnms(() => back.forecastSync(), 'ENMS_INVALID_PARAMETER', 'horizon');
   throwsEnms(() => enms.Forecaster.fromJSON('{"model":"seasonal"}'), 'ENMS_INVALID_PARAMETER', 'json');
+  // a saved model edited into contradiction is refused by name, not misread
+  const broken = JSON.parse(text);
+  broken.coef.pop();
+  throwsEnms(() => enms.Forecaster.fromJSON(JSON.stringify(broken)), 'ENMS_INVALID_PARAMETER', 'model');
 });
 
 test('bad input throws enms Errors naming the field', async () => {

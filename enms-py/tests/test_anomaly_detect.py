@@ -130,6 +130,11 @@ def test_a_fitted_detector_scores_detects_and_survives_json(plant: dict[str, Any
     _assert_events_equal(d.detect(judged, machine_id="m-1"), plant["cases"][0]["events"])
     back = enms.AnomalyDetector.from_json(d.to_json())
     _assert_events_equal(back.detect(judged, machine_id="m-1"), plant["cases"][0]["events"])
+    broken = json.loads(d.to_json())
+    broken["models"][0]["levels"] = broken["models"][0]["levels"][:3]
+    with pytest.raises(enms.InvalidParameterError) as e:
+        enms.AnomalyDetector.from_json(json.dumps(broken))
+    assert e.value.field == "model"
     s = d.score(judged)
     assert s.height == judged.height
     assert {"time", "severity", "score", "critical_columns", "z_energy_kwh"} <= set(s.columns)

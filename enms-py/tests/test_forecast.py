@@ -170,6 +170,12 @@ def test_json_round_trip() -> None:
     with pytest.raises(enms.InvalidParameterError) as e:
         enms.Forecaster.from_json('{"model": "seasonal"}')
     assert e.value.field == "text"
+    # a saved model edited into contradiction is refused by name, not misread
+    broken = json.loads(text)
+    broken["coef"] = broken["coef"][:-1]
+    with pytest.raises(enms.InvalidParameterError) as e:
+        enms.Forecaster.from_json(json.dumps(broken))
+    assert e.value.field == "model"
 
 
 def test_auto_model_and_spec() -> None:

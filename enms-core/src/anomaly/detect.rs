@@ -969,7 +969,40 @@ pub fn detect(
     detector.detect(machine_id, &dt, &dc)
 }
 
-impl crate::options::Saved for AnomalyDetector {}
+impl crate::options::Saved for AnomalyDetector {
+    /// Checks a detector loaded from JSON: every column model has its 168 hours of the week
+    /// (levels, occupancy, residual scale) and finite scales; errors name `model`. (A detector
+    /// built in code with fewer judges those hours as having no expectation.)
+    fn check_loaded(&self) -> Result<()> {
+        for m in &self.models {
+            let lens = [m.levels.len(), m.occupied.len(), m.hour_scale.len()];
+            if lens.iter().any(|&l| l != 168) {
+                return Err(Error::invalid(
+                    "model",
+                    format!(
+                        "the model of `{}` must have 168 hours of the week of levels, occupancy and scale, got {lens:?}",
+                        m.target
+                    ),
+                ));
+            }
+            if [m.scale_a, m.scale_b, m.scale_floor]
+                .iter()
+                .chain(&m.slopes)
+                .chain(&m.hour_scale)
+                .any(|v| !v.is_finite())
+            {
+                return Err(Error::invalid(
+                    "model",
+                    format!(
+                        "the model of `{}` has a slope or scale that is not finite",
+                        m.target
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
 
 #[cfg(test)]
 #[path = "../../tests/common/plant.rs"]
@@ -1023,6 +1056,14 @@ mod tests {
         broken.models[0].hour_scale.clear();
         broken.models[0].occupied.clear();
         assert!(broken.detect("m-1", &ts[4 * 168..], &dc).is_ok());
+        // loaded from JSON, the same model is refused by name instead
+        let e = crate::options::load::<AnomalyDetector>(
+            &serde_json::to_string(&broken).unwrap(),
+            "model",
+        )
+        .unwrap_err();
+        assert_eq!(e.field(), Some("model"), "{e}");
+        assert!(crate::options::load::<AnomalyDetector>(&json, "model").is_ok());
         let partial: DetectConfig = serde_json::from_str(r#"{"period_s": 900}"#).unwrap();
         assert_eq!(partial.period_s, 900);
         assert_eq!(partial.sigma, config.sigma);

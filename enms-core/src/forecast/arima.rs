@@ -1059,6 +1059,60 @@ impl ArimaModel {
         Ok(self)
     }
 
+    /// Checks a model loaded from JSON: the orders make sense, and the coefficients, names,
+    /// filter state, differencing polynomial and grid step agree with them (forecasting indexes by
+    /// them). Errors name `model`.
+    pub(crate) fn check_loaded(&self) -> Result<()> {
+        let bad = |reason: String| Error::invalid("model", reason);
+        check_order(&self.order).map_err(|e| bad(e.to_string()))?;
+        let o = &self.order;
+        let n_beta = usize::from(self.const_term != ConstTerm::None) + self.xreg_names.len();
+        let n_coef = o.n_arma() + n_beta;
+        if self.coefs.len() != n_coef || self.names.len() != n_coef {
+            return Err(bad(format!(
+                "{o} with {n_beta} regression coefficient(s) has {n_coef} coefficients, the model {} (and {} names)",
+                self.coefs.len(),
+                self.names.len()
+            )));
+        }
+        if let Some(i) = self.coefs.iter().position(|c| !c.is_finite()) {
+            return Err(bad(format!(
+                "coefficient `{}` is not finite",
+                self.names[i]
+            )));
+        }
+        if !(self.sigma2.is_finite() && self.sigma2 >= 0.0) {
+            return Err(bad(format!(
+                "sigma2 must be finite and >= 0, got {}",
+                self.sigma2
+            )));
+        }
+        if self.step <= 0 {
+            return Err(bad(format!(
+                "the grid step must be positive, got {} µs",
+                self.step
+            )));
+        }
+        let r = self.arma().r();
+        if self.state.len() != r || self.state_cov.len() != r * r {
+            return Err(bad(format!(
+                "{o} has a state of dimension {r}: the model's state has {} values and its covariance {} (expected {})",
+                self.state.len(),
+                self.state_cov.len(),
+                r * r
+            )));
+        }
+        if self.delta != delta_poly(o) || self.last_u.len() != self.delta.len() {
+            return Err(bad(format!(
+                "{o} differences with {} terms: the model's differencing has {} and its last values {}",
+                delta_poly(o).len(),
+                self.delta.len(),
+                self.last_u.len()
+            )));
+        }
+        Ok(())
+    }
+
     fn arma(&self) -> Arma {
         let o = &self.order;
         let c = &self.coefs;

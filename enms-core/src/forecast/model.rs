@@ -157,7 +157,15 @@ impl Forecaster {
     }
 }
 
-impl crate::options::Saved for Forecaster {}
+impl crate::options::Saved for Forecaster {
+    /// The fitted model's consistency (see `ArimaModel`'s and `SeasonalModel`'s checks).
+    fn check_loaded(&self) -> Result<()> {
+        match self {
+            Forecaster::Seasonal(m) => m.check_loaded(),
+            Forecaster::Arima(m) => m.check_loaded(),
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -189,6 +197,70 @@ mod tests {
         assert_eq!(e.field(), Some("model"), "{e}");
         assert!(ForecastSpec::from_json("{").is_err());
         assert!(ForecastSpec::from_json(r#"{"model":"auto_arima","season_length":24}"#).is_ok());
+    }
+
+    #[test]
+    fn a_loaded_model_that_contradicts_itself_is_refused() {
+        use crate::options::load;
+        let h = crate::time::MICROS_PER_HOUR;
+        let ts: Vec<Timestamp> = (0..24 * 21).map(|i| i * h).collect();
+        let y: Vec<f64> = ts
+            .iter()
+            .enumerate()
+            .map(|(i, _)| 100.0 + 20.0 * ((i % 24) as f64 / 24.0 * std::f64::consts::TAU).sin())
+            .collect();
+        let arima = ForecastSpec::from_json(
+            r#"{"model":"arima","order":{"p":1,"d":0,"q":0,"seasonal_p":0,"seasonal_d":1,"seasonal_q":0,"season_length":24}}"#,
+        )
+        .unwrap();
+        let seasonal = ForecastSpec::from_json(r#"{"model":"seasonal"}"#).unwrap();
+        for spec in [arima, seasonal] {
+            let f = fit_forecaster(&ts, &y, &[], &spec, 24).unwrap();
+            let text = serde_json::to_string(&f).unwrap();
+            let back: Forecaster = load(&text, "text").unwrap();
+            assert_eq!(
+                back.forecast(24, &[], &[0.9]).unwrap().mean,
+                f.forecast(24, &[], &[0.9]).unwrap().mean
+            );
+            // one coefficient too many, a state that does not fit the orders, a zero step
+            let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+            let key = if v.get("coefs").is_some() {
+                "coefs"
+            } else {
+                "coef"
+            };
+            let mut more = v.clone();
+            more[key]
+                .as_array_mut()
+                .unwrap()
+                .push(serde_json::json!(1.0));
+            let e = load::<Forecaster>(&more.to_string(), "text").unwrap_err();
+            assert_eq!(e.field(), Some("model"), "{e}");
+            let step = if v.get("step").is_some() {
+                "step"
+            } else {
+                "step_us"
+            };
+            let mut zero = v.clone();
+            zero[step] = serde_json::json!(0);
+            let e = load::<Forecaster>(&zero.to_string(), "text").unwrap_err();
+            assert_eq!(e.field(), Some("model"), "{e}");
+            if key == "coefs" {
+                let mut state = v.clone();
+                state["state"].as_array_mut().unwrap().pop();
+                let e = load::<Forecaster>(&state.to_string(), "text").unwrap_err();
+                assert!(e.to_string().contains("state"), "{e}");
+                let mut lag = v.clone();
+                lag["last_u"].as_array_mut().unwrap().clear();
+                assert!(load::<Forecaster>(&lag.to_string(), "text").is_err());
+            } else {
+                let mut tail = v.clone();
+                tail["tail"] = serde_json::json!([]);
+                if !v["ar"].as_array().unwrap().is_empty() {
+                    assert!(load::<Forecaster>(&tail.to_string(), "text").is_err());
+                }
+            }
+        }
     }
 
     #[test]

@@ -758,6 +758,52 @@ impl SeasonalModel {
             .collect()
     }
 
+    /// Checks a model loaded from JSON: one coefficient per design column, a positive span and
+    /// grid step, a residual tail as long as the AR correction, finite numbers. Errors name
+    /// `model`.
+    pub(crate) fn check_loaded(&self) -> Result<()> {
+        let bad = |reason: String| Error::invalid("model", reason);
+        let cols = self.design.n_columns();
+        if self.coef.len() != cols {
+            return Err(bad(format!(
+                "the design has {cols} columns, the model {} coefficients",
+                self.coef.len()
+            )));
+        }
+        if self.design.profiles.is_empty()
+            || self
+                .design
+                .profile_of
+                .iter()
+                .any(|&p| p >= self.design.profiles.len())
+        {
+            return Err(bad(
+                "a day type uses a profile the model does not have".into()
+            ));
+        }
+        if !(self.design.span_us.is_finite() && self.design.span_us > 0.0) || self.step_us <= 0 {
+            return Err(bad(format!(
+                "the time span ({} µs) and the grid step ({} µs) must be positive",
+                self.design.span_us, self.step_us
+            )));
+        }
+        if self.tail.len() < self.ar.len() {
+            return Err(bad(format!(
+                "an AR correction of order {} needs as many past residuals, the model keeps {}",
+                self.ar.len(),
+                self.tail.len()
+            )));
+        }
+        let numbers = self.coef.iter().chain(&self.ar).chain(&self.tail);
+        if numbers
+            .chain([&self.y_mean, &self.y_sd])
+            .any(|v| !v.is_finite())
+        {
+            return Err(bad("a coefficient or scale is not finite".into()));
+        }
+        Ok(())
+    }
+
     /// The seasonal mean (trend + seasonality + regressors, without the residual correction)
     /// at arbitrary timestamps, e.g. to look at the fit or to normalise past periods.
     pub fn predict(&self, ts: &[Timestamp], regressors: &[(&str, &[f64])]) -> Result<Vec<f64>> {
