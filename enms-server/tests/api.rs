@@ -234,6 +234,10 @@ fn serves_imported_data_and_core_kpis() {
         assert_eq!(j["machine_type"], m.machine_type.as_str());
         assert_eq!(j["carrier"], m.carrier.as_str());
         assert_eq!(j["rated_power_kw"].as_f64(), Some(m.rated_power_kw));
+        // the span of its stored readings
+        let e = data.energy_of(&m.id).unwrap();
+        assert_eq!(j["first_reading"], format_rfc3339(e.ts[0]));
+        assert_eq!(j["last_reading"], format_rfc3339(*e.ts.last().unwrap()));
     }
     let (_, by_factory) = server.get(&format!("/api/v1/factories/{}/machines", data.factory.id));
     assert_eq!(by_factory.as_array().unwrap().len(), data.machines.len());

@@ -22,11 +22,10 @@ async function loadSite() {
   site.tz = factories[0]?.timezone ?? "UTC";
   document.getElementById("status").textContent =
     `enms-server ${health.version} (${health.backend}) · ${plural(factories.length, "factory", "factories")}, ${plural(machines.length, "machine", "machines")} · times in ${site.tz}`;
-  if (machines.length) {
-    // the span of the data: the whole-data rollup of the first machine in days
-    const r = await api.rollup(machines[0].id, { bucket: "1d" });
-    site.span = { start: r.start, end: r.end };
-  }
+  // the span of the data: from the first to the last reading of any machine
+  const firsts = machines.map((m) => m.first_reading).filter(Boolean).sort();
+  const lasts = machines.map((m) => m.last_reading).filter(Boolean).sort();
+  site.span = firsts.length ? { start: firsts[0], end: lasts[lasts.length - 1] } : null;
 }
 
 async function route() {

@@ -7,7 +7,7 @@ use enms_core::kpi::demand::{DemandMethod, PeakDemand};
 use enms_core::kpi::report::{CarrierKpis, FactoryKpis, KpiReport, MachineKpis};
 use enms_core::model::{EnergyReadingTable, Factory, Machine};
 use enms_core::rollup::Rollup;
-use enms_core::time::format_rfc3339;
+use enms_core::time::{format_rfc3339, Timestamp};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -71,10 +71,15 @@ pub struct MachineDto {
     pub carrier: String,
     /// Nominal meter interval, s.
     pub interval_s: f64,
+    /// Time of its first stored reading, RFC 3339 (`null` without readings).
+    pub first_reading: Option<String>,
+    /// Time of its last stored reading, RFC 3339 (`null` without readings).
+    pub last_reading: Option<String>,
 }
 
-impl From<Machine> for MachineDto {
-    fn from(m: Machine) -> Self {
+impl MachineDto {
+    /// The machine with the span of its stored readings (`reading_span`: the store's index).
+    pub fn with_span(m: Machine, span: Option<(Timestamp, Timestamp)>) -> Self {
         MachineDto {
             id: m.id,
             factory_id: m.factory_id,
@@ -83,6 +88,8 @@ impl From<Machine> for MachineDto {
             rated_power_kw: m.rated_power_kw,
             carrier: m.carrier.as_str().to_string(),
             interval_s: m.interval_s,
+            first_reading: span.map(|(a, _)| format_rfc3339(a)),
+            last_reading: span.map(|(_, b)| format_rfc3339(b)),
         }
     }
 }

@@ -432,14 +432,27 @@ async fn factory_machines(
     let store = s.store.clone();
     let ms = blocking(move || {
         find_factory(store.as_ref(), &factory_id)?;
-        Ok(store
+        let ms = store
             .machines()?
             .into_iter()
-            .filter(|m| m.factory_id == factory_id)
-            .collect::<Vec<_>>())
+            .filter(|m| m.factory_id == factory_id);
+        machine_dtos(store.as_ref(), ms)
     })
     .await?;
-    Ok(Json(ms.into_iter().map(MachineDto::from).collect()))
+    Ok(Json(ms))
+}
+
+/// The machines with the span of their readings.
+fn machine_dtos(
+    store: &dyn Store,
+    machines: impl Iterator<Item = Machine>,
+) -> Result<Vec<MachineDto>, ApiError> {
+    machines
+        .map(|m| {
+            let span = store.reading_span(&m.id)?;
+            Ok(MachineDto::with_span(m, span))
+        })
+        .collect()
 }
 
 /// Filter of `GET /api/v1/machines`.
@@ -459,13 +472,15 @@ async fn list_machines(
 ) -> ApiResult<Vec<MachineDto>> {
     let q = query(q)?;
     let store = s.store.clone();
-    let ms = blocking(move || Ok(store.machines()?)).await?;
-    Ok(Json(
-        ms.into_iter()
-            .filter(|m| q.factory_id.as_ref().is_none_or(|f| &m.factory_id == f))
-            .map(MachineDto::from)
-            .collect(),
-    ))
+    let ms = blocking(move || {
+        let ms = store
+            .machines()?
+            .into_iter()
+            .filter(|m| q.factory_id.as_ref().is_none_or(|f| &m.factory_id == f));
+        machine_dtos(store.as_ref(), ms)
+    })
+    .await?;
+    Ok(Json(ms))
 }
 
 /// One machine.
@@ -477,8 +492,13 @@ async fn get_machine(
     Path(machine_id): Path<String>,
 ) -> ApiResult<MachineDto> {
     let store = s.store.clone();
-    let m = blocking(move || find_machine(store.as_ref(), &machine_id)).await?;
-    Ok(Json(m.into()))
+    let m = blocking(move || {
+        let m = find_machine(store.as_ref(), &machine_id)?;
+        let span = store.reading_span(&m.id)?;
+        Ok(MachineDto::with_span(m, span))
+    })
+    .await?;
+    Ok(Json(m))
 }
 
 /// Parameters of `GET /api/v1/machines/{machine_id}/readings`.
