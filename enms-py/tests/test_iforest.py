@@ -107,6 +107,11 @@ def test_inputs_numpy_polars_pandas_and_names() -> None:
     np.testing.assert_array_equal(s, f.score_samples({"temp_c": X[:, 1], "power_kw": X[:, 0]}))
     # the same forest from a numpy array scores the same
     np.testing.assert_array_equal(s, enms.IsolationForest(random_state=1).fit(X).score_samples(X))
+    # named columns that are not the fitted ones: an error naming the missing feature (as
+    # scikit-learn and the Node face), never a read by position
+    with pytest.raises(enms.InvalidParameterError) as e:
+        f.score_samples(frame.rename({"temp_c": "outdoor_c"}))
+    assert e.value.field == "temp_c"
 
 
 def test_json_save_and_load() -> None:

@@ -875,11 +875,21 @@ class IsolationForest:
 
     def _X(self, X: TableLike) -> pl.DataFrame:
         df = _table(X)
-        if self._inner is not None and not hasattr(X, "columns") and not isinstance(X, Mapping):
+        if self._inner is None:
+            return df
+        names = self._inner.feature_names
+        if not hasattr(X, "columns") and not isinstance(X, Mapping):
             # an array: columns by position, under the names the forest was fitted with
-            names = self._inner.feature_names
             if len(names) == df.width:
                 df = df.rename(dict(zip(df.columns, names)))
+        elif len(names) == df.width:
+            # named columns are matched by name, as scikit-learn does: another name is an error
+            # naming the fitted feature that is missing, never a silent read by position
+            for name in names:
+                if name not in df.columns:
+                    raise _invalid(
+                        name, f"the forest was fitted on this feature; got {', '.join(df.columns)}"
+                    )
         return df
 
     def fit(self, X: TableLike, y: Any = None, sample_weight: Any = None) -> IsolationForest:
