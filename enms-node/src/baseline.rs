@@ -232,6 +232,47 @@ pub(crate) fn performance_options(o: Option<&PerformanceOptionsJs>) -> Performan
     out
 }
 
+/// The performance of a model that predicts from the periods' start times and temperatures
+/// (TOWT, daily) on the calling thread: `report` is the model's `performance`; `time_name` names
+/// the time argument in errors.
+pub(crate) fn time_temp_performance_sync(
+    env: Env,
+    time: &TimeColumn,
+    time_name: &str,
+    temp_c: &NumberColumn,
+    actual: &NumberColumn,
+    options: Option<&PerformanceOptionsJs>,
+    report: impl FnOnce(&[i64], &[f64], &[f64], &PerformanceOptions) -> Fallible<PerformanceReport>,
+) -> napi::Result<PerformanceReportJs> {
+    let o = performance_options(options);
+    run(env, || {
+        let ts = time_column(time, time_name)?;
+        let (t, a) = (number_column(temp_c), number_column(actual));
+        Ok(report(&ts, &t, &a, &o)?.into())
+    })
+}
+
+/// [`time_temp_performance_sync`] off the main thread.
+pub(crate) fn time_temp_performance_task(
+    env: Env,
+    time: &TimeColumn,
+    time_name: &str,
+    temp_c: &NumberColumn,
+    actual: &NumberColumn,
+    options: Option<&PerformanceOptionsJs>,
+    report: impl FnOnce(&[i64], &[f64], &[f64], &PerformanceOptions) -> Fallible<PerformanceReport>
+        + Send
+        + 'static,
+) -> napi::Result<AsyncTask<Job<PerformanceReport, PerformanceReportJs>>> {
+    let o = performance_options(options);
+    let ts = run(env, || time_column(time, time_name))?;
+    let (t, a) = (number_column(temp_c), number_column(actual));
+    Ok(AsyncTask::new(Job::new(
+        move || report(&ts, &t, &a, &o),
+        PerformanceReportJs::from,
+    )))
+}
+
 /// Options of a driver search; absent fields keep enms' defaults (subsets of up to 3 drivers, VIF
 /// at most 5, no expected signs, the baseline defaults).
 #[napi(object, js_name = "SelectionOptions")]
@@ -1473,12 +1514,15 @@ impl TowtModel {
         actual: NumberColumn,
         options: Option<PerformanceOptionsJs>,
     ) -> napi::Result<PerformanceReportJs> {
-        let o = performance_options(options.as_ref());
-        run(env, || {
-            let ts = time_column(&ts, "ts")?;
-            let (t, a) = (number_column(&temp_c), number_column(&actual));
-            Ok(self.inner.performance(&ts, &t, &a, &o)?.into())
-        })
+        time_temp_performance_sync(
+            env,
+            &ts,
+            "ts",
+            &temp_c,
+            &actual,
+            options.as_ref(),
+            |ts, t, a, o| Ok(self.inner.performance(ts, t, a, o)?),
+        )
     }
 
     /// The performance report off the main thread.
@@ -1494,14 +1538,16 @@ impl TowtModel {
         actual: NumberColumn,
         options: Option<PerformanceOptionsJs>,
     ) -> napi::Result<AsyncTask<Job<PerformanceReport, PerformanceReportJs>>> {
-        let o = performance_options(options.as_ref());
-        let ts = run(env, || time_column(&ts, "ts"))?;
-        let (t, a) = (number_column(&temp_c), number_column(&actual));
         let m = Arc::clone(&self.inner);
-        Ok(AsyncTask::new(Job::new(
-            move || Ok(m.performance(&ts, &t, &a, &o)?),
-            PerformanceReportJs::from,
-        )))
+        time_temp_performance_task(
+            env,
+            &ts,
+            "ts",
+            &temp_c,
+            &actual,
+            options.as_ref(),
+            move |ts, t, a, o| Ok(m.performance(ts, t, a, o)?),
+        )
     }
 
     /// Predicted energy for hours starting at `ts` with mean temperatures `tempC`, on the calling

@@ -20,7 +20,7 @@ use enms_core::baseline::{
 use enms_core::bucket::Bucketing;
 use enms_core::rollup::RollupOptions;
 use enms_core::stats::{ols as core_ols, OlsFit, OlsOptions, Prediction};
-use enms_core::time::TimeRange;
+use enms_core::time::{TimeRange, Timestamp};
 use enms_core::{Error, PowerView};
 use pyo3::prelude::*;
 
@@ -375,6 +375,37 @@ fn weather_performance_options(confidence: Option<f64>) -> PerformanceOptions {
     o
 }
 
+/// The performance report of a model that predicts from the periods' start times and
+/// temperatures (TOWT, daily), for Python: `report` is the model's `performance`.
+fn time_temp_performance(
+    py: Python<'_>,
+    time: &Bound<'_, PyAny>,
+    temp_c: &Bound<'_, PyAny>,
+    actual: &Bound<'_, PyAny>,
+    confidence: Option<f64>,
+    report: impl Fn(
+            &[Timestamp],
+            &[f64],
+            &[f64],
+            &PerformanceOptions,
+        ) -> enms_core::Result<PerformanceReport>
+        + Send
+        + Sync,
+) -> PyResult<(ArrowStream, String)> {
+    let o = weather_performance_options(confidence);
+    let ts = ts_column(None, &ColumnArg::from_py(time), "time")?;
+    let t = array(temp_c, "temp_c")?;
+    let actual = array(actual, "actual")?;
+    let out = py.detach_guarded(|| {
+        let r = report(ts.values(), t.values(), actual.values(), &o).map_err(|mut e| {
+            e.rename_field("ts", "time");
+            e
+        })?;
+        report_out(r)
+    })?;
+    Ok(out)
+}
+
 /// A fitted temperature change-point model.
 #[pyclass(module = "enms._enms", name = "ChangePointFit", frozen)]
 pub struct ChangePointFit {
@@ -512,21 +543,9 @@ impl TowtFit {
         actual: Bound<'_, PyAny>,
         confidence: Option<f64>,
     ) -> PyResult<(ArrowStream, String)> {
-        let o = weather_performance_options(confidence);
-        let ts = ts_column(None, &ColumnArg::from_py(&time), "time")?;
-        let t = array(&temp_c, "temp_c")?;
-        let actual = array(&actual, "actual")?;
-        let out = py.detach_guarded(|| {
-            let r = self
-                .inner
-                .performance(ts.values(), t.values(), actual.values(), &o)
-                .map_err(|mut e| {
-                    e.rename_field("ts", "time");
-                    e
-                })?;
-            report_out(r)
-        })?;
-        Ok(out)
+        time_temp_performance(py, &time, &temp_c, &actual, confidence, |ts, t, a, o| {
+            self.inner.performance(ts, t, a, o)
+        })
     }
 
     /// The model as JSON.
@@ -645,21 +664,9 @@ impl DailyFit {
         actual: Bound<'_, PyAny>,
         confidence: Option<f64>,
     ) -> PyResult<(ArrowStream, String)> {
-        let o = weather_performance_options(confidence);
-        let ts = ts_column(None, &ColumnArg::from_py(&time), "time")?;
-        let t = array(&temp_c, "temp_c")?;
-        let actual = array(&actual, "actual")?;
-        let out = py.detach_guarded(|| {
-            let r = self
-                .inner
-                .performance(ts.values(), t.values(), actual.values(), &o)
-                .map_err(|mut e| {
-                    e.rename_field("ts", "time");
-                    e
-                })?;
-            report_out(r)
-        })?;
-        Ok(out)
+        time_temp_performance(py, &time, &temp_c, &actual, confidence, |ts, t, a, o| {
+            self.inner.performance(ts, t, a, o)
+        })
     }
 
     /// The model as JSON.

@@ -1122,12 +1122,12 @@ pub fn fit_daily(
 impl DailyModel {
     /// What the savings uncertainty needs from the fit.
     pub fn fit_summary(&self) -> FitSummary {
-        FitSummary {
-            n: self.n,
-            df_resid: self.n as f64 - self.n_params as f64,
-            cv_rmse_pct: self.cv_rmse_pct,
-            resid_autocorr_lag1: self.resid_autocorr_lag1,
-        }
+        FitSummary::from_parts(
+            self.n,
+            self.n_params,
+            self.cv_rmse_pct,
+            self.resid_autocorr_lag1,
+        )
     }
 
     /// Energy performance over a reporting period (deviation, CUSUM, EnPI, savings with their

@@ -121,6 +121,17 @@ pub struct FitSummary {
 }
 
 impl FitSummary {
+    /// The summary of a model fitted on `n` periods with `p` parameters (`n - p` residual degrees
+    /// of freedom).
+    pub fn from_parts(n: usize, p: usize, cv_rmse_pct: f64, resid_autocorr_lag1: f64) -> Self {
+        FitSummary {
+            n,
+            df_resid: n as f64 - p as f64,
+            cv_rmse_pct,
+            resid_autocorr_lag1,
+        }
+    }
+
     /// The summary of a fit from its observed and predicted values (in time order) and its
     /// number of parameters `p`, with the goodness of fit: `(summary, r², nmbe %)`. CV(RMSE) and
     /// NMBE use `n - p` degrees of freedom (ASHRAE Guideline 14); NaN where `n <= p`.

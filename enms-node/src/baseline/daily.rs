@@ -24,7 +24,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{
-    parse_json, performance_options, to_json, PerformanceOptionsJs, PerformanceReportJs, PeriodJs,
+    parse_json, time_temp_performance_sync, time_temp_performance_task, to_json,
+    PerformanceOptionsJs, PerformanceReportJs, PeriodJs,
 };
 use crate::convert::{
     from_json, json_of, number_column, time as time_of, time_column, us_to_ms, NumberColumn,
@@ -444,13 +445,15 @@ impl DailyModel {
         actual: NumberColumn,
         options: Option<PerformanceOptionsJs>,
     ) -> napi::Result<PerformanceReportJs> {
-        let o = performance_options(options.as_ref());
-        run(env, || {
-            let ts = time_column(&time, "time")?;
-            let (t, a) = (number_column(&temp_c), number_column(&actual));
-            let r = self.inner.performance(&ts, &t, &a, &o).map_err(rename)?;
-            Ok(r.into())
-        })
+        time_temp_performance_sync(
+            env,
+            &time,
+            "time",
+            &temp_c,
+            &actual,
+            options.as_ref(),
+            |ts, t, a, o| self.inner.performance(ts, t, a, o).map_err(rename),
+        )
     }
 
     /// The performance report off the main thread.
@@ -466,14 +469,16 @@ impl DailyModel {
         actual: NumberColumn,
         options: Option<PerformanceOptionsJs>,
     ) -> napi::Result<AsyncTask<Job<PerformanceReport, PerformanceReportJs>>> {
-        let o = performance_options(options.as_ref());
-        let ts = run(env, || time_column(&time, "time"))?;
-        let (t, a) = (number_column(&temp_c), number_column(&actual));
         let m = Arc::clone(&self.inner);
-        Ok(AsyncTask::new(Job::new(
-            move || m.performance(&ts, &t, &a, &o).map_err(rename),
-            PerformanceReportJs::from,
-        )))
+        time_temp_performance_task(
+            env,
+            &time,
+            "time",
+            &temp_c,
+            &actual,
+            options.as_ref(),
+            move |ts, t, a, o| m.performance(ts, t, a, o).map_err(rename),
+        )
     }
 
     /// Predictions off the main thread.
