@@ -149,6 +149,8 @@ test('inputs: columns, typed arrays, rows of numbers, records; columns matched b
   const g = new enms.IsolationForest({ randomState: 5, nEstimators: 30 }).fitSync(rows);
   assert.deepStrictEqual(g.featureNames, ['x0', 'x1']);
   assert.deepStrictEqual(g.scoreSamplesSync(rows), s);
+  // named columns other than the fitted ones: refused, naming the missing feature
+  throwsEnms(() => f.scoreSamplesSync({ power_kw: x0, outdoor_c: x1 }), 'ENMS_INVALID_PARAMETER', 'temp_c');
   const h = new enms.IsolationForest({ randomState: 5, nEstimators: 30 }).fitSync(records);
   assert.deepStrictEqual(h.scoreSamplesSync(records), s);
 });

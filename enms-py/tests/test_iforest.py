@@ -112,6 +112,10 @@ def test_inputs_numpy_polars_pandas_and_names() -> None:
     with pytest.raises(enms.InvalidParameterError) as e:
         f.score_samples(frame.rename({"temp_c": "outdoor_c"}))
     assert e.value.field == "temp_c"
+    # a forest fitted on an array is named x0, x1: other names are refused too
+    with pytest.raises(enms.InvalidParameterError) as e:
+        enms.IsolationForest(random_state=1).fit(X).score_samples(frame)
+    assert e.value.field == "x0"
 
 
 def test_json_save_and_load() -> None:

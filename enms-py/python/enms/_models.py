@@ -884,7 +884,9 @@ class IsolationForest:
                 df = df.rename(dict(zip(df.columns, names)))
         elif len(names) == df.width:
             # named columns are matched by name, as scikit-learn does: another name is an error
-            # naming the fitted feature that is missing, never a silent read by position
+            # naming the fitted feature that is missing, never a silent read by position (also
+            # for a forest fitted on an array, whose names are x0, x1, ...: scikit-learn would
+            # warn and read by position)
             for name in names:
                 if name not in df.columns:
                     raise _invalid(
