@@ -50,7 +50,7 @@ step "type stubs match the compiled module (mypy stubtest)"
 
 step "strict type check of the package and the example (mypy --strict)"
 "$PY" -m mypy --strict -p enms
-"$PY" -m mypy --strict --ignore-missing-imports "$ROOT/examples/python_quickstart.py" "$ROOT/examples/python_baseline.py"
+"$PY" -m mypy --strict --ignore-missing-imports "$ROOT/examples/python_quickstart.py" "$ROOT/examples/python_baseline.py" "$ROOT/examples/python_weather_savings.py"
 
 step "pytest over the installed package"
 export ENMS_REPO_ROOT="$ROOT"
@@ -61,5 +61,8 @@ step "the quickstart example"
 
 step "the baseline and isolation forest example"
 "$PY" "$ROOT/examples/python_baseline.py"
+
+step "the weather-normalised savings example"
+"$PY" "$ROOT/examples/python_weather_savings.py"
 
 step "Python face: all passed"

@@ -65,12 +65,7 @@ fn simulator(
         from_json("config", given)?
     };
     if let Some(ids) = machines {
-        for id in ids {
-            if !cfg.machines.iter().any(|m| &m.id == id) {
-                return Err(enms_sim::Error::UnknownMachine(id.clone()).into());
-            }
-        }
-        cfg.machines.retain(|m| ids.contains(&m.id));
+        cfg.keep_machines(ids)?;
     }
     Ok(Simulator::new(cfg, u64::from(seed))?)
 }

@@ -216,10 +216,19 @@ fn demand_options(window_minutes: Option<u32>, rolling_step_minutes: Option<u32>
     d
 }
 
-/// Simulates the demo factory (enms-sim) from `start` for `days` days (or until `end`, in
+/// The demo plant's configuration (enms-sim `FactoryConfig`) as JSON: a starting point for
+/// `simulate`'s `config`.
+#[pyfunction]
+fn default_factory_config() -> PyResult<String> {
+    Ok(json_out(&enms_sim::FactoryConfig::default())?)
+}
+
+/// Simulates a plant (enms-sim; the demo factory unless `config`, a `FactoryConfig` as JSON, is
+/// given; only the `machines` listed when given) from `start` for `days` days (or until `end`, in
 /// microseconds) and returns its tables as Arrow streams, by name.
 #[pyfunction]
-#[pyo3(signature = (start, *, seed, days=None, end=None, timezone=None, fault_rate=None))]
+#[pyo3(signature = (start, *, seed, days=None, end=None, timezone=None, fault_rate=None, config=None, machines=None))]
+#[allow(clippy::too_many_arguments)]
 fn simulate(
     py: Python<'_>,
     start: &str,
@@ -228,9 +237,17 @@ fn simulate(
     end: Option<TimeArg>,
     timezone: Option<String>,
     fault_rate: Option<f64>,
+    config: Option<String>,
+    machines: Option<Vec<String>>,
 ) -> PyResult<Vec<(&'static str, ArrowStream)>> {
     let run = || -> FaceResult<Vec<(&'static str, ArrowStream)>> {
-        let mut cfg = enms_sim::FactoryConfig::default();
+        let mut cfg: enms_sim::FactoryConfig = match config {
+            Some(text) => json_in("config", &text)?,
+            None => enms_sim::FactoryConfig::default(),
+        };
+        if let Some(ids) = machines {
+            cfg.keep_machines(&ids)?;
+        }
         if let Some(tz) = timezone {
             cfg.factory.timezone = tz;
         }
@@ -741,6 +758,7 @@ fn _enms(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     m.add_class::<ArrowStream>()?;
     m.add_function(wrap_pyfunction!(simulate, m)?)?;
+    m.add_function(wrap_pyfunction!(default_factory_config, m)?)?;
     m.add_function(wrap_pyfunction!(rollup, m)?)?;
     m.add_function(wrap_pyfunction!(standard_rollups, m)?)?;
     m.add_function(wrap_pyfunction!(peak_demand, m)?)?;

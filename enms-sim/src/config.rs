@@ -94,6 +94,19 @@ impl Default for FactoryConfig {
 }
 
 impl FactoryConfig {
+    /// Keeps only the machines `ids` (in the plant's order); an id the plant does not have is
+    /// [`Error::UnknownMachine`](crate::Error::UnknownMachine), naming it.
+    pub fn keep_machines(&mut self, ids: &[String]) -> crate::Result<()> {
+        if let Some(id) = ids
+            .iter()
+            .find(|id| !self.machines.iter().any(|m| &m.id == *id))
+        {
+            return Err(crate::Error::UnknownMachine(id.clone()));
+        }
+        self.machines.retain(|m| ids.contains(&m.id));
+        Ok(())
+    }
+
     /// The machines as enms-core model records.
     pub fn machine_records(&self) -> Vec<Machine> {
         self.machines

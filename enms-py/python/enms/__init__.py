@@ -112,6 +112,7 @@ __all__ = [
     "rollup",
     "sec_per_bucket",
     "simulate",
+    "default_factory_config",
     "specific_energy_consumption",
     "standard_rollups",
 ]
@@ -263,9 +264,15 @@ def simulate(
     end: TimeLike | None = None,
     timezone: str | None = None,
     fault_rate: float | None = None,
+    config: Mapping[str, Any] | None = None,
+    machines: list[str] | None = None,
 ) -> dict[str, pl.DataFrame]:
     """Simulates the demo factory (six machines: compressor, conveyor, hydraulic press, injection
     moulding, HVAC, gas boiler) and returns its tables as polars DataFrames.
+
+    ``config``: another plant, as enms-sim's ``FactoryConfig`` (start from
+    :func:`default_factory_config`; e.g. add energy-saving ``measures``, see docs/simulator.md);
+    ``machines``: only these machine ids. ``timezone`` and ``fault_rate`` override the config's.
 
     ``start`` is a local date (midnight in the factory's time zone, ``"2025-01-06"``) or an
     instant; give ``days`` (24-hour days) or ``end``. The same ``seed`` gives the same data, equal
@@ -289,8 +296,18 @@ def simulate(
         end=_micros(end, "end"),
         timezone=timezone,
         fault_rate=fault_rate,
+        config=None if config is None else json.dumps(config),
+        machines=None if machines is None else [str(m) for m in machines],
     )
     return {name: _frame(stream) for name, stream in tables}
+
+
+def default_factory_config() -> dict[str, Any]:
+    """The demo plant's configuration (enms-sim ``FactoryConfig``: the factory, its machines with
+    their parameters, shifts, climate, fault rates, ``measures``), a starting point for
+    :func:`simulate`'s ``config``."""
+    out: dict[str, Any] = json.loads(_enms.default_factory_config())
+    return out
 
 
 def rollup(

@@ -48,6 +48,7 @@ __all__ = [
     "__version__",
     "carbon_kg",
     "default_carbon_factors",
+    "default_factory_config",
     "energy_cost",
     "kpi_report",
     "load_factor",
@@ -102,7 +103,10 @@ def simulate(
     end: int | str | None = None,
     timezone: str | None = None,
     fault_rate: float | None = None,
+    config: str | None = None,
+    machines: list[str] | None = None,
 ) -> list[tuple[str, ArrowStream]]: ...
+def default_factory_config() -> str: ...
 def rollup(
     data: Any,
     every: str,
