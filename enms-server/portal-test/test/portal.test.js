@@ -333,6 +333,16 @@ test("forecast: the forecast with its interval bands, the next day's peak and ho
   assert.ok(await page.$("#forecast-chart .threshold"));
   await assertNoJsLeaks();
 });
+test("forecast: a factory's gas, the carrier chosen in the form", async () => {
+  await open("#/forecast?target=factory:plant-1&carrier=natural_gas&horizon=24", "#forecast-chart");
+  const f = await api("POST", "/forecast", { factory_id: "plant-1", carrier: "natural_gas", horizon: 24, bucket: "1h" });
+  assert.equal(f.carrier, "natural_gas");
+  assert.equal(await text("#f-carrier-used"), "natural gas");
+  assert.equal(await text("#f-model"), f.model);
+  assert.equal(await page.$$eval('#forecast-chart [data-series="forecast"] circle.point', (c) => c.length), 24);
+  await assertNoJsLeaks();
+});
+
 
 test("anomalies: detection from the form, an event acknowledged by its button", async () => {
   await open("#/anomalies", "#det-run");

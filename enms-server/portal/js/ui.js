@@ -121,6 +121,16 @@ export function select(attrs, options, selected) {
   return el("select", attrs, options.map(([v, l]) => el("option", { value: v, selected: v === selected }, l)));
 }
 
+/**
+ * The energy carriers the site's machines meter, as a select (a factory's series sums one
+ * carrier: the API never adds carriers up); electricity first chosen when there is any.
+ */
+export function carrierSelect(id, selected) {
+  const carriers = [...new Set(site.machines.map((m) => m.carrier))].sort();
+  return select({ id, name: "carrier" }, carriers.map((c) => [c, c.replace(/_/g, " ")]),
+    selected ?? (carriers.includes("electricity") ? "electricity" : carriers[0]));
+}
+
 const banner = () => document.getElementById("error");
 
 /** Shows an API error (its code, field and message) to the user. */

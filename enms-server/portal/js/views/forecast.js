@@ -3,22 +3,23 @@
 
 import { api } from "../api.js";
 import { timeChart } from "../chart.js";
-import { busy, el, field, figures, n, num, pct, row, select, site, table, time } from "../ui.js";
+import { busy, carrierSelect, el, field, figures, n, num, pct, row, select, site, table, time } from "../ui.js";
 
 export async function render(root, params) {
   const target = select({ id: "f-target", name: "target" }, [
     ...site.factories.map((f) => [`factory:${f.id}`, `Factory ${f.name} (${f.id})`]),
     ...site.machines.map((m) => [`machine:${m.id}`, `${m.name} (${m.id})`]),
   ], params.get("target") ?? `factory:${site.factories[0]?.id}`);
+  const carrier = carrierSelect("f-carrier", params.get("carrier") ?? undefined);
   const horizon = el("input", { type: "number", id: "f-horizon", name: "horizon", min: 1, step: 1, value: params.get("horizon") ?? 48 });
   const bucket = select({ id: "f-bucket", name: "bucket" }, [["15m", "15 minutes"], ["1h", "1 hour"]], "1h");
   const threshold = el("input", { type: "number", id: "f-threshold", name: "threshold", min: 0, step: "any", placeholder: "none", value: params.get("threshold") ?? "" });
   const run = el("button", { type: "submit" }, "Forecast");
   const out = el("div", { id: "f-out" });
   const form = el("form", { class: "controls", "aria-label": "Forecast" },
-    field("Target", target), field("Horizon (buckets)", horizon), field("Bucket", bucket),
+    field("Target", target), field("Carrier (of a factory)", carrier), field("Horizon (buckets)", horizon), field("Bucket", bucket),
     field("Threshold (kWh per bucket)", threshold), run);
-  const go = () => busy(run, () => load(out, target.value, horizon.value, bucket.value, threshold.value));
+  const go = () => busy(run, () => load(out, target.value, carrier.value, horizon.value, bucket.value, threshold.value));
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     go();
@@ -27,10 +28,11 @@ export async function render(root, params) {
   await go();
 }
 
-async function load(out, target, horizon, bucket, threshold) {
+async function load(out, target, carrier, horizon, bucket, threshold) {
   const [kind, id] = target.split(/:(.*)/s);
   const body = { horizon: Number(horizon), bucket };
   body[kind === "factory" ? "factory_id" : "machine_id"] = id;
+  if (kind === "factory" && carrier) body.carrier = carrier;
   if (threshold !== "") body.threshold = Number(threshold);
   const f = await api.forecast(body);
   const t = f.time.map((x) => Date.parse(x));
@@ -39,6 +41,7 @@ async function load(out, target, horizon, bucket, threshold) {
   const parts = [
     figures([
       ["Model", f.model, "f-model"],
+      ["Carrier", f.carrier.replace(/_/g, " "), "f-carrier-used"],
       ["History", `${time(f.history.start)} to ${time(f.history.end)}, ${f.history.steps} buckets, ${f.history.missing} missing`],
       [next ? `Peak of ${next.date}` : "Peak of the next full day", next ? `${num(next.peak, 2)} kWh per ${f.bucket}` : "– (no full day in the horizon)", "f-next-peak"],
       ["at", next ? time(next.peak_at) : "–"],

@@ -5,7 +5,7 @@
 
 import { api } from "../api.js";
 import { scatterChart, timeChart } from "../chart.js";
-import { busy, el, field, figures, localDate, n, num, row, select, site, table } from "../ui.js";
+import { busy, carrierSelect, el, field, figures, localDate, n, num, row, select, site, table } from "../ui.js";
 import { performanceParts } from "./baselines.js";
 import { period } from "./overview.js";
 
@@ -23,10 +23,7 @@ export async function render(root, params) {
     ...site.factories.map((f) => [`factory:${f.id}`, `Factory ${f.name} (${f.id})`]),
     ...site.machines.map((m) => [`machine:${m.id}`, `${m.name} (${m.id})`]),
   ], params.get("target") ?? `factory:${site.factories[0]?.id}`);
-  // a factory's model sums the machines of one carrier (the API never adds carriers up)
-  const carriers = [...new Set(site.machines.map((m) => m.carrier))].sort();
-  const carrier = select({ id: "wm-carrier", name: "carrier" }, carriers.map((c) => [c, c.replace(/_/g, " ")]),
-    params.get("carrier") ?? (carriers.includes("electricity") ? "electricity" : carriers[0]));
+  const carrier = carrierSelect("wm-carrier", params.get("carrier") ?? undefined);
   const from = el("input", { type: "date", id: "wm-from", name: "from", value: params.get("from") ?? d.from });
   const to = el("input", { type: "date", id: "wm-to", name: "to", value: params.get("to") ?? d.to });
   // a reporting period (optional): its savings against the model
