@@ -59,4 +59,7 @@ node "$ROOT/examples/node_quickstart.mjs" > /dev/null
 step "examples/node_baseline.mjs"
 node "$ROOT/examples/node_baseline.mjs" > /dev/null
 
+step "examples/node_weather_savings.mjs"
+node "$ROOT/examples/node_weather_savings.mjs" > /dev/null
+
 step "node tests passed"
