@@ -456,7 +456,7 @@ fn bad_input_is_a_typed_error() {
 
 #[test]
 fn injected_savings_are_found_within_their_uncertainty() {
-    use enms_core::baseline::PerformanceOptions;
+    use enms_core::baseline::{PerformanceOptions, TimeTempBaseline};
     // a heating plant: 300 kWh a day plus 12 kWh per degree below 15 °C
     let plant = |t: &[f64], e: &[f64]| -> Vec<f64> {
         t.iter()

@@ -159,7 +159,7 @@ fn a_model_with_unseen_hours_saves_and_loads() {
 
 #[test]
 fn injected_savings_are_found_within_their_uncertainty() {
-    use enms_core::baseline::PerformanceOptions;
+    use enms_core::baseline::{PerformanceOptions, TimeTempBaseline};
     let (ts, temp, e) = building();
     let options = TowtOptions {
         timezone: "Europe/Berlin".into(),

@@ -16,7 +16,7 @@ use enms_core::baseline::model::{select_drivers, DriverCandidate, SelectionOptio
 use enms_core::baseline::{
     self as core_baseline, fit_change_point, fit_towt, Baseline as CoreBaseline, BaselineOptions,
     ChangePointKind, ChangePointModel as CoreChangePointModel, ChangePointOptions, Driver,
-    DriverSpec, GateReport, Gates, PerformanceOptions, PerformanceReport,
+    DriverSpec, GateReport, Gates, PerformanceOptions, PerformanceReport, TimeTempBaseline,
     TowtModel as CoreTowtModel, TowtOptions,
 };
 use enms_core::stats::{ols, OlsFit as CoreOlsFit, OlsOptions, Prediction};
@@ -232,43 +232,88 @@ pub(crate) fn performance_options(o: Option<&PerformanceOptionsJs>) -> Performan
     out
 }
 
-/// The performance of a model that predicts from the periods' start times and temperatures
-/// (TOWT, daily) on the calling thread: `report` is the model's `performance`; `time_name` names
-/// the time argument in errors.
-pub(crate) fn time_temp_performance_sync(
+/// A core error about the timestamps, named as the face's argument `time_name`.
+fn time_named(mut e: Error, time_name: &str) -> Error {
+    e.rename_field("ts", time_name);
+    e
+}
+
+/// Expected energy of a model that predicts from the periods' start times and temperatures
+/// (TOWT, daily: the core's `TimeTempBaseline`) on the calling thread; `time_name` names the
+/// time argument in errors.
+pub(crate) fn time_temp_predict_sync<M: TimeTempBaseline>(
     env: Env,
+    model: &M,
+    time: &TimeColumn,
+    time_name: &str,
+    temp_c: &NumberColumn,
+) -> napi::Result<Float64Array> {
+    run(env, || {
+        let ts = time_column(time, time_name)?;
+        let p = model
+            .expected(&ts, &number_column(temp_c))
+            .map_err(|e| time_named(e, time_name))?;
+        Ok(Float64Array::new(p))
+    })
+}
+
+/// [`time_temp_predict_sync`] off the main thread.
+pub(crate) fn time_temp_predict_task<M: TimeTempBaseline + Send + Sync + 'static>(
+    env: Env,
+    model: &Arc<M>,
+    time: &TimeColumn,
+    time_name: &str,
+    temp_c: &NumberColumn,
+) -> napi::Result<AsyncTask<Job<Vec<f64>, Float64Array>>> {
+    let ts = run(env, || time_column(time, time_name))?;
+    let t = number_column(temp_c);
+    let (m, name) = (Arc::clone(model), time_name.to_string());
+    Ok(AsyncTask::new(Job::new(
+        move || Ok(m.expected(&ts, &t).map_err(|e| time_named(e, &name))?),
+        Float64Array::new,
+    )))
+}
+
+/// The reporting-period report of such a model on the calling thread.
+pub(crate) fn time_temp_performance_sync<M: TimeTempBaseline>(
+    env: Env,
+    model: &M,
     time: &TimeColumn,
     time_name: &str,
     temp_c: &NumberColumn,
     actual: &NumberColumn,
     options: Option<&PerformanceOptionsJs>,
-    report: impl FnOnce(&[i64], &[f64], &[f64], &PerformanceOptions) -> Fallible<PerformanceReport>,
 ) -> napi::Result<PerformanceReportJs> {
     let o = performance_options(options);
     run(env, || {
         let ts = time_column(time, time_name)?;
         let (t, a) = (number_column(temp_c), number_column(actual));
-        Ok(report(&ts, &t, &a, &o)?.into())
+        let r = model
+            .performance(&ts, &t, &a, &o)
+            .map_err(|e| time_named(e, time_name))?;
+        Ok(r.into())
     })
 }
 
 /// [`time_temp_performance_sync`] off the main thread.
-pub(crate) fn time_temp_performance_task(
+pub(crate) fn time_temp_performance_task<M: TimeTempBaseline + Send + Sync + 'static>(
     env: Env,
+    model: &Arc<M>,
     time: &TimeColumn,
     time_name: &str,
     temp_c: &NumberColumn,
     actual: &NumberColumn,
     options: Option<&PerformanceOptionsJs>,
-    report: impl FnOnce(&[i64], &[f64], &[f64], &PerformanceOptions) -> Fallible<PerformanceReport>
-        + Send
-        + 'static,
 ) -> napi::Result<AsyncTask<Job<PerformanceReport, PerformanceReportJs>>> {
     let o = performance_options(options);
     let ts = run(env, || time_column(time, time_name))?;
     let (t, a) = (number_column(temp_c), number_column(actual));
+    let (m, name) = (Arc::clone(model), time_name.to_string());
     Ok(AsyncTask::new(Job::new(
-        move || report(&ts, &t, &a, &o),
+        move || {
+            Ok(m.performance(&ts, &t, &a, &o)
+                .map_err(|e| time_named(e, &name))?)
+        },
         PerformanceReportJs::from,
     )))
 }
@@ -1516,12 +1561,12 @@ impl TowtModel {
     ) -> napi::Result<PerformanceReportJs> {
         time_temp_performance_sync(
             env,
+            self.inner.as_ref(),
             &ts,
             "ts",
             &temp_c,
             &actual,
             options.as_ref(),
-            |ts, t, a, o| Ok(self.inner.performance(ts, t, a, o)?),
         )
     }
 
@@ -1538,15 +1583,14 @@ impl TowtModel {
         actual: NumberColumn,
         options: Option<PerformanceOptionsJs>,
     ) -> napi::Result<AsyncTask<Job<PerformanceReport, PerformanceReportJs>>> {
-        let m = Arc::clone(&self.inner);
         time_temp_performance_task(
             env,
+            &self.inner,
             &ts,
             "ts",
             &temp_c,
             &actual,
             options.as_ref(),
-            move |ts, t, a, o| Ok(m.performance(ts, t, a, o)?),
         )
     }
 
@@ -1561,12 +1605,7 @@ impl TowtModel {
         ts: TimeColumn,
         temp_c: NumberColumn,
     ) -> napi::Result<Float64Array> {
-        run(env, || {
-            let ts = time_column(&ts, "ts")?;
-            Ok(Float64Array::new(
-                self.inner.predict(&ts, &number_column(&temp_c))?,
-            ))
-        })
+        time_temp_predict_sync(env, self.inner.as_ref(), &ts, "ts", &temp_c)
     }
 
     /// Predictions off the main thread.
@@ -1580,13 +1619,7 @@ impl TowtModel {
         ts: TimeColumn,
         temp_c: NumberColumn,
     ) -> napi::Result<AsyncTask<Job<Vec<f64>, Float64Array>>> {
-        let ts = run(env, || time_column(&ts, "ts"))?;
-        let t = number_column(&temp_c);
-        let m = Arc::clone(&self.inner);
-        Ok(AsyncTask::new(Job::new(
-            move || Ok(m.predict(&ts, &t)?),
-            Float64Array::new,
-        )))
+        time_temp_predict_task(env, &self.inner, &ts, "ts", &temp_c)
     }
 }
 

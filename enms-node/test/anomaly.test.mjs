@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
-import { enms, ticksDuring } from './helpers.mjs';
+import { enms, throwsEnms, ticksDuring } from './helpers.mjs';
 
 const FIXTURE = JSON.parse(
   readFileSync(new URL('./fixtures/iforest_core.json', import.meta.url), 'utf8'),
@@ -32,14 +32,6 @@ function assertClose(actual, expected, what) {
   }
 }
 
-function throwsEnms(fn, code, field) {
-  assert.throws(fn, (e) => {
-    assert.ok(e instanceof Error, 'an Error');
-    assert.equal(e.code, code, e.message);
-    assert.equal(e.field, field, e.message);
-    return true;
-  });
-}
 
 /** Mann-Whitney ROC AUC of `scores` (higher = more positive), ties counted half. */
 function rocAuc(labels, scores) {

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
-import { enms, ticksDuring } from './helpers.mjs';
+import { enms, throwsEnms, ticksDuring } from './helpers.mjs';
 
 const FIXTURE = JSON.parse(
   readFileSync(new URL('../../enms-core/tests/fixtures/ols_statsmodels.json', import.meta.url), 'utf8'),
@@ -332,15 +332,6 @@ test('failing gates are reported with their reasons and performance refuses the 
 // ---------------------------------------------------------------------------------------------
 // Bad input
 
-function throwsEnms(fn, code, field, message) {
-  assert.throws(fn, (e) => {
-    assert.ok(e instanceof Error, 'an Error');
-    assert.equal(e.code, code, e.message);
-    assert.equal(e.field, field, e.message);
-    if (message) assert.match(e.message, message);
-    return true;
-  });
-}
 
 test('bad input: an Error with code and field, never a crash', async () => {
   const { y, drivers } = plant(45 * 24, 5);

@@ -3,20 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { enms } from './helpers.mjs';
+import { enms, throwsEnms } from './helpers.mjs';
 
 const T0 = Date.parse('2025-01-06T00:00:00Z');
 const ts = (n) => Array.from({ length: n }, (_, i) => T0 + i * 1000);
 
-function throwsEnms(fn, code, field) {
-  assert.throws(fn, (e) => {
-    assert.ok(e instanceof Error, 'an Error');
-    assert.equal(e.code, code);
-    assert.equal(e.field, field);
-    assert.equal(typeof e.message, 'string');
-    return true;
-  });
-}
 
 test('NaN power names the column', () => {
   throwsEnms(() => enms.rollupSync({ ts: ts(3), powerKw: [1, NaN, 2] }, { width: '15m' }), 'ENMS_NON_FINITE', 'power_kw');

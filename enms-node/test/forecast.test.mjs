@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
-import { enms, ticksDuring } from './helpers.mjs';
+import { enms, throwsEnms, ticksDuring } from './helpers.mjs';
 
 const FIXTURE = JSON.parse(
   readFileSync(new URL('../../enms-py/tests/fixtures/forecast_steel.json', import.meta.url), 'utf8'),
@@ -58,14 +58,6 @@ function synthetic(days = 28, tempEffect = 0) {
   return { ts, y, temp };
 }
 
-function throwsEnms(fn, code, field) {
-  assert.throws(fn, (e) => {
-    assert.ok(e instanceof Error);
-    assert.equal(e.code, code, e.message);
-    if (field !== undefined) assert.equal(e.field, field, e.message);
-    return true;
-  });
-}
 
 test('the steel plant week-ahead forecast equals enms-core', async () => {
   const { ts, y } = steelHourly();

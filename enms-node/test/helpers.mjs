@@ -41,12 +41,16 @@ export async function ticksDuring(promise) {
   return { ticks, value };
 }
 
-/** Asserts that `fn` throws an enms `Error` with `code`, `field` and a message matching `message`. */
+/**
+ * Asserts that `fn` throws an enms `Error` with `code`, `field` (not checked when `undefined`;
+ * `null` when the error names none) and a message matching `message`.
+ */
 export function throwsEnms(fn, code, field, message) {
   assert.throws(fn, (e) => {
     assert.ok(e instanceof Error, 'an Error');
+    assert.equal(typeof e.message, 'string');
     assert.equal(e.code, code, e.message);
-    assert.equal(e.field, field, e.message);
+    if (field !== undefined) assert.equal(e.field, field, e.message);
     if (message) assert.match(e.message, message);
     return true;
   });

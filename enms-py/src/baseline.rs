@@ -14,13 +14,13 @@ use enms_core::baseline::{
     fit_change_point as core_fit_change_point, fit_daily as core_fit_daily,
     fit_towt as core_fit_towt, performance, Aggregation, Baseline, BaselineOptions,
     ChangePointModel, ChangePointOptions, DailyModel, DailyOptions, Driver, DriverData, Gates,
-    ModellingTable, PerformanceOptions, PerformanceReport, PeriodDriver, TableSpec, TowtModel,
-    TowtOptions,
+    ModellingTable, PerformanceOptions, PerformanceReport, PeriodDriver, TableSpec,
+    TimeTempBaseline, TowtModel, TowtOptions,
 };
 use enms_core::bucket::Bucketing;
 use enms_core::rollup::RollupOptions;
 use enms_core::stats::{ols as core_ols, OlsFit, OlsOptions, Prediction};
-use enms_core::time::{TimeRange, Timestamp};
+use enms_core::time::TimeRange;
 use enms_core::{Error, PowerView};
 use pyo3::prelude::*;
 
@@ -375,35 +375,51 @@ fn weather_performance_options(confidence: Option<f64>) -> PerformanceOptions {
     o
 }
 
-/// The performance report of a model that predicts from the periods' start times and
-/// temperatures (TOWT, daily), for Python: `report` is the model's `performance`.
-fn time_temp_performance(
+/// Expected energy of a model that predicts from the periods' start times and temperatures
+/// (TOWT, daily), for Python: one column `predicted`.
+fn time_temp_predict<M: TimeTempBaseline + Sync>(
     py: Python<'_>,
+    model: &M,
+    time: &Bound<'_, PyAny>,
+    temp_c: &Bound<'_, PyAny>,
+) -> PyResult<ArrowStream> {
+    let ts = ts_column(None, &ColumnArg::from_py(time), "time")?;
+    let t = array(temp_c, "temp_c")?;
+    let out = py.detach_guarded(|| -> FaceResult<ArrowStream> {
+        let p = model
+            .expected(ts.values(), t.values())
+            .map_err(time_named)?;
+        one_column("predicted", f64_array(p))
+    })?;
+    Ok(out)
+}
+
+/// The reporting-period report of such a model, for Python (see [`report_out`]).
+fn time_temp_performance<M: TimeTempBaseline + Sync>(
+    py: Python<'_>,
+    model: &M,
     time: &Bound<'_, PyAny>,
     temp_c: &Bound<'_, PyAny>,
     actual: &Bound<'_, PyAny>,
     confidence: Option<f64>,
-    report: impl Fn(
-            &[Timestamp],
-            &[f64],
-            &[f64],
-            &PerformanceOptions,
-        ) -> enms_core::Result<PerformanceReport>
-        + Send
-        + Sync,
 ) -> PyResult<(ArrowStream, String)> {
     let o = weather_performance_options(confidence);
     let ts = ts_column(None, &ColumnArg::from_py(time), "time")?;
     let t = array(temp_c, "temp_c")?;
     let actual = array(actual, "actual")?;
     let out = py.detach_guarded(|| {
-        let r = report(ts.values(), t.values(), actual.values(), &o).map_err(|mut e| {
-            e.rename_field("ts", "time");
-            e
-        })?;
+        let r = model
+            .performance(ts.values(), t.values(), actual.values(), &o)
+            .map_err(time_named)?;
         report_out(r)
     })?;
     Ok(out)
+}
+
+/// A core error about the timestamps, named as Python's argument `time`.
+fn time_named(mut e: enms_core::Error) -> enms_core::Error {
+    e.rename_field("ts", "time");
+    e
 }
 
 /// A fitted temperature change-point model.
@@ -521,15 +537,7 @@ impl TowtFit {
         time: Bound<'_, PyAny>,
         temp_c: Bound<'_, PyAny>,
     ) -> PyResult<ArrowStream> {
-        let ts = ts_column(None, &ColumnArg::from_py(&time), "time")?;
-        let t = array(&temp_c, "temp_c")?;
-        let out = py.detach_guarded(|| -> FaceResult<ArrowStream> {
-            one_column(
-                "predicted",
-                f64_array(self.inner.predict(ts.values(), t.values())?),
-            )
-        })?;
-        Ok(out)
+        time_temp_predict(py, &self.inner, &time, &temp_c)
     }
 
     /// Deviation, CUSUM, EnPI and savings of `actual` energy against the model's expectation for
@@ -543,9 +551,7 @@ impl TowtFit {
         actual: Bound<'_, PyAny>,
         confidence: Option<f64>,
     ) -> PyResult<(ArrowStream, String)> {
-        time_temp_performance(py, &time, &temp_c, &actual, confidence, |ts, t, a, o| {
-            self.inner.performance(ts, t, a, o)
-        })
+        time_temp_performance(py, &self.inner, &time, &temp_c, &actual, confidence)
     }
 
     /// The model as JSON.
@@ -625,10 +631,8 @@ fn fit_daily(
     let t = array(&temp_c, "temp_c")?;
     let e = array(&energy, "energy")?;
     let inner = py.detach_guarded(|| {
-        core_fit_daily(ts.values(), t.values(), e.values(), &o).map_err(|mut e| {
-            e.rename_field("ts", "time");
-            FaceError::from(e)
-        })
+        core_fit_daily(ts.values(), t.values(), e.values(), &o)
+            .map_err(|e| FaceError::from(time_named(e)))
     })?;
     Ok(DailyFit { inner })
 }
@@ -642,15 +646,7 @@ impl DailyFit {
         time: Bound<'_, PyAny>,
         temp_c: Bound<'_, PyAny>,
     ) -> PyResult<ArrowStream> {
-        let ts = ts_column(None, &ColumnArg::from_py(&time), "time")?;
-        let t = array(&temp_c, "temp_c")?;
-        let out = py.detach_guarded(|| -> FaceResult<ArrowStream> {
-            one_column(
-                "predicted",
-                f64_array(self.inner.predict(ts.values(), t.values())?),
-            )
-        })?;
-        Ok(out)
+        time_temp_predict(py, &self.inner, &time, &temp_c)
     }
 
     /// Deviation, CUSUM, EnPI and savings of `actual` energy against the model's expectation for
@@ -664,9 +660,7 @@ impl DailyFit {
         actual: Bound<'_, PyAny>,
         confidence: Option<f64>,
     ) -> PyResult<(ArrowStream, String)> {
-        time_temp_performance(py, &time, &temp_c, &actual, confidence, |ts, t, a, o| {
-            self.inner.performance(ts, t, a, o)
-        })
+        time_temp_performance(py, &self.inner, &time, &temp_c, &actual, confidence)
     }
 
     /// The model as JSON.

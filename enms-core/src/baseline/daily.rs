@@ -45,7 +45,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::baseline::changepoint::{hinge_lsq, ChangePointKind};
-use crate::baseline::performance::{report, FitSummary, PerformanceOptions, PerformanceReport};
+use crate::baseline::performance::{FitSummary, TimeTempBaseline};
 use crate::error::{Error, Result};
 use crate::time::{format_rfc3339, local_to_utc, parse_tz, to_local, TimeRange, Timestamp};
 
@@ -1120,31 +1120,6 @@ pub fn fit_daily(
 }
 
 impl DailyModel {
-    /// What the savings uncertainty needs from the fit.
-    pub fn fit_summary(&self) -> FitSummary {
-        FitSummary::from_parts(
-            self.n,
-            self.n_params,
-            self.cv_rmse_pct,
-            self.resid_autocorr_lag1,
-        )
-    }
-
-    /// Energy performance over a reporting period (deviation, CUSUM, EnPI, savings with their
-    /// uncertainty, see [`crate::baseline::performance`]): the model's expectation for the local
-    /// days starting at `ts` with mean outdoor temperatures `temp_c` against their `actual`
-    /// energy.
-    pub fn performance(
-        &self,
-        ts: &[Timestamp],
-        temp_c: &[f64],
-        actual: &[f64],
-        options: &PerformanceOptions,
-    ) -> Result<PerformanceReport> {
-        let expected = self.predict(ts, temp_c)?;
-        report(expected, actual, &self.fit_summary(), true, options)
-    }
-
     fn predict_cells(&self, cells: &[(usize, NaiveDate)], temp_c: &[f64]) -> Vec<f64> {
         // segment index per cell
         let mut of_cell = [usize::MAX; 6];
@@ -1196,6 +1171,21 @@ impl DailyModel {
             }
         }
         Ok(self.predict_cells(&c, temp_c))
+    }
+}
+
+impl TimeTempBaseline for DailyModel {
+    fn expected(&self, ts: &[Timestamp], temp_c: &[f64]) -> Result<Vec<f64>> {
+        self.predict(ts, temp_c)
+    }
+
+    fn fit_summary(&self) -> FitSummary {
+        FitSummary::from_parts(
+            self.n,
+            self.n_params,
+            self.cv_rmse_pct,
+            self.resid_autocorr_lag1,
+        )
     }
 }
 

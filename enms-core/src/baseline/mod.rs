@@ -29,6 +29,8 @@ pub use daily::{
 pub use dataset::{Aggregation, DriverData, ModellingTable, PeriodDriver, Periods, TableSpec};
 pub use gates::{GateFailure, GateReport, Gates};
 pub use model::{Baseline, BaselineOptions, Driver, DriverSpec, DriverValues, FORMAT_VERSION};
-pub use performance::{performance, FitSummary, PerformanceOptions, PerformanceReport};
+pub use performance::{
+    performance, FitSummary, PerformanceOptions, PerformanceReport, TimeTempBaseline,
+};
 pub use review::{energy_review, pearson, EnergyReview, MachineEnergy, MachineReview};
 pub use towt::{fit_towt, TowtModel, TowtOptions};

@@ -17,14 +17,15 @@
 //! The same report comes from every kind of baseline: the regression [`Baseline`] ([`performance`]),
 //! and the weather-normalised models through their own `performance` methods
 //! ([`ChangePointModel`](crate::baseline::ChangePointModel),
-//! [`DailyModel`](crate::baseline::DailyModel), [`TowtModel`](crate::baseline::TowtModel)), all
-//! through [`report`] with the model's [`FitSummary`].
+//! [`DailyModel`](crate::baseline::DailyModel), [`TowtModel`](crate::baseline::TowtModel): the
+//! [`TimeTempBaseline`] trait), all through [`report`] with the model's [`FitSummary`].
 
 use serde::{Deserialize, Serialize};
 
 use crate::baseline::model::{Baseline, Driver};
 use crate::error::{Error, Result};
 use crate::stats::dist::t_quantile;
+use crate::time::Timestamp;
 
 /// Options of a performance report.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -163,6 +164,32 @@ impl FitSummary {
             resid_autocorr_lag1: rho,
         };
         (summary, 1.0 - sse / tss, nmbe)
+    }
+}
+
+/// A baseline that expects energy from the periods' start times and outdoor temperatures: the
+/// daily model and TOWT. One implementation of the reporting-period report serves both (and
+/// every face).
+pub trait TimeTempBaseline {
+    /// Expected energy of the periods starting at `ts` with mean outdoor temperatures `temp_c`.
+    fn expected(&self, ts: &[Timestamp], temp_c: &[f64]) -> Result<Vec<f64>>;
+
+    /// What the savings uncertainty needs from the fit.
+    fn fit_summary(&self) -> FitSummary;
+
+    /// Energy performance over a reporting period (deviation, CUSUM, EnPI, savings with their
+    /// uncertainty): the model's expectation for the periods starting at `ts` with temperatures
+    /// `temp_c` against their `actual` energy. The model has no gates: `baseline_passed` is
+    /// always true.
+    fn performance(
+        &self,
+        ts: &[Timestamp],
+        temp_c: &[f64],
+        actual: &[f64],
+        options: &PerformanceOptions,
+    ) -> Result<PerformanceReport> {
+        let expected = self.expected(ts, temp_c)?;
+        report(expected, actual, &self.fit_summary(), true, options)
     }
 }
 

@@ -21,7 +21,7 @@
 use chrono::{Datelike, Timelike};
 use serde::{Deserialize, Serialize};
 
-use crate::baseline::performance::{report, FitSummary, PerformanceOptions, PerformanceReport};
+use crate::baseline::performance::{FitSummary, TimeTempBaseline};
 use crate::error::{Error, Result};
 use crate::stats::{ols, OlsOptions};
 use crate::time::{parse_tz, to_local, Timestamp};
@@ -279,30 +279,6 @@ pub fn fit_towt(
 }
 
 impl TowtModel {
-    /// What the savings uncertainty needs from the fit.
-    pub fn fit_summary(&self) -> FitSummary {
-        FitSummary::from_parts(
-            self.n,
-            self.n_params,
-            self.cv_rmse_pct,
-            self.resid_autocorr_lag1,
-        )
-    }
-
-    /// Energy performance over a reporting period (deviation, CUSUM, EnPI, savings with their
-    /// uncertainty, see [`crate::baseline::performance`]): the model's expectation for the hours
-    /// starting at `ts` with outdoor temperatures `temp_c` against their `actual` energy.
-    pub fn performance(
-        &self,
-        ts: &[Timestamp],
-        temp_c: &[f64],
-        actual: &[f64],
-        options: &PerformanceOptions,
-    ) -> Result<PerformanceReport> {
-        let expected = self.predict(ts, temp_c)?;
-        report(expected, actual, &self.fit_summary(), true, options)
-    }
-
     fn predict_hours(&self, how: &[usize], temp_c: &[f64]) -> Vec<f64> {
         let s = self.occupied_slopes.len();
         let mut seg = vec![0.0; s];
@@ -342,6 +318,21 @@ impl TowtModel {
             ));
         }
         Ok(self.predict_hours(&how, temp_c))
+    }
+}
+
+impl TimeTempBaseline for TowtModel {
+    fn expected(&self, ts: &[Timestamp], temp_c: &[f64]) -> Result<Vec<f64>> {
+        self.predict(ts, temp_c)
+    }
+
+    fn fit_summary(&self) -> FitSummary {
+        FitSummary::from_parts(
+            self.n,
+            self.n_params,
+            self.cv_rmse_pct,
+            self.resid_autocorr_lag1,
+        )
     }
 }
 

@@ -24,8 +24,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{
-    parse_json, time_temp_performance_sync, time_temp_performance_task, to_json,
-    PerformanceOptionsJs, PerformanceReportJs, PeriodJs,
+    parse_json, time_temp_performance_sync, time_temp_performance_task, time_temp_predict_sync,
+    time_temp_predict_task, to_json, PerformanceOptionsJs, PerformanceReportJs, PeriodJs,
 };
 use crate::convert::{
     from_json, json_of, number_column, time as time_of, time_column, us_to_ms, NumberColumn,
@@ -415,14 +415,7 @@ impl DailyModel {
         time: TimeColumn,
         temp_c: NumberColumn,
     ) -> napi::Result<Float64Array> {
-        run(env, || {
-            let ts = time_column(&time, "time")?;
-            let p = self
-                .inner
-                .predict(&ts, &number_column(&temp_c))
-                .map_err(rename)?;
-            Ok(Float64Array::new(p))
-        })
+        time_temp_predict_sync(env, self.inner.as_ref(), &time, "time", &temp_c)
     }
 
     /// Lag-1 autocorrelation of the training residuals (it widens the savings uncertainty).
@@ -447,12 +440,12 @@ impl DailyModel {
     ) -> napi::Result<PerformanceReportJs> {
         time_temp_performance_sync(
             env,
+            self.inner.as_ref(),
             &time,
             "time",
             &temp_c,
             &actual,
             options.as_ref(),
-            |ts, t, a, o| self.inner.performance(ts, t, a, o).map_err(rename),
         )
     }
 
@@ -469,15 +462,14 @@ impl DailyModel {
         actual: NumberColumn,
         options: Option<PerformanceOptionsJs>,
     ) -> napi::Result<AsyncTask<Job<PerformanceReport, PerformanceReportJs>>> {
-        let m = Arc::clone(&self.inner);
         time_temp_performance_task(
             env,
+            &self.inner,
             &time,
             "time",
             &temp_c,
             &actual,
             options.as_ref(),
-            move |ts, t, a, o| m.performance(ts, t, a, o).map_err(rename),
         )
     }
 
@@ -492,13 +484,7 @@ impl DailyModel {
         time: TimeColumn,
         temp_c: NumberColumn,
     ) -> napi::Result<AsyncTask<Job<Vec<f64>, Float64Array>>> {
-        let ts = run(env, || time_column(&time, "time"))?;
-        let t = number_column(&temp_c);
-        let m = Arc::clone(&self.inner);
-        Ok(AsyncTask::new(Job::new(
-            move || m.predict(&ts, &t).map_err(rename),
-            Float64Array::new,
-        )))
+        time_temp_predict_task(env, &self.inner, &time, "time", &temp_c)
     }
 }
 

@@ -21,7 +21,7 @@ use axum::Json;
 use enms_core::baseline::dataset::{Aggregation, ModellingTable, PeriodDriver, TableSpec};
 use enms_core::baseline::{
     fit_change_point, fit_daily, ChangePointModel, ChangePointOptions, DailyModel, DailyOptions,
-    DegreeTerm, DriverValues, PerformanceOptions, PerformanceReport,
+    DegreeTerm, DriverValues, PerformanceOptions, PerformanceReport, TimeTempBaseline,
 };
 use enms_core::bucket::Bucketing;
 use enms_core::model::Machine;
