@@ -442,6 +442,7 @@ impl<'a> Problem<'a> {
         // the conditional sum of squares only starts ML or ranks candidates: a looser tolerance
         let css_opts = BfgsOptions {
             ftol: CSS_FTOL,
+            small_steps: 2,
             ..opts
         };
         // the ML optimiser sees the regression coefficients divided by the size of their

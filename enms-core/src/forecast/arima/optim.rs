@@ -4,7 +4,8 @@
 //! backtracking line search on the Armijo condition, and gradients by forward differences with
 //! the step `sqrt(eps) max(1, |x_i|)` (as scipy's `minimize(method="BFGS")` without a gradient).
 //! It stops when the largest gradient component is below `gtol`, when the line search cannot
-//! decrease the objective any more (precision loss), or after `max_iter` iterations.
+//! decrease the objective any more (precision loss), after `small_steps` successive steps that
+//! change the objective by less than `ftol` relative, or after `max_iter` iterations.
 
 /// Outcome of a minimisation.
 #[derive(Debug, Clone)]
@@ -25,14 +26,21 @@ pub(crate) struct BfgsOptions {
     pub max_iter: usize,
     pub gtol: f64,
     pub ftol: f64,
+    /// Successive steps below `ftol` that end the minimisation.
+    pub small_steps: usize,
 }
 
 impl Default for BfgsOptions {
     fn default() -> Self {
+        // the likelihood's: at most 100 iterations (R's `optim`), stop after two successive
+        // steps that change the objective by less than R's `reltol = sqrt(machine epsilon)`
+        // relative (R stops after one, which can be a short step along a flat direction:
+        // on a steel window that left the mean 1.4 % from statsforecast's optimum)
         BfgsOptions {
             max_iter: 100,
             gtol: 1e-8,
-            ftol: 1e-10,
+            ftol: f64::EPSILON.sqrt(),
+            small_steps: 2,
         }
     }
 }
@@ -184,10 +192,10 @@ pub(crate) fn bfgs<F: FnMut(&[f64]) -> f64>(mut f: F, x0: &[f64], opt: BfgsOptio
             }
             first = false;
         }
-        // two successive steps that change the objective by less than `ftol` relative: converged
+        // `small_steps` successive steps that change the objective by less than `ftol` relative
         if df.abs() <= opt.ftol * fx.abs().max(1e-10) && it > 1 {
             small += 1;
-            if small >= 2 {
+            if small >= opt.small_steps {
                 break;
             }
         } else {
@@ -214,6 +222,7 @@ mod tests {
                 max_iter: 500,
                 gtol: 1e-8,
                 ftol: 1e-14,
+                small_steps: 2,
             },
         );
         assert!((m.x[0] - 1.0).abs() < 1e-3, "{:?}", m);
