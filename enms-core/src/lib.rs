@@ -9,6 +9,7 @@ pub mod forecast;
 pub mod kpi;
 pub mod model;
 pub mod options;
+mod parallel;
 pub mod rollup;
 pub mod series;
 pub mod stats;

@@ -255,6 +255,38 @@ fn auto_arima_chooses_statsforecast_orders_on_most_series() {
     );
 }
 
+/// The search fits candidates on several threads ahead of need, but decides as on one: the same
+/// candidates in the same order with the same criteria, and the same model. The series are
+/// those with the most refits (rejected at a unit MA root) and the most search steps.
+#[test]
+fn auto_arima_decides_the_same_on_any_number_of_threads() {
+    let fx = fixture();
+    let all = series(&fx);
+    for name in [
+        "steel_jul_2w",
+        "steel_sep_3w",
+        "sim_compressor-1_3w",
+        "air_passengers",
+    ] {
+        let ser = all.iter().find(|s| s.name == name).unwrap();
+        let run = |threads: usize| {
+            let opts = AutoArimaOptions {
+                season_length: ser.s,
+                n_jobs: Some(threads),
+                ..Default::default()
+            };
+            auto_arima_trace(&ser.ts, &ser.y, &[], &opts).unwrap()
+        };
+        let (one, trace_one) = run(1);
+        let (three, trace_three) = run(3);
+        assert!(trace_one.len() > 10, "{name}: {} candidates", trace_one.len());
+        assert_eq!(trace_one, trace_three, "{name}");
+        assert_eq!(one.order(), three.order(), "{name}");
+        assert_eq!(one.coefficients(), three.coefficients(), "{name}");
+        assert_eq!(one.loglik().to_bits(), three.loglik().to_bits(), "{name}");
+    }
+}
+
 #[test]
 fn bad_inputs_are_typed_errors_not_panics() {
     let h: i64 = 3_600_000_000;

@@ -1,7 +1,8 @@
 //! The enms half of `benches/arima_statsforecast.py`: automatic ARIMA order selection (and the
 //! fit of the chosen model) on every series of the ARIMA fixture, one JSON line per series.
 //!
-//! `arima_side_by_side FIXTURE_JSON [REPEATS]` (default 5; the best time is reported)
+//! `arima_side_by_side FIXTURE_JSON [REPEATS] [THREADS]` (default 5 repeats, the best time is
+//! reported; all cores unless THREADS is given)
 
 use std::time::Instant;
 
@@ -11,10 +12,11 @@ use serde_json::Value;
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(path) = args.first() else {
-        eprintln!("usage: arima_side_by_side FIXTURE_JSON [REPEATS]");
+        eprintln!("usage: arima_side_by_side FIXTURE_JSON [REPEATS] [THREADS]");
         std::process::exit(2);
     };
     let repeats: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(5);
+    let threads: Option<usize> = args.get(2).and_then(|s| s.parse().ok());
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let doc: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
     let floats = |v: &Value| -> Vec<f64> {
@@ -38,6 +40,7 @@ fn main() {
         };
         let opts = AutoArimaOptions {
             season_length: s["s"].as_u64().unwrap_or(1) as usize,
+            n_jobs: threads,
             ..Default::default()
         };
         let mut best = f64::INFINITY;

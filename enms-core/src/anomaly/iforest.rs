@@ -21,6 +21,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::parallel::threads;
 
 const EULER_GAMMA: f64 = 0.577_215_664_901_532_9;
 
@@ -152,11 +153,6 @@ impl Rng {
     fn below(&mut self, n: usize) -> usize {
         (((self.next() >> 32) * n as u64) >> 32) as usize
     }
-}
-
-fn threads(n_jobs: Option<usize>, work: usize) -> usize {
-    let avail = std::thread::available_parallelism().map_or(1, |n| n.get());
-    n_jobs.unwrap_or(avail).clamp(1, work.max(1))
 }
 
 fn check_columns(columns: &[(&str, &[f64])]) -> Result<usize> {
@@ -515,25 +511,17 @@ impl IsolationForest {
             tree
         };
         let workers = threads(params.n_jobs, params.n_estimators);
-        let mut trees: Vec<Option<Tree>> = vec![None; params.n_estimators];
-        std::thread::scope(|s| {
-            let chunk = params.n_estimators.div_ceil(workers);
-            for (w, slot) in trees.chunks_mut(chunk).enumerate() {
-                let build = &build;
-                s.spawn(move || {
-                    for (i, t) in slot.iter_mut().enumerate() {
-                        *t = Some(build(w * chunk + i));
-                    }
-                });
-            }
-        });
+        let trees: Vec<Tree> = crate::parallel::map(params.n_estimators, workers, build)
+            .into_iter()
+            .collect::<Option<_>>()
+            .ok_or_else(|| Error::invalid("features", "a tree could not be grown (a bug)"))?;
         let mut forest = IsolationForest {
             params: params.clone(),
             feature_names: columns.iter().map(|(n, _)| (*n).to_string()).collect(),
             max_samples,
             offset: -0.5,
             max_depth,
-            trees: trees.into_iter().flatten().collect(),
+            trees,
         };
         if let Contamination::Fraction(c) = params.contamination {
             let scores = forest.score_columns(&cols, n);

@@ -22,6 +22,11 @@
 //! 8. A candidate is rejected (criterion +inf) if its fit fails or its AR or MA polynomial has a
 //!    root of modulus below 1.01.
 
+use std::collections::{HashMap, VecDeque};
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+
 use serde::{Deserialize, Serialize};
 
 use super::{
@@ -87,6 +92,9 @@ pub struct AutoArimaOptions {
     pub allow_mean: bool,
     /// Level of the KPSS tests (0.05).
     pub alpha: f64,
+    /// Threads that fit candidates at the same time; `None` for all cores. The search decides
+    /// exactly as on one thread: the model and the candidates are the same for any value.
+    pub n_jobs: Option<usize>,
 }
 
 impl Default for AutoArimaOptions {
@@ -112,6 +120,7 @@ impl Default for AutoArimaOptions {
             allow_drift: true,
             allow_mean: true,
             alpha: 0.05,
+            n_jobs: None,
         }
     }
 }
@@ -222,6 +231,139 @@ impl Ctx<'_> {
             ic = f64::INFINITY;
         }
         (ic, Some(model))
+    }
+}
+
+/// A candidate of the search: orders, constant, fitted by the approximation.
+type Key = (ArimaOrder, bool, bool);
+/// A candidate's criterion and model, as [`Ctx::candidate`] gives them.
+type Fit = (f64, Option<ArimaModel>);
+
+/// The fits the helper threads are asked for, are doing, and have done.
+#[derive(Default)]
+struct Jobs {
+    queue: VecDeque<Key>,
+    running: Vec<Key>,
+    done: HashMap<Key, Fit>,
+    stop: bool,
+}
+
+/// What the search and its helper threads share.
+#[derive(Default)]
+struct Shared {
+    jobs: Mutex<Jobs>,
+    changed: Condvar,
+    /// Raised when the search has ended: the helpers' fits in progress are abandoned.
+    ended: Arc<AtomicBool>,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Jobs> {
+        self.jobs.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Fits `key` (a panic is a rejected candidate) and files the fit.
+    fn run(&self, ctx: &Ctx, key: Key) {
+        let fit = std::panic::catch_unwind(AssertUnwindSafe(|| ctx.candidate(key.0, key.1, key.2)))
+            .unwrap_or((f64::INFINITY, None));
+        let mut jobs = self.lock();
+        jobs.running.retain(|k| *k != key);
+        jobs.done.insert(key, fit);
+        self.changed.notify_all();
+    }
+
+    /// A helper thread: fits queued candidates until told to stop.
+    fn help(&self, ctx: &Ctx) {
+        super::optim::abandon_when(self.ended.clone());
+        let mut jobs = self.lock();
+        while !jobs.stop {
+            match jobs.queue.pop_front() {
+                Some(key) => {
+                    jobs.running.push(key);
+                    drop(jobs);
+                    self.run(ctx, key);
+                    jobs = self.lock();
+                }
+                None => {
+                    jobs = self
+                        .changed
+                        .wait(jobs)
+                        .unwrap_or_else(PoisonError::into_inner)
+                }
+            }
+        }
+    }
+}
+
+/// Fits the search's candidates, on helper threads too when there are any. The search asks for
+/// its candidates one by one in its own order and decides exactly as on one thread; before it
+/// asks, it queues the fits it will probably ask for next (the rest of a neighbourhood, the next
+/// refits), which the helpers compute while it works on the one it needs. Asked for a fit a
+/// helper is still doing, the search takes the next queued one meanwhile.
+struct Fitter<'s, 'c, 'a> {
+    ctx: &'c Ctx<'a>,
+    shared: Option<&'s Shared>,
+}
+
+impl Fitter<'_, '_, '_> {
+    /// Queues `keys` (not fitted or being fitted yet) in place of what was queued before.
+    fn prefetch(&mut self, keys: impl IntoIterator<Item = Key>) {
+        let Some(shared) = self.shared else { return };
+        let mut jobs = shared.lock();
+        jobs.queue.clear();
+        for k in keys {
+            if !jobs.done.contains_key(&k) && !jobs.running.contains(&k) && !jobs.queue.contains(&k)
+            {
+                jobs.queue.push_back(k);
+            }
+        }
+        shared.changed.notify_all();
+    }
+
+    /// The fit of `key`: one computed ahead, or computed now.
+    fn get(&mut self, key: Key) -> Fit {
+        let Some(shared) = self.shared else {
+            return self.ctx.candidate(key.0, key.1, key.2);
+        };
+        let mut jobs = shared.lock();
+        loop {
+            if let Some(fit) = jobs.done.remove(&key) {
+                return fit;
+            }
+            let next = if jobs.running.contains(&key) {
+                // a helper is on it: take the next queued fit meanwhile, or wait
+                match jobs.queue.pop_front() {
+                    Some(k) => k,
+                    None => {
+                        jobs = shared
+                            .changed
+                            .wait(jobs)
+                            .unwrap_or_else(PoisonError::into_inner);
+                        continue;
+                    }
+                }
+            } else {
+                jobs.queue.retain(|k| *k != key);
+                key
+            };
+            jobs.running.push(next);
+            drop(jobs);
+            shared.run(self.ctx, next);
+            jobs = shared.lock();
+        }
+    }
+}
+
+impl Drop for Fitter<'_, '_, '_> {
+    /// Tells the helpers to stop; the fits they are doing are abandoned.
+    fn drop(&mut self) {
+        if let Some(shared) = self.shared {
+            shared.ended.store(true, Ordering::Relaxed);
+            let mut jobs = shared.lock();
+            jobs.stop = true;
+            jobs.queue.clear();
+            shared.changed.notify_all();
+        }
     }
 }
 
@@ -391,6 +533,52 @@ pub fn auto_arima_trace(
             }
         }
     }
+    let workers = crate::parallel::threads(o.n_jobs, 16);
+    let shared = Shared::default();
+    let ctx = &ctx;
+    std::thread::scope(|scope| {
+        for _ in 1..workers {
+            scope.spawn(|| shared.help(ctx));
+        }
+        let fitter = Fitter {
+            ctx,
+            shared: (workers > 1).then_some(&shared),
+        };
+        search(
+            ctx,
+            fitter,
+            o,
+            m,
+            d,
+            sd,
+            max_p,
+            max_q,
+            max_sp,
+            max_sq,
+            approximation,
+            td,
+        )
+    })
+}
+
+/// The stepwise search (steps 5 to 8 of the module's list) and the refits.
+#[allow(clippy::too_many_arguments)]
+fn search(
+    ctx: &Ctx,
+    mut fitter: Fitter,
+    o: &AutoArimaOptions,
+    m: usize,
+    d: usize,
+    sd: usize,
+    max_p: usize,
+    max_q: usize,
+    max_sp: usize,
+    max_sq: usize,
+    approximation: bool,
+    td: usize,
+) -> Result<(ArimaModel, Vec<Candidate>)> {
+    let (y, xreg) = (ctx.y, ctx.xreg);
+    let n = y.len();
     let allow_drift = o.allow_drift && td == 1;
     let allow_mean = o.allow_mean && td == 0;
     let mut constant = allow_drift || allow_mean;
@@ -417,8 +605,28 @@ pub fn auto_arima_trace(
     let mut results: Vec<Candidate> = Vec::new();
     let mut best: Option<ArimaModel>;
     let mut best_ic;
+    // a stepwise search has at most 16 neighbours to fit at once
+    // the five starting models, all fitted in any case
+    let p_ = usize::from(max_p > 0);
+    let sp_ = usize::from(m > 1 && max_sp > 0);
+    let q_ = usize::from(max_q > 0);
+    let sq_ = usize::from(m > 1 && max_sq > 0);
+    let mut first = vec![
+        (mk(p, q, sp, sq), constant, approximation),
+        (mk(0, 0, 0, 0), constant, approximation),
+    ];
+    if max_p > 0 || max_sp > 0 {
+        first.push((mk(p_, 0, sp_, 0), constant, approximation));
+    }
+    if max_q > 0 || max_sq > 0 {
+        first.push((mk(0, q_, 0, sq_), constant, approximation));
+    }
+    if constant {
+        first.push((mk(0, 0, 0, 0), false, approximation));
+    }
+    fitter.prefetch(first);
     {
-        let (ic0, m0) = ctx.candidate(mk(p, q, sp, sq), constant, approximation);
+        let (ic0, m0) = fitter.get((mk(p, q, sp, sq), constant, approximation));
         results.push(Candidate {
             order: mk(p, q, sp, sq),
             constant,
@@ -432,12 +640,13 @@ pub fn auto_arima_trace(
                      ssp: usize,
                      ssq: usize,
                      c: bool,
+                     fitter: &mut Fitter,
                      results: &mut Vec<Candidate>,
                      best: &mut Option<ArimaModel>,
                      best_ic: &mut f64|
      -> bool {
         let order = mk(pp, qq, ssp, ssq);
-        let (v, model) = ctx.candidate(order, c, approximation);
+        let (v, model) = fitter.get((order, c, approximation));
         results.push(Candidate {
             order,
             constant: c,
@@ -451,21 +660,30 @@ pub fn auto_arima_trace(
             false
         }
     };
-    if try_first(0, 0, 0, 0, constant, &mut results, &mut best, &mut best_ic) {
+    if try_first(
+        0,
+        0,
+        0,
+        0,
+        constant,
+        &mut fitter,
+        &mut results,
+        &mut best,
+        &mut best_ic,
+    ) {
         p = 0;
         q = 0;
         sp = 0;
         sq = 0;
     }
     if max_p > 0 || max_sp > 0 {
-        let p_ = usize::from(max_p > 0);
-        let sp_ = usize::from(m > 1 && max_sp > 0);
         if try_first(
             p_,
             0,
             sp_,
             0,
             constant,
+            &mut fitter,
             &mut results,
             &mut best,
             &mut best_ic,
@@ -477,14 +695,13 @@ pub fn auto_arima_trace(
         }
     }
     if max_q > 0 || max_sq > 0 {
-        let q_ = usize::from(max_q > 0);
-        let sq_ = usize::from(m > 1 && max_sq > 0);
         if try_first(
             0,
             q_,
             0,
             sq_,
             constant,
+            &mut fitter,
             &mut results,
             &mut best,
             &mut best_ic,
@@ -495,7 +712,19 @@ pub fn auto_arima_trace(
             sq = sq_;
         }
     }
-    if constant && try_first(0, 0, 0, 0, false, &mut results, &mut best, &mut best_ic) {
+    if constant
+        && try_first(
+            0,
+            0,
+            0,
+            0,
+            false,
+            &mut fitter,
+            &mut results,
+            &mut best,
+            &mut best_ic,
+        )
+    {
         p = 0;
         q = 0;
         sp = 0;
@@ -527,7 +756,8 @@ pub fn auto_arima_trace(
             (1, -1, 0, 0),
             (1, 1, 0, 0),
         ];
-        let mut improved = false;
+        // the new neighbours in the scan's order, as many as the budget allows
+        let mut next: Vec<(usize, usize, usize, usize)> = Vec::new();
         for (dp, dq, dsp, dsq) in moves {
             let np_ = p as i64 + dp;
             let nq_ = q as i64 + dq;
@@ -545,18 +775,25 @@ pub fn auto_arima_trace(
                 continue;
             }
             let (np_, nq_, nsp, nsq) = (np_ as usize, nq_ as usize, nsp as usize, nsq as usize);
-            if !is_new(&results, np_, nq_, nsp, nsq, constant) {
-                continue;
+            if is_new(&results, np_, nq_, nsp, nsq, constant) {
+                next.push((np_, nq_, nsp, nsq));
             }
-            if results.len() >= nmodels {
-                break;
-            }
+        }
+        next.truncate(nmodels.saturating_sub(results.len()));
+        // queued for the helpers; the first that improves is taken, as on one thread
+        fitter.prefetch(
+            next.iter()
+                .map(|&(a, b, c, d)| (mk(a, b, c, d), constant, approximation)),
+        );
+        let mut improved = false;
+        for &(np_, nq_, nsp, nsq) in &next {
             if try_first(
                 np_,
                 nq_,
                 nsp,
                 nsq,
                 constant,
+                &mut fitter,
                 &mut results,
                 &mut best,
                 &mut best_ic,
@@ -581,6 +818,7 @@ pub fn auto_arima_trace(
                 sp,
                 sq,
                 !constant,
+                &mut fitter,
                 &mut results,
                 &mut best,
                 &mut best_ic,
@@ -594,15 +832,23 @@ pub fn auto_arima_trace(
         let mut order: Vec<usize> = (0..results.len()).collect();
         order.sort_by(|&a, &b| results[a].ic.total_cmp(&results[b].ic));
         best = None;
+        // queued for the helpers; the first accepted in this order is taken
+        fitter.prefetch(
+            order
+                .iter()
+                .map(|&k| (results[k].order, results[k].constant, false)),
+        );
         for k in order {
             let c = results[k];
-            let (v, model) = ctx.candidate(c.order, c.constant, false);
+            let (v, model) = fitter.get((c.order, c.constant, false));
             if v < f64::INFINITY {
                 best = model;
                 break;
             }
         }
     }
+    // the helpers stop before the winner's state is filtered
+    drop(fitter);
     match best {
         Some(model) if best_ic < f64::INFINITY || approximation => {
             let sigma2 = model.sigma2;

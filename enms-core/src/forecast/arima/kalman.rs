@@ -422,47 +422,62 @@ pub(crate) fn loglik_chandrasekhar(arma: &Arma, w: &[f64]) -> Option<(f64, f64, 
     let mut f = col[0];
     let mut g = vec![0.0; r];
     arma.t_vec(&col, &mut g);
-    let mut wv = g.clone();
+    // The state `a_t` and `W_t` live in sliding windows, `a_t = abuf[t..t + r]`: the shift of
+    // the companion matrix `T` is the window's move by one (no copy), and the slot entering at
+    // the end is still zero, as `T` gives it before its AR term.
+    let len = w.len() + r + 1;
+    let mut abuf = vec![0.0; len];
+    let mut wbuf = vec![0.0; len];
+    wbuf[..r].copy_from_slice(&g);
     let mut m = -1.0 / f;
-    let mut a = vec![0.0; r];
-    let mut tmp = vec![0.0; r];
-    let mut tw = vec![0.0; r];
     let (mut ssq, mut sumlog) = (0.0, 0.0);
     let mut converged = false;
     let mut ln_f = 0.0;
-    for &wt in w {
+    for (t, &wt) in w.iter().enumerate() {
         if f.is_nan() || f <= 0.0 || f.is_infinite() {
             return None;
         }
-        let v = wt - a[0];
+        let a0 = abuf[t];
+        let v = wt - a0;
         ssq += v * v / f;
         if !converged {
             ln_f = f.ln();
         }
         sumlog += ln_f;
-        arma.t_vec(&a, &mut tmp);
         let kv = v / f;
-        for i in 0..r {
-            a[i] = tmp[i] + g[i] * kv;
+        // a_{t+1} = T a_t + g kv
+        let next = &mut abuf[t + 1..t + 1 + r];
+        if a0 != 0.0 {
+            for &(i, ph) in &arma.phi_nz {
+                next[i] += ph * a0;
+            }
+        }
+        for (x, gi) in next.iter_mut().zip(&g) {
+            *x += gi * kv;
         }
         if converged {
             continue;
         }
-        let s = wv[0];
+        let s = wbuf[t];
         let ms = m * s;
         let f_next = f + ms * s;
-        arma.t_vec(&wv, &mut tw);
-        for i in 0..r {
-            g[i] += ms * tw[i];
-        }
         let sf = s / f_next;
-        for i in 0..r {
-            wv[i] = tw[i] - sf * g[i];
+        // T W_t in the window, then g += M s T W_t and W_{t+1} = T W_t - s g / F_{t+1}
+        let win = &mut wbuf[t + 1..t + 1 + r];
+        if s != 0.0 {
+            for &(i, ph) in &arma.phi_nz {
+                win[i] += ph * s;
+            }
+        }
+        for (x, gi) in win.iter_mut().zip(g.iter_mut()) {
+            let tw = *x;
+            *gi += ms * tw;
+            *x = tw - sf * *gi;
         }
         m *= f_next / f;
         if (f_next - f).abs() <= 1e-15 * f && (ms * s).abs() <= 1e-15 * f {
             // the remaining change is below rounding: steady state
-            let wmax = wv.iter().fold(0.0f64, |x, y| x.max(y.abs()));
+            let wmax = win.iter().fold(0.0f64, |x, y| x.max(y.abs()));
             if (m.abs() * wmax * wmax) < 1e-15 * f {
                 converged = true;
             }

@@ -7,6 +7,29 @@
 //! decrease the objective any more (precision loss), after `small_steps` successive steps that
 //! change the objective by less than `ftol` relative, or after `max_iter` iterations.
 
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+thread_local! {
+    /// Raised when the minimisations of this thread are no longer wanted (a parallel search's
+    /// helper thread when the search has ended): they stop at their next iteration.
+    static ABANDON: RefCell<Option<Arc<AtomicBool>>> = const { RefCell::new(None) };
+}
+
+/// Makes `flag` the abandon flag of this thread's minimisations.
+pub(crate) fn abandon_when(flag: Arc<AtomicBool>) {
+    ABANDON.with(|a| *a.borrow_mut() = Some(flag));
+}
+
+fn abandoned() -> bool {
+    ABANDON.with(|a| {
+        a.borrow()
+            .as_ref()
+            .is_some_and(|f| f.load(Ordering::Relaxed))
+    })
+}
+
 /// Outcome of a minimisation.
 #[derive(Debug, Clone)]
 pub(crate) struct Minimum {
@@ -101,7 +124,7 @@ pub(crate) fn bfgs<F: FnMut(&[f64]) -> f64>(mut f: F, x0: &[f64], opt: BfgsOptio
     let mut first = true;
     let mut it = 0;
     let mut small = 0;
-    while it < opt.max_iter {
+    while it < opt.max_iter && !abandoned() {
         it += 1;
         let gmax = g.iter().fold(0.0f64, |m, v| m.max(v.abs()));
         if gmax <= opt.gtol {
