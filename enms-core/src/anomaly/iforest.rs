@@ -171,13 +171,7 @@ fn check_columns(columns: &[(&str, &[f64])]) -> Result<usize> {
                 got: c.len(),
             });
         }
-        if let Some(i) = c.iter().position(|v| !v.is_finite()) {
-            return Err(Error::NonFinite {
-                column: (*name).to_string(),
-                index: i,
-                value: c[i].to_string(),
-            });
-        }
+        crate::series::check_finite(name, c)?;
     }
     Ok(n)
 }
@@ -570,8 +564,9 @@ impl IsolationForest {
         for (b, part) in out.chunks_mut(SCORE_BLOCK).enumerate() {
             let start = first + b * SCORE_BLOCK;
             for (j, c) in cols.iter().enumerate() {
-                for (r, v) in c[start..start + part.len()].iter().enumerate() {
-                    buf[(r / LANES) * stride + j * LANES + r % LANES] = *v;
+                let rows = c[start..start + part.len()].chunks(LANES);
+                for (group, lanes) in buf.chunks_exact_mut(stride).zip(rows) {
+                    group[j * LANES..j * LANES + lanes.len()].copy_from_slice(lanes);
                 }
             }
             sum.iter_mut().for_each(|s| *s = [0.0; LANES]);
