@@ -279,7 +279,11 @@ fn auto_arima_decides_the_same_on_any_number_of_threads() {
         };
         let (one, trace_one) = run(1);
         let (three, trace_three) = run(3);
-        assert!(trace_one.len() > 10, "{name}: {} candidates", trace_one.len());
+        assert!(
+            trace_one.len() > 10,
+            "{name}: {} candidates",
+            trace_one.len()
+        );
         assert_eq!(trace_one, trace_three, "{name}");
         assert_eq!(one.order(), three.order(), "{name}");
         assert_eq!(one.coefficients(), three.coefficients(), "{name}");
