@@ -676,8 +676,8 @@ fn search(
         sp = 0;
         sq = 0;
     }
-    if max_p > 0 || max_sp > 0 {
-        if try_first(
+    if (max_p > 0 || max_sp > 0)
+        && try_first(
             p_,
             0,
             sp_,
@@ -687,15 +687,15 @@ fn search(
             &mut results,
             &mut best,
             &mut best_ic,
-        ) {
-            p = p_;
-            sp = sp_;
-            q = 0;
-            sq = 0;
-        }
+        )
+    {
+        p = p_;
+        sp = sp_;
+        q = 0;
+        sq = 0;
     }
-    if max_q > 0 || max_sq > 0 {
-        if try_first(
+    if (max_q > 0 || max_sq > 0)
+        && try_first(
             0,
             q_,
             0,
@@ -705,12 +705,12 @@ fn search(
             &mut results,
             &mut best,
             &mut best_ic,
-        ) {
-            p = 0;
-            sp = 0;
-            q = q_;
-            sq = sq_;
-        }
+        )
+    {
+        p = 0;
+        sp = 0;
+        q = q_;
+        sq = sq_;
     }
     if constant
         && try_first(
