@@ -62,13 +62,7 @@ impl Default for SigmaRule {
 /// Severity of every residual, and its distance from the mean in standard deviations (NaN where
 /// it was not judged).
 pub fn sigma_flags(residuals: &[f64], rule: &SigmaRule) -> Result<(Vec<Severity>, Vec<f64>)> {
-    if let Some(i) = residuals.iter().position(|v| !v.is_finite()) {
-        return Err(Error::NonFinite {
-            column: "residuals".into(),
-            index: i,
-            value: residuals[i].to_string(),
-        });
-    }
+    crate::series::check_finite("residuals", residuals)?;
     if !(rule.warning_sigma > 0.0 && rule.critical_sigma >= rule.warning_sigma) {
         return Err(Error::invalid(
             "critical_sigma",

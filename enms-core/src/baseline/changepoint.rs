@@ -334,15 +334,8 @@ pub fn fit_change_point(
             got: temp_c.len(),
         });
     }
-    for (name, v) in [("temp_c", temp_c), ("energy", energy)] {
-        if let Some(i) = v.iter().position(|x| !x.is_finite()) {
-            return Err(Error::NonFinite {
-                column: name.into(),
-                index: i,
-                value: v[i].to_string(),
-            });
-        }
-    }
+    crate::series::check_finite("temp_c", temp_c)?;
+    crate::series::check_finite("energy", energy)?;
     if !(options.step_c > 0.0 && options.step_c.is_finite()) {
         return Err(Error::invalid(
             "step_c",
@@ -518,13 +511,7 @@ impl ChangePointModel {
 
     /// Predicted energy per period for mean temperatures `temp_c`.
     pub fn predict(&self, temp_c: &[f64]) -> Result<Vec<f64>> {
-        if let Some(i) = temp_c.iter().position(|x| !x.is_finite()) {
-            return Err(Error::NonFinite {
-                column: "temp_c".into(),
-                index: i,
-                value: temp_c[i].to_string(),
-            });
-        }
+        crate::series::check_finite("temp_c", temp_c)?;
         let feats = features(
             self.kind,
             self.heating_balance_c,

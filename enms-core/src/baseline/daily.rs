@@ -864,16 +864,7 @@ fn partitions(blocks: &[Block], usable: &[bool]) -> Vec<Vec<usize>> {
 // ---------------------------------------------------------------------------------------------
 // Public API.
 
-fn check_finite(name: &str, v: &[f64]) -> Result<()> {
-    match v.iter().position(|x| !x.is_finite()) {
-        Some(i) => Err(Error::NonFinite {
-            column: name.into(),
-            index: i,
-            value: v[i].to_string(),
-        }),
-        None => Ok(()),
-    }
-}
+use crate::series::check_finite;
 
 fn validate(o: &DailyOptions) -> Result<()> {
     if !(o.step_c.is_finite() && o.step_c > 0.0) {

@@ -220,13 +220,7 @@ pub fn report(
             needed: 1,
         });
     }
-    if let Some(i) = actual.iter().position(|v| !v.is_finite()) {
-        return Err(Error::NonFinite {
-            column: "actual".into(),
-            index: i,
-            value: actual[i].to_string(),
-        });
-    }
+    crate::series::check_finite("actual", actual)?;
     if expected.len() != actual.len() {
         return Err(Error::LengthMismatch {
             column: "actual".into(),

@@ -103,16 +103,7 @@ fn hours_of_week(ts: &[Timestamp], tz_name: &str) -> Result<Vec<usize>> {
         .collect()
 }
 
-fn check(name: &str, v: &[f64]) -> Result<()> {
-    match v.iter().position(|x| !x.is_finite()) {
-        Some(i) => Err(Error::NonFinite {
-            column: name.into(),
-            index: i,
-            value: v[i].to_string(),
-        }),
-        None => Ok(()),
-    }
-}
+use crate::series::check_finite as check;
 
 /// Fits the model on hourly `energy` with the hour's mean outdoor temperature `temp_c`, at the
 /// hours starting at `ts` (UTC microseconds).

@@ -287,14 +287,7 @@ fn check_column(name: &str, v: &[f64], n: usize) -> Result<()> {
             got: v.len(),
         });
     }
-    if let Some(i) = v.iter().position(|x| !x.is_finite()) {
-        return Err(Error::NonFinite {
-            column: name.to_string(),
-            index: i,
-            value: v[i].to_string(),
-        });
-    }
-    Ok(())
+    crate::series::check_finite(name, v)
 }
 
 /// Fits `y` on the named driver columns.
