@@ -492,4 +492,94 @@ fn savings_of_a_reporting_period_against_a_weather_model() {
         400,
         "outdoor_temp_c",
     );
+
+    // saved, the model is an energy baseline that stays: listed, fetched, reporting later periods
+    assert!(body["id"].is_null(), "not stored unless asked");
+    let (status, saved) = fit(base.clone().tap(|b| b["save"] = json!(true)));
+    assert_eq!(status, 200, "{saved}");
+    let id = saved["id"].as_i64().expect("an id");
+    assert!(saved["created_at"].is_string());
+    assert_eq!(saved["performance"], body["performance"]);
+    let (status, list) = server.get("/api/v1/weather-models");
+    assert_eq!(status, 200, "{list}");
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(list[0]["id"], id);
+    assert_eq!(list[0]["target"], BOILER);
+    assert_eq!(list[0]["target_kind"], "machine");
+    assert_eq!(list[0]["carrier"], "natural_gas");
+    assert_eq!(list[0]["kind"], "change_point");
+    assert_eq!(list[0]["start"], format_rfc3339(training.start));
+    assert_eq!(list[0]["statistics"], body["statistics"]);
+    let (status, got) = server.get(&format!("/api/v1/weather-models/{id}"));
+    assert_eq!(status, 200, "{got}");
+    assert_eq!(got["id"], id);
+    assert_eq!(got["created_at"], saved["created_at"]);
+    for k in [
+        "model",
+        "days",
+        "segments",
+        "curves",
+        "statistics",
+        "machines",
+        "timezone",
+    ] {
+        assert_eq!(got[k], body[k], "{k}");
+    }
+    assert!(got["performance"].is_null());
+    let report = |b: Value| server.post(&format!("/api/v1/weather-models/{id}/performance"), &b);
+    let period = json!({
+        "reporting_start": format_rfc3339(reporting.start),
+        "reporting_end": format_rfc3339(reporting.end),
+    });
+    let (status, later) = report(period.clone());
+    assert_eq!(status, 200, "{later}");
+    assert_eq!(
+        later, body["performance"],
+        "the stored model reports as the fit did"
+    );
+    let (status, week) = report(period.clone().tap(|b| {
+        b["reporting_end"] = json!(format_rfc3339(day(28)));
+        b["confidence"] = json!(0.95);
+    }));
+    assert_eq!(status, 200, "{week}");
+    assert_eq!(week["days"].as_array().unwrap().len(), 7);
+    assert_eq!(week["confidence"], 0.95);
+    // bad input: a 4xx naming the field
+    assert_status(
+        report(
+            period
+                .clone()
+                .tap(|b| drop(b.as_object_mut().unwrap().remove("reporting_end"))),
+        ),
+        400,
+        "reporting_end",
+    );
+    assert_status(
+        report(period.clone().tap(|b| b["confidence"] = json!(2))),
+        400,
+        "confidence",
+    );
+    assert_status(
+        report(period.clone().tap(|b| b["extra"] = json!(1))),
+        400,
+        "extra",
+    );
+    assert_status(
+        server.post(
+            &format!("/api/v1/weather-models/{}/performance", id + 1),
+            &period,
+        ),
+        404,
+        "id",
+    );
+    assert_status(server.get("/api/v1/weather-models/first"), 400, "id");
+    assert_status(
+        report(period.tap(|b| {
+            b["reporting_start"] = json!(format_rfc3339(day(WEATHER_DAYS)));
+            b["reporting_end"] = json!(format_rfc3339(day(DAYS)));
+        })),
+        400,
+        "outdoor_temp_c",
+    );
 }

@@ -231,7 +231,15 @@ pub fn router(state: AppState) -> Router {
             post(forecast::backtest_history),
         )
         .route("/api/v1/forecast/monitor", post(forecast::monitor))
-        .route("/api/v1/weather-models", post(weather::fit))
+        .route(
+            "/api/v1/weather-models",
+            get(weather::list).post(weather::fit),
+        )
+        .route("/api/v1/weather-models/{id}", get(weather::get))
+        .route(
+            "/api/v1/weather-models/{id}/performance",
+            post(weather::performance),
+        )
         .merge(crate::portal::routes())
         .fallback(fallback)
         .layer(middleware::from_fn(log_request))
@@ -294,7 +302,10 @@ async fn fallback(req: Request) -> ApiError {
         forecast::forecast,
         forecast::backtest_history,
         forecast::monitor,
-        weather::fit
+        weather::fit,
+        weather::list,
+        weather::get,
+        weather::performance
     ),
     components(schemas(
         ApiError,
@@ -363,7 +374,9 @@ async fn fallback(req: Request) -> ApiError {
         weather::CurveDto,
         weather::WeatherModelDto,
         weather::WeatherPerformanceDto,
-        weather::WeatherPerformanceDayDto
+        weather::WeatherPerformanceDayDto,
+        weather::WeatherModelSummaryDto,
+        weather::WeatherReportRequest
     )),
     tags(
         (name = "system", description = "Health and the API document"),

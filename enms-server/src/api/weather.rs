@@ -13,10 +13,11 @@
 //! ["outdoor_temp_c"]`. A factory's table holds the days every machine with readings covers, its
 //! energy the sum of theirs. Options are the core's `ChangePointOptions` / `DailyOptions` read
 //! strictly (`enms_core::options::from_json_value`); the options left out keep the core's
-//! defaults, and the daily model's `timezone` defaults to the factory's. Nothing is stored.
+//! defaults, and the daily model's `timezone` defaults to the factory's. With `save: true` the
+//! model is stored (`weather_models`): listed, fetched, and reporting later periods against it.
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::Json;
 use enms_core::baseline::dataset::{Aggregation, ModellingTable, PeriodDriver, TableSpec};
 use enms_core::baseline::{
@@ -31,11 +32,11 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::baselines::{
-    bad, max_gap_us, opt, parse_range, table_for, Body, CoefficientDto, DroppedPeriodDto,
-    SavingsDto, ShortfallDto, TableSummaryDto,
+    bad, max_gap_us, now_us, opt, parse_range, table_for, to_json, Body, CoefficientDto,
+    DroppedPeriodDto, SavingsDto, ShortfallDto, TableSummaryDto,
 };
 use super::{blocking, find_factory, machines_of, AppState};
-use crate::store::Store;
+use crate::store::{Store, WeatherModelRecord};
 use crate::ApiError;
 
 type ApiResult<T> = Result<Json<T>, ApiError>;
@@ -46,7 +47,8 @@ pub const MODELS: [&str; 2] = ["daily", "change_point"];
 /// Name of the temperature column of the daily table.
 const TEMP: &str = "outdoor_temp_c";
 
-const FIELDS: [&str; 12] = [
+const FIELDS: [&str; 13] = [
+    "save",
     "machine_id",
     "factory_id",
     "carrier",
@@ -67,6 +69,10 @@ const CURVE_POINTS: usize = 61;
 /// `POST /api/v1/weather-models`: whose daily energy to model, over which days, with which model.
 #[derive(Debug, Clone, serde::Deserialize, ToSchema)]
 pub struct WeatherModelRequest {
+    /// Store the model (default false): it gets an `id`, is listed by `GET
+    /// /api/v1/weather-models`, and reports later periods by `POST
+    /// /api/v1/weather-models/{id}/performance` (an energy baseline that stays fixed).
+    pub save: Option<bool>,
     /// Machine whose daily energy is modelled (or `factory_id`).
     pub machine_id: Option<String>,
     /// Factory whose daily energy (the sum of its machines') is modelled (or `machine_id`).
@@ -199,6 +205,10 @@ pub struct CurveDto {
 /// A fitted weather model with its daily table.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct WeatherModelDto {
+    /// Id of the stored model (`save: true`, or fetched from the store); null when not stored.
+    pub id: Option<i64>,
+    /// When the stored model was fitted, RFC 3339; null when not stored.
+    pub created_at: Option<String>,
     /// The machine or factory modelled.
     pub target: String,
     /// `machine` or `factory`.
@@ -334,6 +344,7 @@ fn fit_error(mut e: enms_core::Error, options: &Value) -> ApiError {
 
 /// The fields of a request, parsed and checked.
 struct Request {
+    save: bool,
     target: Target,
     carrier: Option<String>,
     range: TimeRange,
@@ -395,6 +406,7 @@ fn parse(b: &Body) -> Result<Request, ApiError> {
         }
     };
     Ok(Request {
+        save: b.get("save")?.unwrap_or(false),
         target,
         carrier: b.get("carrier")?,
         range,
@@ -760,6 +772,7 @@ fn daily(t: &DailyTable, o: &DailyOptions) -> Result<Fitted, ApiError> {
 pub async fn fit(State(s): State<AppState>, body: Bytes) -> ApiResult<WeatherModelDto> {
     let b = Body::parse(&body, &FIELDS)?;
     let Request {
+        save,
         target,
         carrier,
         range,
@@ -830,51 +843,24 @@ pub async fn fit(State(s): State<AppState>, body: Bytes) -> ApiResult<WeatherMod
             .collect();
         let performance = match reporting {
             None => None,
-            Some(r) => {
-                let mut options = PerformanceOptions::default();
-                if let Some(c) = confidence {
-                    options.confidence = c;
-                }
-                // the reporting days: the same machines, days and coverage rules
-                let rt = daily_table(store, &target, &machines, &table_spec, r).map_err(|e| {
-                    ApiError {
-                        message: format!("reporting period: {}", e.message),
-                        ..e
-                    }
-                })?;
-                let rep =
-                    fitted
-                        .fitted
-                        .performance(&rt, &options)
-                        .map_err(|e| match e.field() {
-                            Some("confidence") => ApiError::param(&e, "confidence"),
-                            _ => ApiError::param(&e, "reporting_start"),
-                        })?;
-                let dates = local_dates(&rt.start, &tz)?;
-                Some(WeatherPerformanceDto {
-                    start: format_rfc3339(r.start),
-                    end: format_rfc3339(r.end),
-                    days: (0..rt.start.len())
-                        .map(|k| WeatherPerformanceDayDto {
-                            date: dates[k].clone(),
-                            start: format_rfc3339(rt.start[k]),
-                            outdoor_temp_c: rt.temp_c[k],
-                            expected_kwh: rep.expected[k],
-                            actual_kwh: rep.actual[k],
-                            deviation_kwh: rep.deviation[k],
-                            cusum_kwh: rep.cusum[k],
-                        })
-                        .collect(),
-                    savings: SavingsDto::from(&rep),
-                    table: rt.summary,
-                })
-            }
+            Some(r) => Some(report(
+                store,
+                &target,
+                &machines,
+                &table_spec,
+                &tz,
+                &fitted.fitted,
+                r,
+                confidence,
+            )?),
         };
         let (target_name, target_kind) = match &target {
             Target::Machine(id) => (id.clone(), "machine"),
             Target::Factory(id) => (id.clone(), "factory"),
         };
-        Ok(WeatherModelDto {
+        let mut answer = WeatherModelDto {
+            id: None,
+            created_at: None,
             target: target_name,
             target_kind: target_kind.into(),
             carrier: carrier.as_str().into(),
@@ -890,8 +876,261 @@ pub async fn fit(State(s): State<AppState>, body: Bytes) -> ApiResult<WeatherMod
             days,
             curves: fitted.curves,
             model: fitted.model,
-            performance,
-        })
+            performance: None,
+        };
+        if save {
+            let created_at = now_us();
+            let record = WeatherModelRecord {
+                id: 0,
+                target_kind: answer.target_kind.clone(),
+                target: answer.target.clone(),
+                carrier: answer.carrier.clone(),
+                created_at,
+                range,
+                kind: kind.into(),
+                spec_json: to_json(&table_spec)?,
+                model_json: to_json(&answer.model)?,
+                answer_json: to_json(&answer)?,
+            };
+            answer.id = Some(store.insert_weather_model(&record)?);
+            answer.created_at = Some(format_rfc3339(created_at));
+        }
+        answer.performance = performance;
+        Ok(answer)
+    })
+    .await?;
+    Ok(Json(out))
+}
+
+/// The energy performance of the days of `r` against `model`: the same machines, days and
+/// coverage rules as its training table (`spec`).
+#[allow(clippy::too_many_arguments)]
+fn report(
+    store: &dyn Store,
+    target: &Target,
+    machines: &[Machine],
+    spec: &TableSpec,
+    tz: &str,
+    model: &WeatherModel,
+    r: TimeRange,
+    confidence: Option<f64>,
+) -> Result<WeatherPerformanceDto, ApiError> {
+    let mut options = PerformanceOptions::default();
+    if let Some(c) = confidence {
+        options.confidence = c;
+    }
+    let rt = daily_table(store, target, machines, spec, r).map_err(|e| ApiError {
+        message: format!("reporting period: {}", e.message),
+        ..e
+    })?;
+    let rep = model
+        .performance(&rt, &options)
+        .map_err(|e| match e.field() {
+            Some("confidence") => ApiError::param(&e, "confidence"),
+            _ => ApiError::param(&e, "reporting_start"),
+        })?;
+    let dates = local_dates(&rt.start, tz)?;
+    Ok(WeatherPerformanceDto {
+        start: format_rfc3339(r.start),
+        end: format_rfc3339(r.end),
+        days: (0..rt.start.len())
+            .map(|k| WeatherPerformanceDayDto {
+                date: dates[k].clone(),
+                start: format_rfc3339(rt.start[k]),
+                outdoor_temp_c: rt.temp_c[k],
+                expected_kwh: rep.expected[k],
+                actual_kwh: rep.actual[k],
+                deviation_kwh: rep.deviation[k],
+                cusum_kwh: rep.cusum[k],
+            })
+            .collect(),
+        savings: SavingsDto::from(&rep),
+        table: rt.summary,
+    })
+}
+
+/// A stored weather model in a list.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct WeatherModelSummaryDto {
+    /// Id.
+    pub id: i64,
+    /// When it was fitted, RFC 3339.
+    pub created_at: String,
+    /// The machine or factory modelled.
+    pub target: String,
+    /// `machine` or `factory`.
+    pub target_kind: String,
+    /// Energy carrier.
+    pub carrier: String,
+    /// `daily` or `change_point`.
+    pub kind: String,
+    /// Start of the training period, RFC 3339.
+    pub start: String,
+    /// End of the training period, RFC 3339.
+    pub end: String,
+    /// Goodness of fit, as the fit reported it.
+    #[schema(value_type = Object)]
+    pub statistics: Value,
+}
+
+/// A stored model, loaded: its record, the fit's answer, and the core model.
+struct Stored {
+    record: WeatherModelRecord,
+    answer: Value,
+    model: WeatherModel,
+}
+
+fn stored(store: &dyn Store, id: &str) -> Result<Stored, ApiError> {
+    let n: i64 = id.trim().parse().map_err(|_| {
+        bad(
+            "id",
+            format!("a weather model id is an integer, got `{id}`"),
+        )
+    })?;
+    let record = store.weather_model(n)?.ok_or_else(|| ApiError {
+        field: Some("id".into()),
+        ..ApiError::not_found("weather model", id)
+    })?;
+    let corrupt = |e: serde_json::Error| {
+        ApiError::internal(format!("stored weather model {n} cannot be read: {e}"))
+    };
+    let mut answer: Value = serde_json::from_str(&record.answer_json).map_err(corrupt)?;
+    if let Some(o) = answer.as_object_mut() {
+        o.insert("id".into(), Value::from(n));
+        o.insert(
+            "created_at".into(),
+            Value::from(format_rfc3339(record.created_at)),
+        );
+    }
+    let model = match record.kind.as_str() {
+        "change_point" => {
+            WeatherModel::ChangePoint(serde_json::from_str(&record.model_json).map_err(corrupt)?)
+        }
+        _ => WeatherModel::Daily(serde_json::from_str(&record.model_json).map_err(corrupt)?),
+    };
+    Ok(Stored {
+        record,
+        answer,
+        model,
+    })
+}
+
+/// The stored weather models, oldest first.
+#[utoipa::path(get, path = "/api/v1/weather-models", tag = "baselines",
+    responses((status = 200, body = [WeatherModelSummaryDto])))]
+pub async fn list(State(s): State<AppState>) -> ApiResult<Vec<WeatherModelSummaryDto>> {
+    let store = s.store.clone();
+    let out = blocking(move || {
+        store
+            .weather_models()?
+            .into_iter()
+            .map(|r| {
+                let answer: Value = serde_json::from_str(&r.answer_json).map_err(|e| {
+                    ApiError::internal(format!("stored weather model {} cannot be read: {e}", r.id))
+                })?;
+                Ok(WeatherModelSummaryDto {
+                    id: r.id,
+                    created_at: format_rfc3339(r.created_at),
+                    target: r.target,
+                    target_kind: r.target_kind,
+                    carrier: r.carrier,
+                    kind: r.kind,
+                    start: format_rfc3339(r.range.start),
+                    end: format_rfc3339(r.range.end),
+                    statistics: answer.get("statistics").cloned().unwrap_or(Value::Null),
+                })
+            })
+            .collect()
+    })
+    .await?;
+    Ok(Json(out))
+}
+
+/// One stored weather model: the answer its fit gave, with its id.
+#[utoipa::path(get, path = "/api/v1/weather-models/{id}", tag = "baselines",
+    params(("id" = i64, Path, description = "Weather model id")),
+    responses((status = 200, body = WeatherModelDto), (status = 400, body = ApiError), (status = 404, body = ApiError)))]
+pub async fn get(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Value> {
+    let store = s.store.clone();
+    let out = blocking(move || Ok(stored(store.as_ref(), &id)?.answer)).await?;
+    Ok(Json(out))
+}
+
+/// `POST /api/v1/weather-models/{id}/performance`: the reporting period.
+#[derive(Debug, Clone, serde::Deserialize, ToSchema)]
+pub struct WeatherReportRequest {
+    /// Start of the reporting period (inclusive), RFC 3339.
+    pub reporting_start: String,
+    /// End of the reporting period (exclusive), RFC 3339.
+    pub reporting_end: String,
+    /// Confidence level of the savings interval, in (0, 1) (default 0.9).
+    pub confidence: Option<f64>,
+}
+
+/// The energy performance of a reporting period against a stored weather model: the same
+/// machines, local days and coverage rules as its training period, the model as stored (it does
+/// not change when later data arrive).
+#[utoipa::path(post, path = "/api/v1/weather-models/{id}/performance", tag = "baselines",
+    params(("id" = i64, Path, description = "Weather model id")),
+    request_body = WeatherReportRequest,
+    responses((status = 200, body = WeatherPerformanceDto),
+              (status = 400, description = "A field is invalid, or the reporting period has no usable day", body = ApiError),
+              (status = 404, description = "Unknown model, or a machine of the model is no longer known", body = ApiError)))]
+pub async fn performance(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult<WeatherPerformanceDto> {
+    let b = Body::parse(&body, &["reporting_start", "reporting_end", "confidence"])?;
+    let start: String = b.require("reporting_start")?;
+    let end: String = b.require("reporting_end")?;
+    let r = parse_range(&start, &end).map_err(|e| ApiError {
+        field: e.field.map(|f| format!("reporting_{f}")),
+        ..e
+    })?;
+    let confidence: Option<f64> = b.get("confidence")?;
+    let store = s.store.clone();
+    let out = blocking(move || {
+        let store = store.as_ref();
+        let m = stored(store, &id)?;
+        let spec: TableSpec = serde_json::from_str(&m.record.spec_json).map_err(|e| {
+            ApiError::internal(format!("stored weather model {id} cannot be read: {e}"))
+        })?;
+        let target = match m.record.target_kind.as_str() {
+            "factory" => Target::Factory(m.record.target.clone()),
+            _ => Target::Machine(m.record.target.clone()),
+        };
+        // the machines summed at training time, as they are known now
+        let known = store.machines()?;
+        let names: Vec<String> = m
+            .answer
+            .get("machines")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let machines = names
+            .iter()
+            .map(|n| {
+                known
+                    .iter()
+                    .find(|k| &k.id == n)
+                    .cloned()
+                    .ok_or_else(|| ApiError::not_found("machine", n))
+            })
+            .collect::<Result<Vec<Machine>, ApiError>>()?;
+        let tz = m
+            .answer
+            .get("timezone")
+            .and_then(Value::as_str)
+            .unwrap_or("UTC")
+            .to_string();
+        report(
+            store, &target, &machines, &spec, &tz, &m.model, r, confidence,
+        )
     })
     .await?;
     Ok(Json(out))

@@ -151,6 +151,32 @@ pub struct BaselineRecord {
     pub table_json: String,
 }
 
+/// A stored weather-normalised model of daily energy (`change_point` or `daily`): the core's
+/// model, the recipe of its daily table and the machines summed, and the answer its fit gave.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WeatherModelRecord {
+    /// Id (assigned by the store).
+    pub id: i64,
+    /// `machine` or `factory`.
+    pub target_kind: String,
+    /// The machine's or the factory's id.
+    pub target: String,
+    /// Energy carrier modelled.
+    pub carrier: String,
+    /// When it was fitted, UTC microseconds.
+    pub created_at: Timestamp,
+    /// Training period.
+    pub range: TimeRange,
+    /// `change_point` or `daily`.
+    pub kind: String,
+    /// `enms_core::baseline::dataset::TableSpec` of the daily table, as JSON.
+    pub spec_json: String,
+    /// The core's model (`ChangePointModel` or `DailyModel`), as JSON.
+    pub model_json: String,
+    /// The answer of the fit (the API's `WeatherModelDto`), as JSON.
+    pub answer_json: String,
+}
+
 /// Where an anomaly event is in its lifecycle: `open` -> `acknowledged` -> `resolved`, or
 /// `open` -> `resolved` directly. `resolved` is final.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -372,6 +398,15 @@ pub trait Store: Send + Sync + 'static {
 
     /// One stored baseline.
     fn baseline(&self, id: i64) -> Result<Option<BaselineRecord>, StoreError>;
+
+    /// Stores a weather model (its `id` is ignored) and returns the id it got.
+    fn insert_weather_model(&self, record: &WeatherModelRecord) -> Result<i64, StoreError>;
+
+    /// Stored weather models by id.
+    fn weather_models(&self) -> Result<Vec<WeatherModelRecord>, StoreError>;
+
+    /// One stored weather model.
+    fn weather_model(&self, id: i64) -> Result<Option<WeatherModelRecord>, StoreError>;
 
     /// Stores the events one run of `detector` found, in one transaction, by this rule: a
     /// detected event is matched with the stored events of the same machine and detector whose

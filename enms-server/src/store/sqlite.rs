@@ -23,16 +23,16 @@ use super::{
     merge_detected, parse_severity, severity_name, AnomalyEventRecord, AnomalyFilter,
     BaselineRecord, DetectorRecord, EnvironmentSeries, EventStatus, ImportSummary, ProcessQuantity,
     ProductionCounts, RunningFlags, Store, StoreError, TableCounts, Transition, TransitionOutcome,
-    UpsertAction,
+    UpsertAction, WeatherModelRecord,
 };
 
 /// File name of the database inside the data directory.
 pub const DB_FILE: &str = "enms.sqlite3";
 
 /// Version of the schema below (`PRAGMA user_version`): 1 the simulator's tables, 2 added
-/// `baselines`, 3 added `anomaly_events`. Every statement is `IF NOT EXISTS`, so opening an older
-/// database adds the tables it lacks and keeps its data.
-const SCHEMA_VERSION: i64 = 3;
+/// `baselines`, 3 added `anomaly_events`, 4 added `weather_models`. Every statement is
+/// `IF NOT EXISTS`, so opening an older database adds the tables it lacks and keeps its data.
+const SCHEMA_VERSION: i64 = 4;
 
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS factories (
@@ -117,6 +117,23 @@ CREATE TABLE IF NOT EXISTS baselines (
     table_summary TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS baselines_by_machine ON baselines (machine_id, id);
+"#;
+
+/// Schema version 4: stored weather-normalised models (change-point and daily).
+const SCHEMA_V4: &str = r#"
+CREATE TABLE IF NOT EXISTS weather_models (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    target_kind TEXT NOT NULL CHECK (target_kind IN ('machine', 'factory')),
+    target TEXT NOT NULL,
+    carrier TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    start_ts INTEGER NOT NULL,
+    end_ts INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    spec TEXT NOT NULL,
+    model TEXT NOT NULL,
+    answer TEXT NOT NULL
+);
 "#;
 
 /// Schema version 3: anomaly events with their lifecycle. An event's identity is
@@ -219,7 +236,7 @@ impl SqliteStore {
             )));
         }
         conn.execute_batch(&format!(
-            "BEGIN; {SCHEMA} {SCHEMA_V3} PRAGMA user_version={SCHEMA_VERSION}; COMMIT;"
+            "BEGIN; {SCHEMA} {SCHEMA_V3} {SCHEMA_V4} PRAGMA user_version={SCHEMA_VERSION}; COMMIT;"
         ))
         .map_err(db)?;
         if version < SCHEMA_VERSION {
@@ -606,6 +623,37 @@ fn with_range(row: (BaselineRecord, i64, i64)) -> Result<BaselineRecord, StoreEr
     let (mut rec, start, end) = row;
     rec.range = TimeRange::new(start, end)
         .map_err(|e| StoreError::Corrupt(format!("baseline {}: {e}", rec.id)))?;
+    Ok(rec)
+}
+
+const WEATHER_COLS: &str = "id, target_kind, target, carrier, created_at, start_ts, end_ts, kind, \
+     spec, model, answer";
+
+fn weather_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(WeatherModelRecord, i64, i64)> {
+    Ok((
+        WeatherModelRecord {
+            id: r.get(0)?,
+            target_kind: r.get(1)?,
+            target: r.get(2)?,
+            carrier: r.get(3)?,
+            created_at: r.get(4)?,
+            range: TimeRange { start: 0, end: 1 },
+            kind: r.get(7)?,
+            spec_json: r.get(8)?,
+            model_json: r.get(9)?,
+            answer_json: r.get(10)?,
+        },
+        r.get(5)?,
+        r.get(6)?,
+    ))
+}
+
+fn weather_with_range(
+    row: (WeatherModelRecord, i64, i64),
+) -> Result<WeatherModelRecord, StoreError> {
+    let (mut rec, start, end) = row;
+    rec.range = TimeRange::new(start, end)
+        .map_err(|e| StoreError::Corrupt(format!("weather model {}: {e}", rec.id)))?;
     Ok(rec)
 }
 
@@ -1161,6 +1209,55 @@ impl Store for SqliteStore {
                 .map_err(db)?;
             let rows = stmt.query_map([machine_id], baseline_row).map_err(db)?;
             rows.map(|r| r.map_err(db).and_then(with_range)).collect()
+        })
+    }
+
+    fn insert_weather_model(&self, rec: &WeatherModelRecord) -> Result<i64, StoreError> {
+        let conn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        conn.execute(
+            "INSERT INTO weather_models (target_kind, target, carrier, created_at, start_ts, end_ts, \
+             kind, spec, model, answer) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![
+                rec.target_kind,
+                rec.target,
+                rec.carrier,
+                rec.created_at,
+                rec.range.start,
+                rec.range.end,
+                rec.kind,
+                rec.spec_json,
+                rec.model_json,
+                rec.answer_json
+            ],
+        )
+        .map_err(db)?;
+        Ok(conn.last_insert_rowid())
+    }
+
+    fn weather_models(&self) -> Result<Vec<WeatherModelRecord>, StoreError> {
+        self.read(|c| {
+            let mut stmt = c
+                .prepare(&format!(
+                    "SELECT {WEATHER_COLS} FROM weather_models ORDER BY id"
+                ))
+                .map_err(db)?;
+            let rows = stmt.query_map([], weather_row).map_err(db)?;
+            rows.map(|r| r.map_err(db).and_then(weather_with_range))
+                .collect()
+        })
+    }
+
+    fn weather_model(&self, id: i64) -> Result<Option<WeatherModelRecord>, StoreError> {
+        self.read(|c| {
+            c.query_row(
+                &format!("SELECT {WEATHER_COLS} FROM weather_models WHERE id = ?1"),
+                [id],
+                weather_row,
+            )
+            .optional()
+            .map_err(db)?
+            .map(weather_with_range)
+            .transpose()
         })
     }
 
