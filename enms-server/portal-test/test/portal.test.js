@@ -306,6 +306,25 @@ test("weather model: a daily model of the factory fitted from the form, its stat
   assert.equal(await text("#wm-perf-uncertainty"), `± ${fmt(perf.savings_uncertainty_kwh, 1)} kWh`);
   assert.equal(await page.$$eval("#wm-perf-cusum circle.point", (c) => c.length), perf.days.length);
   assert.equal(await page.$$eval('#wm-perf-chart [data-series="actual"] circle.point', (c) => c.length), perf.days.length);
+  // stored as an energy baseline: listed, and reporting the period against itself as the fit did
+  await page.click("#wm-save");
+  await page.click("#wm-run");
+  await page.waitForSelector("#wm-stored-id");
+  const models = await api("GET", "/weather-models");
+  const last = models[models.length - 1];
+  assert.equal(await text("#wm-stored-id"), `weather model #${last.id}`);
+  assert.equal(last.carrier, "natural_gas");
+  assert.equal(last.kind, "change_point");
+  await page.waitForSelector(`#wm-stored-table tr[data-id="${last.id}"]`);
+  assert.equal(await page.$$eval("#wm-stored-table tbody tr", (r) => r.length), models.length);
+  await page.click(`#wm-stored-table tr[data-id="${last.id}"] button`);
+  await page.waitForSelector("#wm-stored-perf-cusum circle.point");
+  const again = await api("POST", `/weather-models/${last.id}/performance`, { reporting_start: day(20), reporting_end: day(27) });
+  assert.deepEqual(again, perf, "the stored model reports as the fit did");
+  assert.equal(await text("#wm-stored-perf-enpi"), fmt(again.enpi_index, 4));
+  assert.ok((await text("#wm-stored-perf-savings")).startsWith(fmt(again.savings_kwh, 1)));
+  assert.equal(await page.$$eval("#wm-stored-perf-cusum circle.point", (c) => c.length), again.days.length);
+  await page.click("#wm-save");
   await assertNoJsLeaks();
   // an unknown option is the API's 400 naming it
   expectedError = /\/api\/v1\/weather-models$/;

@@ -2,6 +2,8 @@
 // change-point or daily model (by season and day type) of energy per local day against the day's
 // mean outdoor temperature; its statistics and segments, energy against temperature with the
 // fitted curve of each segment (points coloured by segment), and actual vs predicted per day.
+// A model can be stored (save: true) as an energy baseline; the stored ones are listed and each
+// reports the form's reporting period against itself (POST /weather-models/{id}/performance).
 
 import { api } from "../api.js";
 import { scatterChart, timeChart } from "../chart.js";
@@ -31,25 +33,61 @@ export async function render(root, params) {
   const repTo = el("input", { type: "date", id: "wm-rep-to", name: "rep_to", value: params.get("rep_to") ?? "" });
   const model = select({ id: "wm-model", name: "model" }, MODELS, params.get("model") ?? "change_point");
   const options = el("input", { type: "text", id: "wm-options", name: "options", size: 36, placeholder: "{} (the core's defaults)", value: params.get("options") ?? "" });
+  const save = el("input", { type: "checkbox", id: "wm-save", name: "save", checked: params.get("save") === "1" });
   const run = el("button", { type: "submit", id: "wm-run" }, "Fit weather model");
   const out = el("div", { id: "wm-out" });
+  const stored = el("section", { class: "card", id: "wm-stored" });
   const form = el("form", { class: "controls", "aria-label": "Fit a weather model" },
     field("Target", target), field("Carrier (of a factory)", carrier), field("From", from), field("To (exclusive)", to), field("Model", model),
-    field("Options (JSON)", options), field("Reporting from", repFrom), field("Reporting to (exclusive)", repTo), run);
-  const go = () => busy(run, () => load(out, {
-    target: target.value, carrier: carrier.value, repFrom: repFrom.value, repTo: repTo.value, from: from.value, to: to.value, model: model.value, options: options.value,
-  }));
+    field("Options (JSON)", options), field("Reporting from", repFrom), field("Reporting to (exclusive)", repTo),
+    field("Store as energy baseline", save), run);
+  const listStored = () => showStored(stored, () => ({ repFrom: repFrom.value, repTo: repTo.value }));
+  const go = () => busy(run, async () => {
+    const w = await load(out, {
+      target: target.value, carrier: carrier.value, repFrom: repFrom.value, repTo: repTo.value, from: from.value, to: to.value, model: model.value, options: options.value, save: save.checked,
+    });
+    if (w?.id != null) await listStored();
+  });
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     go();
   });
   root.append(
     el("h1", {}, "Weather model"),
-    el("p", { class: "muted" }, "Energy per local day against the day's mean outdoor temperature, fitted by enms-core: the change-point model searches heating and cooling balance points (mean, 3P, 4P, 5P); the daily model also splits the days by season and weekday/weekend when that pays, each segment with smoothed change points. Nothing is stored."),
+    el("p", { class: "muted" }, "Energy per local day against the day's mean outdoor temperature, fitted by enms-core: the change-point model searches heating and cooling balance points (mean, 3P, 4P, 5P); the daily model also splits the days by season and weekday/weekend when that pays, each segment with smoothed change points. A stored model is an energy baseline that stays as fitted: later periods are reported against it."),
     el("section", { class: "card" }, form),
     out,
+    stored,
   );
+  await busy(null, listStored);
   if (params.get("run") !== "0") await go();
+}
+
+/** The stored weather models, each with a button reporting the form's reporting period against it. */
+async function showStored(section, reporting) {
+  const models = await api.weatherModels();
+  const report = el("div", { id: "wm-stored-report" });
+  const button = (m) => el("button", {
+    type: "button", class: "secondary", "data-id": String(m.id),
+    onclick: (e) => busy(e.currentTarget, async () => {
+      const r = reporting();
+      const body = period(r.repFrom, r.repTo);
+      const p = await api.weatherReport(m.id, { reporting_start: body.start, reporting_end: body.end });
+      report.replaceChildren(el("section", { class: "card", id: "wm-stored-perf", "data-id": String(m.id) },
+        el("h2", {}, `Weather model #${m.id} (${m.target}, ${m.kind.replace(/_/g, " ")}): ${localDate(p.start)} to ${localDate(p.end)}`),
+        ...performanceParts(p, p.days, "day", "wm-stored-perf")));
+    }),
+  }, "Report");
+  section.replaceChildren(
+    el("h2", {}, "Stored weather models"),
+    models.length
+      ? table("Report the reporting period above against a stored model", ["Id", "Target", "Carrier", "Model", "Training period", ["R²", true], ["CV(RMSE) %", true], ""],
+        models.map((m) => row([`#${m.id}`, m.target, m.carrier.replace(/_/g, " "), m.kind.replace(/_/g, " "), `${localDate(m.start)} to ${localDate(m.end)}`,
+          n(m.statistics?.r_squared, 4), n(m.statistics?.cv_rmse_pct, 2), el("td", {}, button(m))], { "data-id": String(m.id) })),
+        { id: "wm-stored-table" })
+      : el("p", { class: "muted" }, "None yet: tick \"Store as energy baseline\" when fitting."),
+    report,
+  );
 }
 
 /** The options typed as JSON (empty: none); a typo is an error shown like the API's. */
@@ -71,6 +109,7 @@ const term = (t) => (t ? `${num(t.balance_c, 1)} °C · ${num(t.slope, 2)} kWh/�
 async function load(out, form) {
   const [kind, id] = form.target.split(/:(.*)/s);
   const body = { ...period(form.from, form.to), model: form.model };
+  if (form.save) body.save = true;
   body[kind === "factory" ? "factory_id" : "machine_id"] = id;
   if (kind === "factory" && form.carrier) body.carrier = form.carrier;
   const options = parseOptions(form.options);
@@ -94,6 +133,7 @@ async function load(out, form) {
       ...(st.adj_r_squared !== null && st.adj_r_squared !== undefined ? [["Adjusted R²", num(st.adj_r_squared, 4), "wm-adj-r2"]] : []),
       ["CV(RMSE)", `${num(st.cv_rmse_pct, 2)} %`, "wm-cv"],
       ["NMBE", `${num(st.nmbe_pct, 2)} %`, "wm-nmbe"],
+      ...(w.id != null ? [["Stored as", `weather model #${w.id}`, "wm-stored-id"]] : []),
     ]),
     table("Segments", ["Segment", "Days", "Seasons", "Shape", ["Base load (kWh/day)", true], "Heating: balance · slope", "Cooling: balance · slope", ["n", true], ["R²", true]],
       w.segments.map((s) => row([
@@ -155,4 +195,5 @@ async function load(out, form) {
       ...performanceParts(p, p.days, "day", "wm-perf")));
   }
   out.replaceChildren(...parts);
+  return w;
 }
