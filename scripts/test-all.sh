@@ -13,7 +13,8 @@ TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
 export CARGO_TARGET_DIR="$TARGET"
 VENV="${ENMS_VENV:-$TARGET/venv}"
 
-step() { printf '\n==> %s\n' "$*"; }
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
 
 step "Chromium for the portal's browser test (scripts/install-chromium.sh)"
 ./scripts/install-chromium.sh

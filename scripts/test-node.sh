@@ -12,11 +12,10 @@ cd "$(dirname "$0")/.."
 ROOT="$PWD"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 
-step() { printf '\n==> %s\n' "$*"; }
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
 
-command -v node >/dev/null || { echo "node (>= 20) is needed" >&2; exit 1; }
-node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' \
-    || { echo "node >= 20 is needed, found $(node --version)" >&2; exit 1; }
+need_node
 
 PROFILE_FLAG=""
 PROFILE_DIR=debug

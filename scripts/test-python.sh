@@ -27,7 +27,8 @@ else
 fi
 PY="$VENV/bin/python"
 
-step() { printf '\n==> %s\n' "$*"; }
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
 
 step "fresh virtual environment in $VENV"
 python3 -m venv "$VENV"

@@ -393,10 +393,7 @@ fn parse(b: &Body) -> Result<Request, ApiError> {
     let reporting_start: Option<String> = b.get("reporting_start")?;
     let reporting_end: Option<String> = b.get("reporting_end")?;
     let reporting = match (reporting_start, reporting_end) {
-        (Some(s), Some(e)) => Some(parse_range(&s, &e).map_err(|e| ApiError {
-            field: e.field.map(|f| format!("reporting_{f}")),
-            ..e
-        })?),
+        (Some(s), Some(e)) => Some(reporting_range(&s, &e)?),
         (None, None) => None,
         (Some(_), None) => {
             return Err(bad("reporting_end", "a reporting period needs both ends"));
@@ -416,6 +413,14 @@ fn parse(b: &Body) -> Result<Request, ApiError> {
         timezone_given,
         min_coverage: b.get("min_coverage")?,
         max_gap_s: b.get("max_gap_s")?,
+    })
+}
+
+/// A reporting period, its errors naming `reporting_start` or `reporting_end`.
+fn reporting_range(start: &str, end: &str) -> Result<TimeRange, ApiError> {
+    parse_range(start, end).map_err(|e| ApiError {
+        field: e.field.map(|f| format!("reporting_{f}")),
+        ..e
     })
 }
 
@@ -973,11 +978,17 @@ pub struct WeatherModelSummaryDto {
     pub statistics: Value,
 }
 
-/// A stored model, loaded: its record, the fit's answer, and the core model.
+/// A stored model, loaded: its record, the fit's answer, its daily table's recipe, the core model.
 struct Stored {
     record: WeatherModelRecord,
     answer: Value,
+    spec: TableSpec,
     model: WeatherModel,
+}
+
+/// The error of a stored model whose JSON cannot be read back.
+fn unreadable(id: i64) -> impl Fn(serde_json::Error) -> ApiError + Copy {
+    move |e| ApiError::internal(format!("stored weather model {id} cannot be read: {e}"))
 }
 
 fn stored(store: &dyn Store, id: &str) -> Result<Stored, ApiError> {
@@ -991,10 +1002,9 @@ fn stored(store: &dyn Store, id: &str) -> Result<Stored, ApiError> {
         field: Some("id".into()),
         ..ApiError::not_found("weather model", id)
     })?;
-    let corrupt = |e: serde_json::Error| {
-        ApiError::internal(format!("stored weather model {n} cannot be read: {e}"))
-    };
+    let corrupt = unreadable(n);
     let mut answer: Value = serde_json::from_str(&record.answer_json).map_err(corrupt)?;
+    let spec: TableSpec = serde_json::from_str(&record.spec_json).map_err(corrupt)?;
     if let Some(o) = answer.as_object_mut() {
         o.insert("id".into(), Value::from(n));
         o.insert(
@@ -1011,6 +1021,7 @@ fn stored(store: &dyn Store, id: &str) -> Result<Stored, ApiError> {
     Ok(Stored {
         record,
         answer,
+        spec,
         model,
     })
 }
@@ -1025,9 +1036,8 @@ pub async fn list(State(s): State<AppState>) -> ApiResult<Vec<WeatherModelSummar
             .weather_models()?
             .into_iter()
             .map(|r| {
-                let answer: Value = serde_json::from_str(&r.answer_json).map_err(|e| {
-                    ApiError::internal(format!("stored weather model {} cannot be read: {e}", r.id))
-                })?;
+                let answer: Value =
+                    serde_json::from_str(&r.answer_json).map_err(unreadable(r.id))?;
                 Ok(WeatherModelSummaryDto {
                     id: r.id,
                     created_at: format_rfc3339(r.created_at),
@@ -1084,18 +1094,12 @@ pub async fn performance(
     let b = Body::parse(&body, &["reporting_start", "reporting_end", "confidence"])?;
     let start: String = b.require("reporting_start")?;
     let end: String = b.require("reporting_end")?;
-    let r = parse_range(&start, &end).map_err(|e| ApiError {
-        field: e.field.map(|f| format!("reporting_{f}")),
-        ..e
-    })?;
+    let r = reporting_range(&start, &end)?;
     let confidence: Option<f64> = b.get("confidence")?;
     let store = s.store.clone();
     let out = blocking(move || {
         let store = store.as_ref();
         let m = stored(store, &id)?;
-        let spec: TableSpec = serde_json::from_str(&m.record.spec_json).map_err(|e| {
-            ApiError::internal(format!("stored weather model {id} cannot be read: {e}"))
-        })?;
         let target = match m.record.target_kind.as_str() {
             "factory" => Target::Factory(m.record.target.clone()),
             _ => Target::Machine(m.record.target.clone()),
@@ -1129,7 +1133,7 @@ pub async fn performance(
             .unwrap_or("UTC")
             .to_string();
         report(
-            store, &target, &machines, &spec, &tz, &m.model, r, confidence,
+            store, &target, &machines, &m.spec, &tz, &m.model, r, confidence,
         )
     })
     .await?;
