@@ -272,7 +272,21 @@ fn simulate(
                 }))
             }
         };
-        py.detach_guarded(|| -> FaceResult<_> { sim::tables(&sim.generate(t0, t1)?) })
+        py.detach_guarded(|| -> FaceResult<_> {
+            // a span given in days is named so when it is too long
+            let out = sim.generate(t0, t1).map_err(|e| match e {
+                enms_sim::Error::InvalidParameter { name, reason }
+                    if name == "end" && days.is_some() =>
+                {
+                    enms_sim::Error::InvalidParameter {
+                        name: "days".into(),
+                        reason,
+                    }
+                }
+                e => e,
+            })?;
+            sim::tables(&out)
+        })
     };
     Ok(run()?)
 }

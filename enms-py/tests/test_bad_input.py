@@ -176,6 +176,13 @@ def test_simulator_bad_input() -> None:
     with pytest.raises(enms.InvalidParameterError) as e:
         enms.simulate("next tuesday", days=1, seed=1)
     assert e.value.field == "start"
+    # a century of the demo plant would not fit in memory: refused before anything is simulated
+    with pytest.raises(enms.InvalidParameterError) as big:
+        enms.simulate("2025-01-06", days=36_500, seed=1)
+    assert big.value.field == "days" and "in pieces" in str(big.value)
+    with pytest.raises(enms.InvalidParameterError) as until:
+        enms.simulate("2025-01-06", end="2125-01-06T00:00:00Z", seed=1)
+    assert until.value.field == "end"
 
 
 def test_pandas_index_is_not_taken_for_a_column() -> None:

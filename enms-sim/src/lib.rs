@@ -26,5 +26,5 @@ pub use output::{
 };
 pub use read::read_dir;
 pub use realtime::{ProcessReading, RealtimeClock, RealtimeStream, Record};
-pub use sim::{FaultClear, FaultInjection, SimSession, Simulator};
+pub use sim::{FaultClear, FaultInjection, SimSession, Simulator, MAX_READINGS};
 pub use write::{write_csv, write_parquet, Format};

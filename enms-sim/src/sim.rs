@@ -43,6 +43,12 @@ pub struct FaultClear {
     pub at: Timestamp,
 }
 
+/// Most energy readings [`Simulator::generate`] returns in one call.
+pub const MAX_READINGS: u64 = 200_000_000;
+
+/// Memory of one energy reading in the returned tables (timestamp and seven columns), bytes.
+const BYTES_PER_READING: u64 = 72;
+
 /// A factory simulator: configuration, seed and the scenario (injected and cleared faults).
 #[derive(Debug, Clone)]
 pub struct Simulator {
@@ -205,7 +211,22 @@ impl Simulator {
         })
     }
 
+    /// Energy readings `[start, end)` holds at most: one per machine and meter interval (meter
+    /// dropouts make fewer).
+    pub fn readings_in(&self, start: Timestamp, end: Timestamp) -> u64 {
+        let span = end.saturating_sub(start).max(0) as u64;
+        self.config
+            .machines
+            .iter()
+            .map(|m| span.div_ceil(u64::from(m.interval_s.max(1)) * 1_000_000))
+            .sum()
+    }
+
     /// Simulates `[start, end)` and returns every table.
+    ///
+    /// Errors: `end` not after `start`; a span of more than [`MAX_READINGS`] energy readings
+    /// (about 14 GB of tables; a longer span is simulated in pieces with [`Simulator::session`],
+    /// whose `advance` continues where the last piece ended).
     pub fn generate(&self, start: Timestamp, end: Timestamp) -> Result<SimOutput> {
         if end <= start {
             return Err(Error::invalid(
@@ -214,6 +235,21 @@ impl Simulator {
                     "must be after start ({} <= {})",
                     format_rfc3339(end),
                     format_rfc3339(start)
+                ),
+            ));
+        }
+        let n = self.readings_in(start, end);
+        if n > MAX_READINGS {
+            return Err(Error::invalid(
+                "end",
+                format!(
+                    "{} to {} holds {n} energy readings of {} machines, more than the {MAX_READINGS} \
+                     one call returns (about {} GB of tables); simulate it in pieces (a session's \
+                     advance continues where the last piece ended)",
+                    format_rfc3339(start),
+                    format_rfc3339(end),
+                    self.config.machines.len(),
+                    n * BYTES_PER_READING / 1_000_000_000
                 ),
             ));
         }

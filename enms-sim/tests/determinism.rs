@@ -82,6 +82,26 @@ fn same_seed_same_output_any_threads() {
 }
 
 #[test]
+fn a_span_too_large_for_one_call_is_refused_naming_end() {
+    let s = sim(3, 1);
+    // the count bounds what one call returns (dropouts make a little less)
+    let day = s.generate(t0(), t0() + MICROS_PER_DAY).unwrap();
+    let rows = day.energy.iter().map(|t| t.ts.len()).sum::<usize>() as u64;
+    let bound = s.readings_in(t0(), t0() + MICROS_PER_DAY);
+    assert!(rows <= bound && rows * 10 >= bound * 9, "{rows} of {bound}");
+    // a century would need hundreds of gigabytes: refused before anything is simulated
+    let century = t0() + 36_525 * MICROS_PER_DAY;
+    assert!(s.readings_in(t0(), century) > enms_sim::MAX_READINGS);
+    match s.generate(t0(), century) {
+        Err(Error::InvalidParameter { name, reason }) => {
+            assert_eq!(name, "end");
+            assert!(reason.contains("in pieces"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
 fn chunked_session_equals_one_call() {
     let s = sim(11, 2);
     let a = t0() + 7 * MICROS_PER_SECOND; // not on a minute
