@@ -120,6 +120,8 @@ test('simulator times: local dates of the factory, RFC 3339 instants and ms agre
   assert.equal(a.start, Date.parse('2025-06-30T22:00:00Z')); // midnight in Berlin (UTC+2 in summer)
   assert.deepStrictEqual(a, b);
   assert.throws(() => enms.simulateSync({ ...opts, start: 'soon', end: '2025-07-02' }), { code: 'ENMS_PARSE', field: 'start' });
+  // a millennium would not fit in memory: refused before anything is simulated
+  assert.throws(() => enms.simulateSync({ ...opts, start: '2025-07-01', end: '3025-07-01' }), { code: 'ENMS_INVALID_PARAMETER', field: 'end' });
 });
 
 test('the simulator accepts a plant configuration', () => {
