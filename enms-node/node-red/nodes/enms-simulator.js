@@ -1,7 +1,8 @@
 'use strict';
-// enms-simulator: emits simulated factory readings on a timer (logic in src/core/simulator.js).
+// enms-simulator: emits simulated factory readings on a timer, and optionally the hourly energy of
+// the days before (logic in src/core/simulator.js).
 const enms = require('enms');
-const { TimedSimulator, parseMachineList } = require('../src/core/simulator');
+const { TimedSimulator, parseMachineList, historyMessages } = require('../src/core/simulator');
 
 module.exports = function register(RED) {
   function EnmsSimulatorNode(config) {
@@ -9,6 +10,7 @@ module.exports = function register(RED) {
     const node = this;
     let sim = null;
     let timer = null;
+    let closed = false;
 
     function stop() {
       if (timer) clearInterval(timer);
@@ -32,6 +34,13 @@ module.exports = function register(RED) {
       }
       timer = setInterval(tick, Number(config.intervalMs));
       node.status({ fill: 'green', shape: 'dot', text: `x${config.speed}` });
+      // the hours before the stream starts, for forecasts and baselines (third output)
+      const days = Number(config.historyDays || 0);
+      if (days > 0) {
+        historyMessages(enms, { seed: Number(config.seed), machines: parseMachineList(config.machines), days, end: sim.session.now })
+          .then((msgs) => msgs.forEach((m) => !closed && node.send([null, null, m])))
+          .catch((e) => !closed && node.error(`${e.code || 'Error'}: ${e.message}`));
+      }
     }
 
     function tick() {
@@ -51,6 +60,7 @@ module.exports = function register(RED) {
       done();
     });
     node.on('close', (done) => {
+      closed = true;
       stop();
       done();
     });

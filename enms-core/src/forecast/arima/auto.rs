@@ -21,6 +21,10 @@
 //!    As in statsforecast, `max_order` is not checked by the stepwise search.
 //! 8. A candidate is rejected (criterion +inf) if its fit fails or its AR or MA polynomial has a
 //!    root of modulus below 1.01.
+//!
+//! With `n_jobs` above one (all cores by default), helper threads fit the candidates the search
+//! will probably ask for next (`Fitter`); the search still decides one candidate at a time in
+//! the order above, so the result is the same for any number of threads.
 
 use std::collections::{HashMap, VecDeque};
 use std::panic::AssertUnwindSafe;
@@ -533,6 +537,7 @@ pub fn auto_arima_trace(
             }
         }
     }
+    // a stepwise search has at most 16 neighbours to fit at once
     let workers = crate::parallel::threads(o.n_jobs, 16);
     let shared = Shared::default();
     let ctx = &ctx;
@@ -605,7 +610,6 @@ fn search(
     let mut results: Vec<Candidate> = Vec::new();
     let mut best: Option<ArimaModel>;
     let mut best_ic;
-    // a stepwise search has at most 16 neighbours to fit at once
     // the five starting models, all fitted in any case
     let p_ = usize::from(max_p > 0);
     let sp_ = usize::from(m > 1 && max_sp > 0);

@@ -43,4 +43,27 @@ class TimedSimulator {
   }
 }
 
-module.exports = { TimedSimulator, parseMachineList };
+/**
+ * Hourly energy of each machine over the `days` before `end` (ms), simulated with the same seed
+ * and plant off the main thread: what a forecast or a baseline needs before the real-time stream
+ * has produced any history. One message per machine, `{ topic: machineId, payload: { ts, y },
+ * machine, unit: 'kWh' }`, `ts` the hours' starts (ms), `y` their energy (kWh; NaN for an hour the
+ * meter covered for less than 90 %), hours of the factory's time zone.
+ */
+async function historyMessages(enms, { seed, machines, days, end }) {
+  const span = Number(days) * 86400e3;
+  if (!(span > 0)) return [];
+  const sim = await enms.simulate({ seed, machines, start: end - span, end });
+  const tz = sim.factory.timezone;
+  const out = [];
+  for (const t of sim.energyReadings) {
+    const r = await enms.rollup({ ts: t.ts, powerKw: t.powerKw }, { width: '1h', timezone: tz, range: { start: sim.start, end: sim.end } });
+    const machine = sim.machines.find((m) => m.id === t.machineId);
+    // an hour the meter covered for less than 90 % has no energy to learn from
+    const y = Array.from(r.energyKwh, (e, i) => (r.coveredS[i] >= 0.9 * ((r.end[i] - r.start[i]) / 1000) ? e : NaN));
+    out.push({ topic: t.machineId, payload: { ts: Array.from(r.start), y }, machine, unit: 'kWh' });
+  }
+  return out;
+}
+
+module.exports = { TimedSimulator, parseMachineList, historyMessages };

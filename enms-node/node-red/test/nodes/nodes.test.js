@@ -175,6 +175,40 @@ test('enms-simulator emits readings on its timer', async () => {
   helper.getNode('s').receive({ payload: 'stop' });
 });
 
+test('enms-simulator sends the hourly history first, which enms-forecast forecasts', async () => {
+  const start = Date.parse('2025-01-27T00:00:00Z');
+  const flow = [
+    { id: 's', type: 'enms-simulator', seed: 7, machines: 'compressor-1, hvac-1', speed: 1, intervalMs: 1000, start: '2025-01-27T00:00:00Z', autostart: true, historyDays: 14, wires: [[], [], ['h', 'f']] },
+    { id: 'f', type: 'enms-forecast', model: 'auto', horizon: '24', levels: '0.8', target: 'y', regressors: '', timeZone: '', holidays: '', options: '', wires: [['out']] },
+    { id: 'h', type: 'helper' },
+    { id: 'out', type: 'helper' },
+  ];
+  await helper.load([simulatorNode, forecastNode], flow);
+  // the history is simulated off the main thread after the start: listening now misses nothing
+  const [[a, b], forecasts] = await Promise.all([collect(helper.getNode('h'), 2), collect(helper.getNode('out'), 2)]);
+  helper.getNode('s').receive({ payload: 'stop' });
+  for (const [msg, id] of [[a, 'compressor-1'], [b, 'hvac-1']]) {
+    assert.equal(msg.topic, id);
+    assert.equal(msg.machine.id, id);
+    const { ts, y } = msg.payload;
+    assert.equal(ts.length, 14 * 24, id);
+    assert.equal(ts[0], start - 14 * 86400e3);
+    assert.equal(ts[ts.length - 1], start - 3600e3);
+    assert.ok(ts.every((t, i) => i === 0 || t - ts[i - 1] === 3600e3));
+    const measured = y.filter(Number.isFinite);
+    assert.ok(measured.length >= 0.9 * y.length, `${id}: ${measured.length} of ${y.length} hours measured`);
+    assert.ok(measured.every((v) => v >= 0) && measured.some((v) => v > 0), id);
+  }
+  // a forecast per machine, of the 24 hours after the history (the stream's first hours)
+  assert.deepEqual(forecasts.map((m) => m.topic).sort(), ['compressor-1', 'hvac-1']);
+  for (const f of forecasts) {
+    assert.equal(f.payload.mean.length, 24);
+    assert.equal(f.payload.ts[0], start);
+    assert.equal(f.payload.intervals.length, 1);
+    assert.ok(f.payload.mean.every(Number.isFinite));
+  }
+});
+
 test('an invalid setting is reported with the enms error code, not a crash', async () => {
   const flow = [{ id: 'r', type: 'enms-rollup', width: '15m', timezone: 'Atlantis/Capital', maxGapS: '', wires: [[]] }];
   await helper.load(rollupNode, flow);
@@ -264,10 +298,10 @@ test('enms-anomaly sends the events of readings per machine, and of residuals; r
 test('the example flow imports and runs', async () => {
   const flow = require(path.join(__dirname, '../../../../examples/node-red-flow.json'));
   const types = new Set(flow.map((n) => n.type));
-  for (const t of ['enms-simulator', 'enms-rollup', 'enms-kpi']) assert.ok(types.has(t), t);
+  for (const t of ['enms-simulator', 'enms-rollup', 'enms-kpi', 'enms-forecast']) assert.ok(types.has(t), t);
   const nodes = flow.filter((n) => n.type.startsWith('enms-') || n.type === 'tab');
   const ids = new Set(nodes.map((n) => n.id));
   const wired = nodes.map((n) => (n.wires ? { ...n, wires: n.wires.map((w) => w.filter((id) => ids.has(id))) } : n));
-  await helper.load([simulatorNode, rollupNode, kpiNode], wired);
+  await helper.load([simulatorNode, rollupNode, kpiNode, forecastNode], wired);
   for (const n of nodes.filter((x) => x.type !== 'tab')) assert.ok(helper.getNode(n.id), n.id);
 });
