@@ -42,11 +42,13 @@ function levelsOf(text) {
 /**
  * A series from a payload: columns `{ ts, y, regressors?, futureRegressors? }` (or `values` for
  * `y`), or an array of records `{ ts, [target]: number, ...regressors }` in time order (the
- * regressors named by `regressors`). `ts` in ms or RFC 3339.
+ * regressors named by `regressors`; enms-rollup's rows, with `start` for `ts`, joined into an
+ * array, are such records with the target `energyKwh`). `ts` in ms or RFC 3339.
  */
 function seriesOf(payload, target = 'y', regressors = []) {
   if (Array.isArray(payload)) {
-    const ts = payload.map((r) => r.ts);
+    // enms-rollup's rows carry their bucket's `start` instead of `ts`
+    const ts = payload.map((r) => r.ts ?? r.start);
     const y = payload.map((r) => (r[target] == null ? NaN : Number(r[target])));
     const regs = {};
     for (const name of regressors) regs[name] = payload.map((r) => Number(r[name]));

@@ -38,6 +38,11 @@ test('records and columns are the same series', () => {
   assert.deepStrictEqual(a.y, b.y);
   assert.deepStrictEqual(a.regressors, b.regressors);
   assert.throws(() => seriesOf(42), (e) => e.code === 'ENMS_INVALID_PARAMETER' && e.field === 'payload');
+  // enms-rollup's rows (joined into an array) label their buckets with `start`
+  const buckets = rows.map((r) => ({ machineId: 'm', start: r.ts, end: r.ts + 3600e3, energyKwh: r.y }));
+  const c = seriesOf(buckets, 'energyKwh');
+  assert.deepStrictEqual(c.ts, a.ts);
+  assert.deepStrictEqual(c.y, a.y);
 });
 
 test('the forecast is enms\' forecast of the series', async () => {
