@@ -768,7 +768,8 @@ fn daily(t: &DailyTable, o: &DailyOptions) -> Result<Fitted, ApiError> {
 
 /// Fits a weather-normalised model of a machine's or a factory's energy per local day against the
 /// day's mean outdoor temperature (the core's change-point or daily model) and returns it with
-/// its statistics, segments, per-day table and fitted curves. Nothing is stored.
+/// its statistics, segments, per-day table and fitted curves; stored when `save` is true (then
+/// the answer carries its `id`).
 #[utoipa::path(post, path = "/api/v1/weather-models", tag = "baselines",
     request_body = WeatherModelRequest,
     responses((status = 200, body = WeatherModelDto),
