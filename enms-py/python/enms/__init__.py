@@ -277,6 +277,9 @@ def simulate(
     ``start`` is a local date (midnight in the factory's time zone, ``"2025-01-06"``) or an
     instant; give ``days`` (24-hour days) or ``end``. The same ``seed`` gives the same data, equal
     to ``enms-sim generate --seed``. ``fault_rate``: expected random faults per machine and day.
+    A span of more than 200 million energy readings (about 14 GB of tables; the demo plant makes
+    about 41 million a year) raises :class:`InvalidParameterError` naming ``days`` or ``end``
+    before anything is simulated: simulate it in pieces.
 
     Tables: ``factories``, ``machines``, ``energy_readings`` (``time``, ``machine_id``,
     ``power_kw`` [kW], ``energy_kwh`` [kWh counter], ``voltage_v``, ``current_a``,
