@@ -582,4 +582,11 @@ fn savings_of_a_reporting_period_against_a_weather_model() {
         400,
         "outdoor_temp_c",
     );
+    // deleted, it is gone: not listed, not found, not deleted twice
+    let path = format!("/api/v1/weather-models/{id}");
+    assert_eq!(server.delete(&path).0, 204);
+    assert_status(server.get(&path), 404, "id");
+    assert_status(server.delete(&path), 404, "id");
+    assert_status(server.delete("/api/v1/weather-models/first"), 400, "id");
+    assert_eq!(server.get("/api/v1/weather-models"), (200, json!([])));
 }

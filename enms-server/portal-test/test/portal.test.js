@@ -324,6 +324,10 @@ test("weather model: a daily model of the factory fitted from the form, its stat
   assert.equal(await text("#wm-stored-perf-enpi"), fmt(again.enpi_index, 4));
   assert.ok((await text("#wm-stored-perf-savings")).startsWith(fmt(again.savings_kwh, 1)));
   assert.equal(await page.$$eval("#wm-stored-perf-cusum circle.point", (c) => c.length), again.days.length);
+  // deleted by its button: gone from the table and from the API
+  await page.click(`#wm-stored-table tr[data-id="${last.id}"] button.delete`);
+  await page.waitForFunction((id) => !document.querySelector(`#wm-stored-table tr[data-id="${id}"]`), {}, last.id);
+  assert.ok(!(await api("GET", "/weather-models")).some((m) => m.id === last.id));
   await page.click("#wm-save");
   await assertNoJsLeaks();
   // an unknown option is the API's 400 naming it

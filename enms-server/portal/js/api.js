@@ -62,6 +62,7 @@ export const api = {
   weatherModel: (body) => request("POST", "/weather-models", { body }),
   weatherModels: () => request("GET", "/weather-models"),
   weatherReport: (id, body) => request("POST", `/weather-models/${enc(id)}/performance`, { body }),
+  deleteWeatherModel: (id) => request("DELETE", `/weather-models/${enc(id)}`),
   anomalies: (query) => request("GET", "/anomalies", { query }),
   detect: (machineId, body) => request("POST", `/machines/${enc(machineId)}/anomalies/detect`, { body }),
   acknowledge: (id, body) => request("POST", `/anomalies/${enc(id)}/acknowledge`, { body }),

@@ -235,7 +235,10 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/weather-models",
             get(weather::list).post(weather::fit),
         )
-        .route("/api/v1/weather-models/{id}", get(weather::get))
+        .route(
+            "/api/v1/weather-models/{id}",
+            get(weather::get).delete(weather::delete),
+        )
         .route(
             "/api/v1/weather-models/{id}/performance",
             post(weather::performance),
@@ -305,6 +308,7 @@ async fn fallback(req: Request) -> ApiError {
         weather::fit,
         weather::list,
         weather::get,
+        weather::delete,
         weather::performance
     ),
     components(schemas(

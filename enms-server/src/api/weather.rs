@@ -18,6 +18,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::Json;
 use enms_core::baseline::dataset::{Aggregation, ModellingTable, PeriodDriver, TableSpec};
 use enms_core::baseline::{
@@ -992,17 +993,26 @@ fn unreadable(id: i64) -> impl Fn(serde_json::Error) -> ApiError + Copy {
     move |e| ApiError::internal(format!("stored weather model {id} cannot be read: {e}"))
 }
 
-fn stored(store: &dyn Store, id: &str) -> Result<Stored, ApiError> {
-    let n: i64 = id.trim().parse().map_err(|_| {
+fn parse_model_id(id: &str) -> Result<i64, ApiError> {
+    id.trim().parse().map_err(|_| {
         bad(
             "id",
             format!("a weather model id is an integer, got `{id}`"),
         )
-    })?;
-    let record = store.weather_model(n)?.ok_or_else(|| ApiError {
+    })
+}
+
+/// 404 naming `id`.
+fn unknown_model(id: &str) -> ApiError {
+    ApiError {
         field: Some("id".into()),
         ..ApiError::not_found("weather model", id)
-    })?;
+    }
+}
+
+fn stored(store: &dyn Store, id: &str) -> Result<Stored, ApiError> {
+    let n = parse_model_id(id)?;
+    let record = store.weather_model(n)?.ok_or_else(|| unknown_model(id))?;
     let corrupt = unreadable(n);
     let mut answer: Value = serde_json::from_str(&record.answer_json).map_err(corrupt)?;
     let spec: TableSpec = serde_json::from_str(&record.spec_json).map_err(corrupt)?;
@@ -1065,6 +1075,26 @@ pub async fn get(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult
     let store = s.store.clone();
     let out = blocking(move || Ok(stored(store.as_ref(), &id)?.answer)).await?;
     Ok(Json(out))
+}
+
+/// Deletes a stored weather model (204); its reports made so far are not affected.
+#[utoipa::path(delete, path = "/api/v1/weather-models/{id}", tag = "baselines",
+    params(("id" = i64, Path, description = "Weather model id")),
+    responses((status = 204, description = "Deleted"), (status = 400, body = ApiError), (status = 404, body = ApiError)))]
+pub async fn delete(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let store = s.store.clone();
+    blocking(move || {
+        let n = parse_model_id(&id)?;
+        if store.delete_weather_model(n)? {
+            Ok(StatusCode::NO_CONTENT)
+        } else {
+            Err(unknown_model(&id))
+        }
+    })
+    .await
 }
 
 /// `POST /api/v1/weather-models/{id}/performance`: the reporting period.

@@ -408,6 +408,9 @@ pub trait Store: Send + Sync + 'static {
     /// One stored weather model.
     fn weather_model(&self, id: i64) -> Result<Option<WeatherModelRecord>, StoreError>;
 
+    /// Deletes a stored weather model; whether there was one.
+    fn delete_weather_model(&self, id: i64) -> Result<bool, StoreError>;
+
     /// Stores the events one run of `detector` found, in one transaction, by this rule: a
     /// detected event is matched with the stored events of the same machine and detector whose
     /// `[start, end)` overlaps its own. If one of them is resolved, nothing changes

@@ -120,6 +120,10 @@ impl Server {
         http_request(&self.addr, "POST", path, Some(&body.to_string()))
     }
 
+    pub fn delete(&self, path: &str) -> (u16, serde_json::Value) {
+        http_request(&self.addr, "DELETE", path, None)
+    }
+
     /// Sends SIGTERM and waits (at most a minute) for the process to exit.
     pub fn terminate(&mut self) -> ExitStatus {
         let pid = self.child.id().to_string();
@@ -205,6 +209,10 @@ pub fn http_request(
         .nth(1)
         .and_then(|s| s.parse().ok())
         .expect("no status");
+    if status == 204 {
+        // no content
+        return (status, serde_json::Value::Null);
+    }
     let lower = head.to_ascii_lowercase();
     if lower.contains("transfer-encoding: chunked") {
         body = dechunk(&body);

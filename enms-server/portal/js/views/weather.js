@@ -63,7 +63,7 @@ export async function render(root, params) {
   if (params.get("run") !== "0") await go();
 }
 
-/** The stored weather models, each with a button reporting the form's reporting period against it. */
+/** The stored weather models, each with a button reporting the form's reporting period against it, and one deleting it. */
 async function showStored(section, reporting) {
   const models = await api.weatherModels();
   const report = el("div", { id: "wm-stored-report" });
@@ -78,12 +78,19 @@ async function showStored(section, reporting) {
         ...performanceParts(p, p.days, "day", "wm-stored-perf")));
     }),
   }, "Report");
+  const remove = (m) => el("button", {
+    type: "button", class: "secondary delete", "data-id": String(m.id),
+    onclick: (e) => busy(e.currentTarget, async () => {
+      await api.deleteWeatherModel(m.id);
+      await showStored(section, reporting);
+    }),
+  }, "Delete");
   section.replaceChildren(
     el("h2", {}, "Stored weather models"),
     models.length
       ? table("Report the reporting period above against a stored model", ["Id", "Target", "Carrier", "Model", "Training period", ["R²", true], ["CV(RMSE) %", true], ""],
         models.map((m) => row([`#${m.id}`, m.target, m.carrier.replace(/_/g, " "), m.kind.replace(/_/g, " "), `${localDate(m.start)} to ${localDate(m.end)}`,
-          n(m.statistics?.r_squared, 4), n(m.statistics?.cv_rmse_pct, 2), el("td", {}, button(m))], { "data-id": String(m.id) })),
+          n(m.statistics?.r_squared, 4), n(m.statistics?.cv_rmse_pct, 2), el("td", {}, button(m), " ", remove(m))], { "data-id": String(m.id) })),
         { id: "wm-stored-table" })
       : el("p", { class: "muted" }, "None yet: tick \"Store as energy baseline\" when fitting."),
     report,
