@@ -132,6 +132,15 @@ test('regressors in the fit and in the horizon', async () => {
   await assert.rejects(m.forecast(24), (e) => e.code.startsWith('ENMS_') && /temp_c/.test(e.message));
 });
 
+test('the automatic ARIMA decides the same on one thread and on all cores (n_jobs in the spec)', async () => {
+  const { ts, y } = synthetic(14);
+  const one = enms.fitForecasterSync(ts, y, null, { model: 'auto_arima', season_length: 24, n_jobs: 1 }, 6);
+  const all = await enms.fitForecaster(ts, y, null, { model: 'auto_arima', season_length: 24 }, 6);
+  assert.match(one.description, /^ARIMA/);
+  assert.equal(one.description, all.description);
+  assert.deepStrictEqual(one.forecastSync(null, null, [0.9]), all.forecastSync(null, null, [0.9]));
+});
+
 test('saved and loaded, the model forecasts the same', () => {
   const { ts, y } = synthetic();
   const m = enms.fitForecasterSync(ts, y, null, { model: 'seasonal', calendar: { time_zone: 'Europe/Berlin', holidays: ['2025-01-06'] } }, 24);

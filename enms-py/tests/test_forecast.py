@@ -189,6 +189,17 @@ def test_auto_model_and_spec() -> None:
     assert repr(enms.Forecaster("seasonal", horizon=3)) == "Forecaster(model='seasonal', horizon=3)"
 
 
+def test_auto_arima_decides_the_same_on_one_thread_and_on_all() -> None:
+    """`n_jobs` passes through the spec to the core's order search, which only changes the speed."""
+    df = _synthetic(days=14)
+    one = enms.Forecaster("auto_arima", horizon=6, season_length=24, n_jobs=1)
+    assert one.spec == {"model": "auto_arima", "season_length": 24, "n_jobs": 1}
+    a = one.fit(df, target="load_kwh").predict(levels=[0.9])
+    b = enms.Forecaster("auto_arima", horizon=6, season_length=24).fit(df, target="load_kwh").predict(levels=[0.9])
+    assert one.description.startswith("ARIMA")
+    assert a.equals(b)
+
+
 def test_bad_input_raises_typed_errors() -> None:
     df = _synthetic(days=14)
     F = enms.Forecaster
