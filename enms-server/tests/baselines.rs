@@ -379,6 +379,18 @@ fn baselines_over_the_api() {
         )),
         "hdd",
     );
+    // deleted, it is gone: not fetched, not listed, not deleted twice
+    let path = format!("/api/v1/baselines/{hvac_id}");
+    assert_eq!(server.delete(&path).0, 204);
+    assert_eq!(server.get(&path).0, 404);
+    assert_eq!(server.delete(&path).0, 404);
+    assert_400(server.delete("/api/v1/baselines/abc"), "id");
+    let (_, listed) = server.get("/api/v1/baselines");
+    assert!(listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|b| b["id"] != hvac_id));
 
     // an hourly model of the moulding machine on production and the shift of the hour
     let (status, hourly) = server.post(

@@ -235,6 +235,14 @@ test("baselines: candidates ranked, a baseline trained from the form, its statis
   assert.equal(await text("#perf-enpi"), fmt(perf.enpi_index, 4));
   assert.ok((await text("#perf-savings")).startsWith(fmt(perf.savings_kwh, 1)));
   assert.equal(await text("#perf-uncertainty"), `± ${fmt(perf.savings_uncertainty_kwh, 1)} kWh`);
+  // a second baseline, trained over the API, deleted by its button: gone from the table and the API
+  const extra = await api("POST", "/baselines", { machine_id: "injection-molding-1", start: b.start, end: b.end, period: "1h", drivers: ["production"], gates: ["ashrae14-hourly"] });
+  await open(`#/baselines?id=${extra.id}`, `#baselines-table tr[data-baseline-id="${extra.id}"]`);
+  await page.click(`#baselines-table tr[data-baseline-id="${extra.id}"] button.delete`);
+  await page.waitForFunction((x) => !document.querySelector(`#baselines-table tr[data-baseline-id="${x}"]`), {}, extra.id);
+  assert.ok(!(await api("GET", "/baselines")).some((x) => x.id === extra.id));
+  assert.ok(await page.$(`#baselines-table tr[data-baseline-id="${id}"]`), "the other one stays");
+  assert.equal(await page.$eval("#baseline-detail", (d) => d.hidden), true, "the deleted one is no longer shown");
   await assertNoJsLeaks();
 });
 

@@ -55,6 +55,7 @@ export const api = {
   rollup: (machineId, query) => request("GET", `/machines/${enc(machineId)}/rollup`, { query }),
   baselines: (machineId) => request("GET", "/baselines", { query: { machine_id: machineId } }),
   baseline: (id) => request("GET", `/baselines/${enc(id)}`),
+  deleteBaseline: (id) => request("DELETE", `/baselines/${enc(id)}`),
   train: (body) => request("POST", "/baselines", { body }),
   candidates: (body) => request("POST", "/baselines/candidates", { body }),
   performance: (id, query) => request("GET", `/baselines/${enc(id)}/performance`, { query }),

@@ -825,6 +825,26 @@ pub(crate) fn find(store: &dyn Store, id: &str) -> Result<Loaded, ApiError> {
     )
 }
 
+/// Deletes a stored baseline (204). Anomaly events found against its residuals keep their
+/// record; a detection naming it afterwards is a 404.
+#[utoipa::path(delete, path = "/api/v1/baselines/{id}", tag = "baselines",
+    params(("id" = i64, Path, description = "Baseline id")),
+    responses((status = 204, description = "Deleted"), (status = 400, body = ApiError), (status = 404, body = ApiError)))]
+pub async fn delete(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<axum::http::StatusCode, ApiError> {
+    let store = s.store.clone();
+    blocking(move || {
+        if store.delete_baseline(parse_id(&id)?)? {
+            Ok(axum::http::StatusCode::NO_CONTENT)
+        } else {
+            Err(ApiError::not_found("baseline", &id))
+        }
+    })
+    .await
+}
+
 /// One stored baseline with its statistics and gate reports.
 #[utoipa::path(get, path = "/api/v1/baselines/{id}", tag = "baselines",
     params(("id" = i64, Path, description = "Baseline id")),

@@ -208,7 +208,10 @@ pub fn router(state: AppState) -> Router {
             post(baselines::train).get(baselines::list),
         )
         .route("/api/v1/baselines/candidates", post(review::candidates))
-        .route("/api/v1/baselines/{id}", get(baselines::get))
+        .route(
+            "/api/v1/baselines/{id}",
+            get(baselines::get).delete(baselines::delete),
+        )
         .route(
             "/api/v1/baselines/{id}/performance",
             get(baselines::performance_report),
@@ -295,6 +298,7 @@ async fn fallback(req: Request) -> ApiError {
         baselines::train,
         baselines::list,
         baselines::get,
+        baselines::delete,
         baselines::performance_report,
         baselines::predict,
         anomalies::detect,

@@ -399,6 +399,10 @@ pub trait Store: Send + Sync + 'static {
     /// One stored baseline.
     fn baseline(&self, id: i64) -> Result<Option<BaselineRecord>, StoreError>;
 
+    /// Deletes a stored baseline; whether there was one. Anomaly events found against it keep
+    /// their record (their detector names the baseline's id).
+    fn delete_baseline(&self, id: i64) -> Result<bool, StoreError>;
+
     /// Stores a weather model (its `id` is ignored) and returns the id it got.
     fn insert_weather_model(&self, record: &WeatherModelRecord) -> Result<i64, StoreError>;
 

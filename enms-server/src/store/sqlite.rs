@@ -1261,6 +1261,14 @@ impl Store for SqliteStore {
         })
     }
 
+    fn delete_baseline(&self, id: i64) -> Result<bool, StoreError> {
+        let conn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let n = conn
+            .execute("DELETE FROM baselines WHERE id = ?1", [id])
+            .map_err(db)?;
+        Ok(n > 0)
+    }
+
     fn delete_weather_model(&self, id: i64) -> Result<bool, StoreError> {
         let conn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         let n = conn

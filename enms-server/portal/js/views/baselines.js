@@ -92,7 +92,18 @@ async function loadList(out, detail, d) {
         n(b.id, 0), b.machine_id, b.period, `${time(b.start)} – ${time(b.end)}`, b.drivers.map((x) => x.name).join(", "),
         b.passed ? el("span", { class: "pass" }, "passed") : el("span", { class: "fail" }, "failed"),
         n(b.statistics.r_squared, 3), n(b.statistics.cv_rmse_pct, 1),
-        el("td", {}, el("button", { type: "button", class: "secondary", onclick: (e) => busy(e.currentTarget, async () => { await showBaseline(detail, await api.baseline(b.id), d); }) }, "Show")),
+        el("td", {},
+          el("button", { type: "button", class: "secondary", onclick: (e) => busy(e.currentTarget, async () => { await showBaseline(detail, await api.baseline(b.id), d); }) }, "Show"), " ",
+          el("button", { type: "button", class: "secondary delete", onclick: (e) => busy(e.currentTarget, async () => {
+            await api.deleteBaseline(b.id);
+            // a deleted baseline is no longer shown
+            if (detail.dataset.baselineId === String(b.id)) {
+              detail.replaceChildren();
+              detail.hidden = true;
+              delete detail.dataset.baselineId;
+            }
+            await loadList(out, detail, d);
+          }) }, "Delete")),
       ], { "data-baseline-id": b.id })), { id: "baselines-table" })
     : el("p", {}, "No baseline stored yet: train one below."));
   return list;
