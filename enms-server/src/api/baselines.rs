@@ -60,6 +60,18 @@ pub(crate) fn bad(name: &str, reason: impl Into<String>) -> ApiError {
     })
 }
 
+/// The answer of a `DELETE`: 204 when something was deleted, else the 404 `missing` makes.
+pub(crate) fn deleted(
+    found: bool,
+    missing: impl FnOnce() -> ApiError,
+) -> Result<axum::http::StatusCode, ApiError> {
+    if found {
+        Ok(axum::http::StatusCode::NO_CONTENT)
+    } else {
+        Err(missing())
+    }
+}
+
 pub(crate) fn core(e: enms_core::Error) -> ApiError {
     ApiError::from(&e)
 }
@@ -836,11 +848,8 @@ pub async fn delete(
 ) -> Result<axum::http::StatusCode, ApiError> {
     let store = s.store.clone();
     blocking(move || {
-        if store.delete_baseline(parse_id(&id)?)? {
-            Ok(axum::http::StatusCode::NO_CONTENT)
-        } else {
-            Err(ApiError::not_found("baseline", &id))
-        }
+        let found = store.delete_baseline(parse_id(&id)?)?;
+        deleted(found, || ApiError::not_found("baseline", &id))
     })
     .await
 }

@@ -33,7 +33,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::baselines::{
-    bad, max_gap_us, now_us, opt, parse_range, table_for, to_json, Body, CoefficientDto,
+    bad, deleted, max_gap_us, now_us, opt, parse_range, table_for, to_json, Body, CoefficientDto,
     DroppedPeriodDto, SavingsDto, ShortfallDto, TableSummaryDto,
 };
 use super::{blocking, find_factory, machines_of, AppState};
@@ -1010,19 +1010,33 @@ fn unknown_model(id: &str) -> ApiError {
     }
 }
 
-fn stored(store: &dyn Store, id: &str) -> Result<Stored, ApiError> {
-    let n = parse_model_id(id)?;
-    let record = store.weather_model(n)?.ok_or_else(|| unknown_model(id))?;
-    let corrupt = unreadable(n);
-    let mut answer: Value = serde_json::from_str(&record.answer_json).map_err(corrupt)?;
-    let spec: TableSpec = serde_json::from_str(&record.spec_json).map_err(corrupt)?;
+/// The stored record of `id` (400 when not an integer, 404 when unknown, naming `id`).
+fn record_of(store: &dyn Store, id: &str) -> Result<WeatherModelRecord, ApiError> {
+    store
+        .weather_model(parse_model_id(id)?)?
+        .ok_or_else(|| unknown_model(id))
+}
+
+/// The answer the record's fit gave, with its `id` and `created_at`.
+fn answer_of(record: &WeatherModelRecord) -> Result<Value, ApiError> {
+    let mut answer: Value =
+        serde_json::from_str(&record.answer_json).map_err(unreadable(record.id))?;
     if let Some(o) = answer.as_object_mut() {
-        o.insert("id".into(), Value::from(n));
+        o.insert("id".into(), Value::from(record.id));
         o.insert(
             "created_at".into(),
             Value::from(format_rfc3339(record.created_at)),
         );
     }
+    Ok(answer)
+}
+
+/// A stored model with what reporting against it needs: its table's recipe and the core model.
+fn stored(store: &dyn Store, id: &str) -> Result<Stored, ApiError> {
+    let record = record_of(store, id)?;
+    let corrupt = unreadable(record.id);
+    let answer = answer_of(&record)?;
+    let spec: TableSpec = serde_json::from_str(&record.spec_json).map_err(corrupt)?;
     let model = match record.kind.as_str() {
         "change_point" => {
             WeatherModel::ChangePoint(serde_json::from_str(&record.model_json).map_err(corrupt)?)
@@ -1073,7 +1087,7 @@ pub async fn list(State(s): State<AppState>) -> ApiResult<Vec<WeatherModelSummar
     responses((status = 200, body = WeatherModelDto), (status = 400, body = ApiError), (status = 404, body = ApiError)))]
 pub async fn get(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Value> {
     let store = s.store.clone();
-    let out = blocking(move || Ok(stored(store.as_ref(), &id)?.answer)).await?;
+    let out = blocking(move || answer_of(&record_of(store.as_ref(), &id)?)).await?;
     Ok(Json(out))
 }
 
@@ -1087,12 +1101,8 @@ pub async fn delete(
 ) -> Result<StatusCode, ApiError> {
     let store = s.store.clone();
     blocking(move || {
-        let n = parse_model_id(&id)?;
-        if store.delete_weather_model(n)? {
-            Ok(StatusCode::NO_CONTENT)
-        } else {
-            Err(unknown_model(&id))
-        }
+        let found = store.delete_weather_model(parse_model_id(&id)?)?;
+        deleted(found, || unknown_model(&id))
     })
     .await
 }
