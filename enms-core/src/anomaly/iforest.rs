@@ -111,6 +111,31 @@ pub fn average_path_length(n: usize) -> f64 {
 }
 
 /// SplitMix64: seeds the per-tree streams.
+/// Hashes the row indices of the row sampling's swap map with one multiplication (the standard
+/// hasher took more time than growing the tree).
+#[derive(Default)]
+struct IndexHasher(u64);
+
+impl std::hash::Hasher for IndexHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.write_u64(i as u64);
+    }
+}
+
 fn splitmix(mut x: u64) -> u64 {
     x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
     let mut z = x;
@@ -209,8 +234,10 @@ fn grow(
         let col = columns[f];
         let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
         for &r in rows.iter() {
-            lo = lo.min(col[r]);
-            hi = hi.max(col[r]);
+            // finite values: no NaN handling needed (`minsd`, `maxsd`)
+            let x = col[r];
+            lo = if x < lo { x } else { lo };
+            hi = if x > hi { x } else { hi };
         }
         if hi > lo {
             chosen = Some((f, lo, hi));
@@ -225,13 +252,13 @@ fn grow(
         threshold = lo;
     }
     let col = columns[f];
-    // partition: rows with x <= threshold first
+    // partition, rows with x <= threshold first, without a branch (the comparison is a coin
+    // toss): every row is swapped to the boundary, which moves past it if it goes left
     let mut split = 0;
     for i in 0..rows.len() {
-        if col[rows[i]] <= threshold {
-            rows.swap(i, split);
-            split += 1;
-        }
+        let left = col[rows[i]] <= threshold;
+        rows.swap(i, split);
+        split += usize::from(left);
     }
     let left = tree.nodes.len();
     let blank = Node {
@@ -266,6 +293,9 @@ const SCORE_BLOCK: usize = 512;
 const SCORE_CHUNK: usize = 16 * SCORE_BLOCK;
 /// Rows walked in lockstep through a tree, so their dependent loads overlap.
 const LANES: usize = 16;
+/// Groups of `LANES` rows in a block.
+const GROUPS: usize = SCORE_BLOCK / LANES;
+const _: () = assert!(SCORE_BLOCK % LANES == 0, "a block holds whole groups");
 /// Values of one group of `LANES` rows: column `j` of lane `l` at `j * LANES + l`. A node's
 /// column offset `j * LANES` fits a `u8`, so with this length the walk needs no bounds check.
 const GROUP: usize = 256 + LANES;
@@ -273,26 +303,117 @@ const GROUP: usize = 256 + LANES;
 const FLAT_MAX_COLUMNS: usize = 256 / LANES;
 /// Deepest tree laid out as a perfect binary tree (4096 nodes).
 const FLAT_MAX_DEPTH: usize = 12;
+/// Most distinct thresholds per column the perfect-tree walk takes (codes stay below 2^31).
+const FLAT_MAX_CUTS: usize = (1 << 23) - 2;
+/// A perfect-tree node that always goes left: no value's code is above it.
+const PAD: u32 = (1 << 31) - 1;
+
+/// The distinct thresholds of one column over the whole forest, ascending, for ranking values:
+/// with `rank(x)` the number of thresholds below `x` and `i` the position of threshold `t`,
+/// `x > t` exactly when `rank(x) > i`. A value's rank is found through equal-width buckets over
+/// the thresholds' range: `bucket` is a monotone function of `x`, so every threshold in an
+/// earlier bucket is below `x`, every one in a later bucket above it, and only the thresholds
+/// of `x`'s own bucket (about one) are compared.
+struct Cuts {
+    sorted: Vec<f64>,
+    /// Bucket `b` holds `sorted[start[b]..start[b + 1]]`.
+    start: Vec<u32>,
+    lo: f64,
+    scale: f64,
+}
+
+impl Cuts {
+    /// `thresholds`: without NaN.
+    fn new(mut thresholds: Vec<f64>) -> Self {
+        thresholds.sort_by(f64::total_cmp);
+        // equal under `<` (0.0 and -0.0 too): one rank
+        thresholds.dedup_by(|a, b| a == b);
+        let n = thresholds.len();
+        let mut cuts = Cuts {
+            start: vec![0, n as u32],
+            lo: 0.0,
+            scale: 0.0,
+            sorted: thresholds,
+        };
+        // at least two buckets per threshold: most buckets' ranks are found without a branch
+        let buckets = 2 * n.next_power_of_two();
+        if let (Some(&lo), Some(&hi)) = (cuts.sorted.first(), cuts.sorted.last()) {
+            let scale = buckets as f64 / (hi - lo);
+            // otherwise one bucket: ranks by binary search over all thresholds
+            if lo.is_finite() && hi.is_finite() && scale.is_finite() && scale > 0.0 {
+                cuts.lo = lo;
+                cuts.scale = scale;
+                cuts.start = vec![0; buckets + 1];
+                let of: Vec<usize> = cuts.sorted.iter().map(|&t| cuts.bucket(t)).collect();
+                for b in of {
+                    cuts.start[b + 1] += 1;
+                }
+                for b in 0..buckets {
+                    cuts.start[b + 1] += cuts.start[b];
+                }
+            }
+        }
+        cuts.sorted.extend([f64::INFINITY; 2]);
+        cuts
+    }
+
+    /// Non-decreasing in `x` (a difference, a product by a positive number and a saturating
+    /// conversion, all monotone in IEEE arithmetic).
+    fn bucket(&self, x: f64) -> usize {
+        (((x - self.lo) * self.scale) as usize).min(self.start.len() - 2)
+    }
+
+    /// The number of thresholds below `x`.
+    fn rank(&self, x: f64) -> u32 {
+        let b = self.bucket(x);
+        let (a, e) = (self.start[b] as usize, self.start[b + 1] as usize);
+        let rank = if e - a <= 2 {
+            // without a branch: the thresholds after the bucket's are above `x`, and two
+            // infinities end the list
+            let t = &self.sorted[a..a + 2];
+            a + usize::from(t[0] < x) + usize::from(t[1] < x)
+        } else {
+            a + self.sorted[a..e].partition_point(|&t| t < x)
+        };
+        rank as u32
+    }
+
+    /// The number of distinct thresholds.
+    fn len(&self) -> usize {
+        self.sorted.len() - 2
+    }
+
+    /// The position of a threshold that is in the list.
+    fn position(&self, t: f64) -> u32 {
+        self.sorted[..self.len()].partition_point(|&s| s < t) as u32
+    }
+}
 
 /// How the trees are walked when scoring.
 ///
 /// `Flat`: every tree as a perfect binary tree of depth `max_depth` (node `k`'s children at
 /// `2k + 1` and `2k + 2`, the leaves after the `2^depth - 1` inner nodes), a leaf above full
-/// depth padded by inner nodes that always go left to a copy of it. A walk is exactly `depth`
-/// steps of `k = 2k + 1 + (x > t)`: no child index to load, and, with the node count a
-/// compile-time power of two and the column offset a `u8` into a fixed-size group, no bounds
-/// checks either. Used up to `FLAT_MAX_DEPTH` (4096 rows per tree) and `FLAT_MAX_COLUMNS`;
-/// larger forests are walked through the trees' child indices.
+/// depth padded by inner nodes that always go left to a copy of it. A node is one `u32`: its
+/// threshold's rank among its column's thresholds ([`Cuts`]) shifted left by 8 bits, and the
+/// column's offset in a group of rows in the low byte; a row's value is held as its rank shifted
+/// left by 8 (low byte zero), so that `code(x) > node` exactly when `x > t`, and, all codes
+/// being below 2^31, exactly when `node - code(x)` has its sign bit set. A walk is exactly
+/// `depth` steps of `k = 2k + 1 + ((node - code(x)) >> 31)`: two loads a step (the node, then
+/// the value, which the subtraction takes from memory), no child index, no comparison flag,
+/// and, with the node count a compile-time power of two and the column offset a `u8` into a
+/// fixed-size group, no bounds checks. Used up to
+/// `FLAT_MAX_DEPTH` (4096 rows per tree), `FLAT_MAX_COLUMNS` and `FLAT_MAX_CUTS`; other forests
+/// are walked through the trees' child indices, on the values themselves.
 enum Walker<'a> {
     Flat {
         depth: usize,
-        /// `2^depth` per tree: the inner nodes' thresholds (and one unused, so that each tree's
-        /// share is a power of two).
-        thresholds: Vec<f64>,
-        /// Column offsets in a group (`column * LANES`), laid out as `thresholds`.
-        offsets: Vec<u8>,
+        /// `2^depth` per tree: the inner nodes (and one unused, so that each tree's share is a
+        /// power of two).
+        nodes: Vec<u32>,
         /// `2^depth` leaf path lengths per tree.
         leaves: Vec<f64>,
+        /// Per column, for the values' ranks.
+        cuts: Vec<Cuts>,
     },
     Pointer {
         depth: usize,
@@ -302,21 +423,32 @@ enum Walker<'a> {
 
 impl<'a> Walker<'a> {
     fn new(trees: &'a [Tree], depth: usize, columns: usize) -> Self {
+        let pointer = Walker::Pointer { depth, trees };
         if depth == 0 || depth > FLAT_MAX_DEPTH || columns > FLAT_MAX_COLUMNS {
-            return Walker::Pointer { depth, trees };
+            return pointer;
+        }
+        // every inner node's threshold by column (a NaN one sends every value left: padding)
+        let mut thresholds = vec![Vec::new(); columns];
+        for tree in trees {
+            for (k, node) in tree.nodes.iter().enumerate() {
+                let column = thresholds.get_mut(node.feature as usize);
+                if let (false, false, Some(c)) =
+                    (node.left as usize == k, node.threshold.is_nan(), column)
+                {
+                    c.push(node.threshold);
+                }
+            }
+        }
+        let cuts: Vec<Cuts> = thresholds.into_iter().map(Cuts::new).collect();
+        if cuts.iter().any(|c| c.len() > FLAT_MAX_CUTS) {
+            return pointer;
         }
         let width = 1usize << depth;
-        // an unused or padding node: no finite value is above it, so the walk goes left
-        let mut thresholds = vec![f64::MAX; width * trees.len()];
-        let mut offsets = vec![0u8; width * trees.len()];
+        let mut nodes = vec![PAD; width * trees.len()];
         let mut leaves = vec![0.0; width * trees.len()];
         for (t, tree) in trees.iter().enumerate() {
             let part = t * width..(t + 1) * width;
-            let (thresholds, offsets, leaves) = (
-                &mut thresholds[part.clone()],
-                &mut offsets[part.clone()],
-                &mut leaves[part],
-            );
+            let (nodes, leaves) = (&mut nodes[part.clone()], &mut leaves[part]);
             // (node of the tree, position in the perfect layout, depth)
             let mut stack = vec![(0usize, 0usize, 0usize)];
             while let Some((k, pos, d)) = stack.pop() {
@@ -327,8 +459,10 @@ impl<'a> Walker<'a> {
                     // a leaf above full depth: the padding node goes left to a copy of it
                     stack.push((k, 2 * pos + 1, d + 1));
                 } else {
-                    thresholds[pos] = node.threshold;
-                    offsets[pos] = (node.feature as usize * LANES) as u8;
+                    let j = node.feature as usize;
+                    if let (false, Some(c)) = (node.threshold.is_nan(), cuts.get(j)) {
+                        nodes[pos] = c.position(node.threshold) << 8 | (j * LANES) as u32;
+                    }
                     stack.push((node.left as usize, 2 * pos + 1, d + 1));
                     stack.push((node.left as usize + 1, 2 * pos + 2, d + 1));
                 }
@@ -336,50 +470,67 @@ impl<'a> Walker<'a> {
         }
         Walker::Flat {
             depth,
-            thresholds,
-            offsets,
+            nodes,
             leaves,
+            cuts,
         }
     }
 
-    /// Values per group in the block buffer.
-    fn stride(columns: usize) -> usize {
-        GROUP.max(columns * LANES)
-    }
-
-    /// Adds every tree's path length of the block's rows to `sum` (`buf`: groups of `LANES` rows,
-    /// `stride` values each, see [`GROUP`]).
-    fn walk_block(&self, buf: &[f64], stride: usize, sum: &mut [[f64; LANES]]) {
+    /// Adds every tree's path length of rows `first..first + sums.len() * LANES` (at most) to
+    /// `sums`, a group of `LANES` rows at a time.
+    fn walk_block<'b>(
+        &self,
+        cols: &[&'b [f64]],
+        first: usize,
+        sums: &mut [[f64; LANES]],
+        scratch: &mut Scratch,
+    ) {
+        let end = first + sums.len() * LANES;
+        let rows = |c: &'b [f64]| c[first..end.min(c.len())].chunks(LANES);
         match self {
             Walker::Flat {
                 depth,
-                thresholds: t,
-                offsets: o,
+                nodes: n,
                 leaves: v,
+                cuts,
             } => {
-                let groups: Vec<&[f64; GROUP]> = buf
-                    .chunks_exact(stride)
-                    .filter_map(|g| g.get(..GROUP)?.try_into().ok())
-                    .collect();
+                // lanes past the end of the data keep earlier codes; their sums are not read
+                let groups = &mut scratch.codes;
+                groups.resize(sums.len(), [0; GROUP]);
+                for ((c, cuts), j) in cols.iter().zip(cuts).zip((0..).step_by(LANES)) {
+                    for (group, lanes) in groups.iter_mut().zip(rows(c)) {
+                        for (g, &x) in group[j..].iter_mut().zip(lanes) {
+                            *g = cuts.rank(x) << 8;
+                        }
+                    }
+                }
                 match depth {
-                    1 => walk_flat::<2>(t, o, v, &groups, sum),
-                    2 => walk_flat::<4>(t, o, v, &groups, sum),
-                    3 => walk_flat::<8>(t, o, v, &groups, sum),
-                    4 => walk_flat::<16>(t, o, v, &groups, sum),
-                    5 => walk_flat::<32>(t, o, v, &groups, sum),
-                    6 => walk_flat::<64>(t, o, v, &groups, sum),
-                    7 => walk_flat::<128>(t, o, v, &groups, sum),
-                    8 => walk_flat::<256>(t, o, v, &groups, sum),
-                    9 => walk_flat::<512>(t, o, v, &groups, sum),
-                    10 => walk_flat::<1024>(t, o, v, &groups, sum),
-                    11 => walk_flat::<2048>(t, o, v, &groups, sum),
-                    _ => walk_flat::<4096>(t, o, v, &groups, sum),
+                    1 => walk_flat::<2>(n, v, groups, sums),
+                    2 => walk_flat::<4>(n, v, groups, sums),
+                    3 => walk_flat::<8>(n, v, groups, sums),
+                    4 => walk_flat::<16>(n, v, groups, sums),
+                    5 => walk_flat::<32>(n, v, groups, sums),
+                    6 => walk_flat::<64>(n, v, groups, sums),
+                    7 => walk_flat::<128>(n, v, groups, sums),
+                    8 => walk_flat::<256>(n, v, groups, sums),
+                    9 => walk_flat::<512>(n, v, groups, sums),
+                    10 => walk_flat::<1024>(n, v, groups, sums),
+                    11 => walk_flat::<2048>(n, v, groups, sums),
+                    _ => walk_flat::<4096>(n, v, groups, sums),
                 }
             }
             Walker::Pointer { depth, trees } => {
+                let stride = cols.len() * LANES;
+                let buf = &mut scratch.values;
+                buf.resize(sums.len() * stride, 0.0);
+                for (c, j) in cols.iter().zip((0..).step_by(LANES)) {
+                    for (group, lanes) in buf.chunks_exact_mut(stride).zip(rows(c)) {
+                        group[j..j + lanes.len()].copy_from_slice(lanes);
+                    }
+                }
                 for tree in trees.iter() {
                     let nodes = &tree.nodes;
-                    for (group, sum) in buf.chunks_exact(stride).zip(sum.iter_mut()) {
+                    for (group, sum) in buf.chunks_exact(stride).zip(sums.iter_mut()) {
                         let mut idx = [0usize; LANES];
                         for _ in 0..*depth {
                             for (l, k) in idx.iter_mut().enumerate() {
@@ -398,25 +549,26 @@ impl<'a> Walker<'a> {
     }
 }
 
+/// A scoring thread's buffers for a block of rows, reused from block to block.
+#[derive(Default)]
+struct Scratch {
+    /// `Flat`: the values' codes, a group of `LANES` rows each.
+    codes: Vec<[u32; GROUP]>,
+    /// `Pointer`: the values, `columns * LANES` per group of rows.
+    values: Vec<f64>,
+}
+
 /// The walk over perfect trees of `W = 2^depth` nodes each (see [`Walker`]).
 fn walk_flat<const W: usize>(
-    thresholds: &[f64],
-    offsets: &[u8],
+    nodes: &[u32],
     leaves: &[f64],
-    groups: &[&[f64; GROUP]],
+    groups: &[[u32; GROUP]],
     sum: &mut [[f64; LANES]],
 ) {
     let depth = W.trailing_zeros();
-    let trees = thresholds
-        .chunks_exact(W)
-        .zip(offsets.chunks_exact(W))
-        .zip(leaves.chunks_exact(W));
-    for ((t, o), v) in trees {
-        let (Ok(t), Ok(o), Ok(v)) = (
-            <&[f64; W]>::try_from(t),
-            <&[u8; W]>::try_from(o),
-            <&[f64; W]>::try_from(v),
-        ) else {
+    let trees = nodes.chunks_exact(W).zip(leaves.chunks_exact(W));
+    for (n, v) in trees {
+        let (Ok(n), Ok(v)) = (<&[u32; W]>::try_from(n), <&[f64; W]>::try_from(v)) else {
             continue;
         };
         for (group, sum) in groups.iter().zip(sum.iter_mut()) {
@@ -425,8 +577,10 @@ fn walk_flat<const W: usize>(
             for _ in 0..depth {
                 for (l, k) in k.iter_mut().enumerate() {
                     let i = *k as usize & (W - 1);
-                    let x = group[o[i] as usize + l];
-                    *k = 2 * i as u32 + 1 + u32::from(x > t[i]);
+                    let node = n[i];
+                    let x = group[(node & 0xff) as usize + l];
+                    // codes below 2^31: the difference's sign bit is `x > node`
+                    *k = 2 * i as u32 + 1 + (node.wrapping_sub(x) >> 31);
                 }
             }
             for (s, k) in sum.iter_mut().zip(k) {
@@ -476,7 +630,10 @@ impl IsolationForest {
         let build = |t: usize| -> Tree {
             let mut rng = Rng::new(params.random_state ^ splitmix(t as u64));
             // rows without replacement: partial Fisher-Yates over a sparse swap map
-            let mut swaps = std::collections::HashMap::new();
+            let mut swaps = std::collections::HashMap::with_capacity_and_hasher(
+                2 * max_samples,
+                std::hash::BuildHasherDefault::<IndexHasher>::default(),
+            );
             let mut rows = Vec::with_capacity(max_samples);
             for i in 0..max_samples {
                 let j = i + rng.below(n - i);
@@ -499,8 +656,18 @@ impl IsolationForest {
                 }],
                 leaf_path: vec![0.0],
             };
+            // the sample's values side by side (the tree's features only), so that growing
+            // reads the cache and not rows scattered over the data
+            let sample: Vec<Vec<f64>> = (0..p)
+                .map(|j| match features.contains(&j) {
+                    true => rows.iter().map(|&r| cols[j][r]).collect(),
+                    false => Vec::new(),
+                })
+                .collect();
+            let sample: Vec<&[f64]> = sample.iter().map(Vec::as_slice).collect();
+            let mut rows: Vec<usize> = (0..rows.len()).collect();
             grow(
-                &cols, &features, &mut rows, 0, 0, max_depth, &mut rng, &mut tree,
+                &sample, &features, &mut rows, 0, 0, max_depth, &mut rng, &mut tree,
             );
             tree
         };
@@ -555,22 +722,18 @@ impl IsolationForest {
         out: &mut [f64],
         norm: f64,
     ) {
-        let stride = Walker::stride(cols.len());
-        const GROUPS: usize = SCORE_BLOCK / LANES;
-        // rows past the end of the data stay zero and their sums are not read
-        let mut buf = vec![0.0; GROUPS * stride];
+        let mut scratch = Scratch::default();
         let mut sum = [[0.0; LANES]; GROUPS];
         let trees = self.trees.len() as f64;
         for (b, part) in out.chunks_mut(SCORE_BLOCK).enumerate() {
-            let start = first + b * SCORE_BLOCK;
-            for (j, c) in cols.iter().enumerate() {
-                let rows = c[start..start + part.len()].chunks(LANES);
-                for (group, lanes) in buf.chunks_exact_mut(stride).zip(rows) {
-                    group[j * LANES..j * LANES + lanes.len()].copy_from_slice(lanes);
-                }
-            }
             sum.iter_mut().for_each(|s| *s = [0.0; LANES]);
-            walker.walk_block(&buf, stride, &mut sum);
+            let groups = part.len().div_ceil(LANES);
+            walker.walk_block(
+                cols,
+                first + b * SCORE_BLOCK,
+                &mut sum[..groups],
+                &mut scratch,
+            );
             for (o, s) in part.iter_mut().zip(sum.iter().flatten()) {
                 *o = -(2f64.powf(-(s / trees) / norm));
             }
@@ -880,6 +1043,88 @@ mod tests {
         ));
         assert_eq!(
             forest.score_samples(&named).unwrap(),
+            naive_scores(&forest, &refs)
+        );
+    }
+
+    #[test]
+    fn ranks_count_the_thresholds_below() {
+        let spread: Vec<f64> = (0..1000)
+            .map(|i| ((i * 7919) % 1000) as f64 / 7.0 - 50.0)
+            .collect();
+        // fifty thresholds within one bucket, so that their ranks need the search
+        let cluster: Vec<f64> = (0..50)
+            .map(|i| 1.0 + i as f64 * 1e-12)
+            .chain([0.0, 100.0])
+            .collect();
+        let sets = [
+            vec![],
+            vec![3.0],
+            vec![0.0, -0.0, 1.0, 1.0, -2.5],
+            cluster,
+            spread,
+            // a range wider than f64 holds, and infinite thresholds: one bucket
+            vec![-f64::MAX, f64::MAX, 0.0],
+            vec![f64::NEG_INFINITY, 0.0, f64::INFINITY],
+        ];
+        for thresholds in sets {
+            let cuts = Cuts::new(thresholds.clone());
+            let mut distinct = thresholds.clone();
+            distinct.sort_by(f64::total_cmp);
+            distinct.dedup_by(|a, b| a == b);
+            assert_eq!(cuts.len(), distinct.len());
+            // every threshold, its neighbours, and values outside the range
+            let mut probes = vec![-f64::MAX, -1e300, -7.0, 0.0, 42.0, 1e300, f64::MAX];
+            for &t in thresholds.iter().filter(|t| t.is_finite()) {
+                probes.extend([t, t.next_down(), t.next_up()]);
+            }
+            for &x in probes.iter().filter(|x| x.is_finite()) {
+                let below = distinct.iter().filter(|&&t| t < x).count();
+                assert_eq!(cuts.rank(x) as usize, below, "{x} in {thresholds:?}");
+                for &t in &distinct {
+                    assert_eq!(cuts.rank(x) > cuts.position(t), x > t, "{x} > {t}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn rows_on_a_threshold_go_left_as_in_the_definition() {
+        let cols: Vec<Vec<f64>> = (0..4)
+            .map(|j| {
+                (0..2000)
+                    .map(|i| ((i * (11 + j)) % 97) as f64 * 0.25)
+                    .collect()
+            })
+            .collect();
+        let named: Vec<(&str, &[f64])> = ["a", "b", "c", "d"]
+            .into_iter()
+            .zip(&cols)
+            .map(|(n, c)| (n, c.as_slice()))
+            .collect();
+        let forest = IsolationForest::fit(&named, &IsolationForestParams::default()).unwrap();
+        // rows made of the forest's thresholds and their neighbours, in every column
+        let mut values: Vec<f64> = forest
+            .trees
+            .iter()
+            .flat_map(|t| &t.nodes)
+            .filter(|n| n.threshold < f64::MAX)
+            .flat_map(|n| [n.threshold, n.threshold.next_down(), n.threshold.next_up()])
+            .collect();
+        values.truncate(3000);
+        let rows: Vec<Vec<f64>> = (0..4)
+            .map(|j| {
+                (0..values.len())
+                    .map(|i| values[(i * (j + 1)) % values.len()])
+                    .collect()
+            })
+            .collect();
+        let refs: Vec<&[f64]> = rows.iter().map(|c| c.as_slice()).collect();
+        let flat = Walker::new(&forest.trees, forest.max_depth, 4);
+        assert!(matches!(flat, Walker::Flat { .. }));
+        assert_eq!(
+            scores_with(&forest, &flat, &refs),
             naive_scores(&forest, &refs)
         );
     }
