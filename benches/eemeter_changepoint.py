@@ -12,10 +12,12 @@ settings); enms, on the same days' observed energy and mean temperature (convert
 `fit_change_point` (one 3P/4P/5P model for the year, CalTRACK selection; the
 `changepoint_side_by_side` binary) and `fit_daily` (segments by season and day type with smoothed
 change points, default options; the `daily_side_by_side` binary). The days' local dates are the
-sample's UTC dates, as eemeter sees them. Every model is scored the same way on the same days:
-CV(RMSE) = sqrt(mean squared in-sample residual) / mean energy, in percent (n in the denominator,
-so the number of parameters does not enter), plus eemeter's own reported CVRMSE. Fit times:
-eemeter one fit; enms best of 20.
+sample's UTC dates, as eemeter sees them. Every model is scored the same way on the same days,
+twice: CV(RMSE) as ASHRAE Guideline 14 defines it and enms reports it everywhere,
+100 sqrt(SSE / (n - p)) / mean energy, with p the model's parameters (eemeter's: the
+coefficients of its fitted segment models, breakpoints and smoothing included; enms': the same
+count, `n_params` per segment), and with n in the denominator (the parameters do not enter), plus
+eemeter's own reported CVRMSE. Fit times: eemeter one fit; enms best of 20.
 """
 
 import argparse
@@ -50,8 +52,9 @@ def cargo_bin(name):
     return str(target / "release" / name)
 
 
-def cv(obs, pred):
-    return 100 * np.sqrt(np.mean((obs - pred) ** 2)) / np.mean(obs)
+def cv(obs, pred, p=0):
+    """CV(RMSE) in percent, with n - p in the denominator (p = 0: n)."""
+    return 100 * np.sqrt(np.sum((obs - pred) ** 2) / (len(obs) - p)) / np.mean(obs)
 
 
 def sample_days(name):
@@ -99,7 +102,27 @@ def main():
         daily, daily_pred = run_enms(daily_exe, ts_us, temp_c, obs)
         segs = " ".join(f"{s['name']}:{s['kind']}" for s in daily["segments"])
         em_segs = " ".join(f"{k}:{v.coefficients.model_type.value}" for k, v in model.params.submodels.items())
-        rows.append((name, em_segs, cv(obs, em_pred), 100 * model.error["CVRMSE"], em_s, cp["model"], cv(obs, cp_pred), cp["seconds"], segs, cv(obs, daily_pred), daily["seconds"]))
+        em_p = sum(int(sub.num_coeffs) for sub in model.model.values())
+        daily_p = sum(s["n_params"] for s in daily["segments"])
+        rows.append(
+            {
+                "name": name,
+                "em_segs": em_segs,
+                "em_p": em_p,
+                "em_g14": cv(obs, em_pred, em_p),
+                "em_n": cv(obs, em_pred),
+                "em_reported": 100 * model.error["CVRMSE"],
+                "em_s": em_s,
+                "cp": cp["model"],
+                "cp_g14": cp["cv_rmse_pct"],  # its own, ASHRAE 14: n - p
+                "cp_s": cp["seconds"],
+                "segs": segs,
+                "daily_p": daily_p,
+                "daily_g14": cv(obs, daily_pred, daily_p),
+                "daily_n": cv(obs, daily_pred),
+                "daily_s": daily["seconds"],
+            }
+        )
         fixture["samples"].append(
             {
                 "name": name,
@@ -108,18 +131,28 @@ def main():
                 "energy": obs.tolist(),
                 "eemeter_segments": sorted(model.params.submodels.keys()),
                 "eemeter_cv_rmse_pct": cv(obs, em_pred),
+                "eemeter_n_params": em_p,
+                "eemeter_cv_rmse_g14_pct": cv(obs, em_pred, em_p),
                 "eemeter_reported_cvrmse_pct": 100 * model.error["CVRMSE"],
             }
         )
-    print("| sample | eemeter segments: model | CV % | eemeter's CVRMSE % | fit s | enms 3P/4P/5P | CV % | fit ms | enms daily segments: shape | CV % | fit ms |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| sample | eemeter segments: model | p | CV % (n - p) | CV % (n) | eemeter's CVRMSE % | fit s "
+          "| enms 3P/4P/5P | CV % (n - p) | fit ms | enms `fit_daily` segments: shape | p | CV % (n - p) | CV % (n) | fit ms |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+
+    def bold(a, b):
+        """The better of two CVs in bold."""
+        a_s, b_s = f"{a:.3f}", f"{b:.3f}"
+        return (a_s, f"**{b_s}**") if b <= a else (f"**{a_s}**", b_s)
+
     for r in rows:
-        em, ours = f"{r[2]:.3f}", f"{r[9]:.3f}"
-        if r[9] <= r[2]:
-            ours = f"**{ours}**"
-        else:
-            em = f"**{em}**"
-        print(f"| {r[0]} | {r[1]} | {em} | {r[3]:.3f} | {r[4]:.2f} | {r[5]} | {r[6]:.3f} | {1000 * r[7]:.2f} | {r[8]} | {ours} | {1000 * r[10]:.2f} |")
+        em_g14, daily_g14 = bold(r["em_g14"], r["daily_g14"])
+        em_n, daily_n = bold(r["em_n"], r["daily_n"])
+        print(
+            f"| {r['name']} | {r['em_segs']} | {r['em_p']} | {em_g14} | {em_n} | {r['em_reported']:.3f} | {r['em_s']:.2f} "
+            f"| {r['cp']} | {r['cp_g14']:.3f} | {1000 * r['cp_s']:.2f} | {r['segs']} | {r['daily_p']} | {daily_g14} | {daily_n} "
+            f"| {1000 * r['daily_s']:.2f} |"
+        )
     print(f"eemeter {eemeter.__version__}")
     if args.write_fixture:
         args.write_fixture.write_text(json.dumps(fixture, indent=1) + "\n")
