@@ -6,7 +6,8 @@
 //! date, [`DailyOptions::seasons`], eemeter's default months) times its day type (weekday or
 //! weekend, from the local weekday, [`DailyOptions::weekend`]). A *segmentation* partitions the
 //! six cells into blocks, each block one day type set (`weekday`, `weekend` or `all`) times a set
-//! of seasons; every block with at least `min_segment_days` days gets its own model. The
+//! of seasons; every block with at least `min_segment_days` days gets its own model (the blocks
+//! are fitted on all cores; the result does not depend on how many). The
 //! segmentation with the lowest penalised criterion wins:
 //!
 //! `C = N ln(SSE / N) + Σ_s penalty_s`
@@ -1001,26 +1002,24 @@ pub fn fit_daily(
     };
     let training = TimeRange::new(ts[0], end)?;
 
-    // fit every block with enough days
+    // fit every block with enough days, the blocks shared among the cores
     let all_blocks = blocks(options);
-    let mut fits: Vec<Option<SegmentFit>> = Vec::with_capacity(all_blocks.len());
-    let (mut bt, mut by) = (Vec::with_capacity(n), Vec::with_capacity(n));
-    for b in &all_blocks {
-        let mask = b.cells();
-        bt.clear();
-        by.clear();
-        for (i, (cell, _)) in day_cells.iter().enumerate() {
-            if mask & (1 << cell) != 0 {
-                bt.push(temp_c[i]);
-                by.push(energy[i]);
-            }
-        }
-        fits.push(if bt.len() >= options.min_segment_days {
-            Some(fit_segment(&bt, &by, options))
-        } else {
-            None
-        });
-    }
+    let fit_block = |k: usize| {
+        let mask = all_blocks[k].cells();
+        let (bt, by): (Vec<f64>, Vec<f64>) = day_cells
+            .iter()
+            .zip(temp_c.iter().zip(energy))
+            .filter(|((cell, _), _)| mask & (1 << cell) != 0)
+            .map(|(_, (&t, &y))| (t, y))
+            .unzip();
+        (bt.len() >= options.min_segment_days).then(|| fit_segment(&bt, &by, options))
+    };
+    let workers = crate::parallel::threads(None, all_blocks.len());
+    let mut fits: Vec<Option<SegmentFit>> =
+        crate::parallel::map(all_blocks.len(), workers, fit_block)
+            .into_iter()
+            .collect::<Option<_>>()
+            .ok_or_else(|| Error::invalid("energy", "a segment could not be fitted (a bug)"))?;
     let usable: Vec<bool> = fits.iter().map(Option::is_some).collect();
     let nf = n as f64;
     let mut candidates: Vec<(Vec<usize>, f64, f64)> = partitions(&all_blocks, &usable)
