@@ -110,7 +110,6 @@ pub fn average_path_length(n: usize) -> f64 {
     }
 }
 
-/// SplitMix64: seeds the per-tree streams.
 /// Hashes the row indices of the row sampling's swap map with one multiplication (the standard
 /// hasher took more time than growing the tree).
 #[derive(Default)]
@@ -136,6 +135,7 @@ impl std::hash::Hasher for IndexHasher {
     }
 }
 
+/// SplitMix64: seeds the per-tree streams.
 fn splitmix(mut x: u64) -> u64 {
     x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
     let mut z = x;
@@ -256,9 +256,9 @@ fn grow(
     // toss): every row is swapped to the boundary, which moves past it if it goes left
     let mut split = 0;
     for i in 0..rows.len() {
-        let left = col[rows[i]] <= threshold;
+        let goes_left = col[rows[i]] <= threshold;
         rows.swap(i, split);
-        split += usize::from(left);
+        split += usize::from(goes_left);
     }
     let left = tree.nodes.len();
     let blank = Node {
