@@ -201,6 +201,88 @@ fn check_columns(columns: &[(&str, &[f64])]) -> Result<usize> {
     Ok(n)
 }
 
+/// Feature values as growing and scoring read them: columns, or a row-major matrix (numpy's C
+/// order), read in place either way.
+enum Source<'a> {
+    /// One slice per column of the forest, all of one length.
+    Columns(Vec<&'a [f64]>),
+    /// Row `r`'s value of the forest's column `j` at `values[r * width + order[j]]`.
+    Rows {
+        values: &'a [f64],
+        width: usize,
+        order: Vec<usize>,
+    },
+}
+
+impl Source<'_> {
+    /// Row `r`'s value of column `j`.
+    fn value(&self, j: usize, r: usize) -> f64 {
+        match self {
+            Source::Columns(c) => c[j][r],
+            Source::Rows {
+                values,
+                width,
+                order,
+            } => values[r * width + order[j]],
+        }
+    }
+
+    /// Calls `f(i, x)` for the values of column `j` in rows `first..end`, `i` counted from 0.
+    fn each(&self, j: usize, first: usize, end: usize, mut f: impl FnMut(usize, f64)) {
+        match self {
+            Source::Columns(c) => {
+                for (i, &x) in c[j][first..end].iter().enumerate() {
+                    f(i, x);
+                }
+            }
+            Source::Rows {
+                values,
+                width,
+                order,
+            } => {
+                let k = order[j];
+                for (i, row) in values[first * width..end * width]
+                    .chunks_exact(*width)
+                    .enumerate()
+                {
+                    f(i, row[k]);
+                }
+            }
+        }
+    }
+}
+
+/// A row-major matrix with a name per column: its row count, after checking that the values fill
+/// whole rows and are finite (a NaN or infinity is named by column and row).
+fn check_rows(names: &[&str], values: &[f64]) -> Result<usize> {
+    let width = names.len();
+    if width == 0 {
+        return Err(Error::EmptySeries {
+            column: "features".into(),
+            needed: 1,
+        });
+    }
+    if values.len() % width != 0 {
+        return Err(Error::invalid(
+            "values",
+            format!(
+                "{} values do not fill rows of {width} columns",
+                values.len()
+            ),
+        ));
+    }
+    if !crate::series::all_finite(values) {
+        if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+            return Err(Error::NonFinite {
+                column: names[i % width].into(),
+                index: i / width,
+                value: values[i].to_string(),
+            });
+        }
+    }
+    Ok(values.len() / width)
+}
+
 /// Grows the subtree of `rows` into node `node` (already allocated).
 #[allow(clippy::too_many_arguments)]
 fn grow(
@@ -418,12 +500,18 @@ enum Walker<'a> {
     Pointer {
         depth: usize,
         trees: &'a [Tree],
+        /// Columns of the data.
+        columns: usize,
     },
 }
 
 impl<'a> Walker<'a> {
     fn new(trees: &'a [Tree], depth: usize, columns: usize) -> Self {
-        let pointer = Walker::Pointer { depth, trees };
+        let pointer = Walker::Pointer {
+            depth,
+            trees,
+            columns,
+        };
         if depth == 0 || depth > FLAT_MAX_DEPTH || columns > FLAT_MAX_COLUMNS {
             return pointer;
         }
@@ -476,17 +564,15 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// Adds every tree's path length of rows `first..first + sums.len() * LANES` (at most) to
-    /// `sums`, a group of `LANES` rows at a time.
-    fn walk_block<'b>(
+    /// Adds every tree's path length of `rows` (at most `sums.len() * LANES`) to `sums`, a group
+    /// of `LANES` rows at a time.
+    fn walk_block(
         &self,
-        cols: &[&'b [f64]],
-        first: usize,
+        cols: &Source,
+        rows: std::ops::Range<usize>,
         sums: &mut [[f64; LANES]],
         scratch: &mut Scratch,
     ) {
-        let end = first + sums.len() * LANES;
-        let rows = |c: &'b [f64]| c[first..end.min(c.len())].chunks(LANES);
         match self {
             Walker::Flat {
                 depth,
@@ -497,12 +583,10 @@ impl<'a> Walker<'a> {
                 // lanes past the end of the data keep earlier codes; their sums are not read
                 let groups = &mut scratch.codes;
                 groups.resize(sums.len(), [0; GROUP]);
-                for ((c, cuts), j) in cols.iter().zip(cuts).zip((0..).step_by(LANES)) {
-                    for (group, lanes) in groups.iter_mut().zip(rows(c)) {
-                        for (g, &x) in group[j..].iter_mut().zip(lanes) {
-                            *g = cuts.rank(x) << 8;
-                        }
-                    }
+                for (j, cuts) in cuts.iter().enumerate() {
+                    cols.each(j, rows.start, rows.end, |i, x| {
+                        groups[i / LANES][j * LANES + i % LANES] = cuts.rank(x) << 8;
+                    });
                 }
                 match depth {
                     1 => walk_flat::<2>(n, v, groups, sums),
@@ -519,14 +603,18 @@ impl<'a> Walker<'a> {
                     _ => walk_flat::<4096>(n, v, groups, sums),
                 }
             }
-            Walker::Pointer { depth, trees } => {
-                let stride = cols.len() * LANES;
+            Walker::Pointer {
+                depth,
+                trees,
+                columns,
+            } => {
+                let stride = columns * LANES;
                 let buf = &mut scratch.values;
                 buf.resize(sums.len() * stride, 0.0);
-                for (c, j) in cols.iter().zip((0..).step_by(LANES)) {
-                    for (group, lanes) in buf.chunks_exact_mut(stride).zip(rows(c)) {
-                        group[j..j + lanes.len()].copy_from_slice(lanes);
-                    }
+                for j in 0..*columns {
+                    cols.each(j, rows.start, rows.end, |i, x| {
+                        buf[(i / LANES) * stride + j * LANES + i % LANES] = x;
+                    });
                 }
                 for tree in trees.iter() {
                     let nodes = &tree.nodes;
@@ -594,6 +682,36 @@ impl IsolationForest {
     /// Grows the forest on named columns (all of the same length, finite).
     pub fn fit(columns: &[(&str, &[f64])], params: &IsolationForestParams) -> Result<Self> {
         let n = check_columns(columns)?;
+        let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
+        let cols = Source::Columns(columns.iter().map(|(_, c)| *c).collect());
+        Self::grow_forest(&names, &cols, n, params)
+    }
+
+    /// Grows the forest on a row-major matrix (numpy's C order: row `r`'s value of column `j`
+    /// at `values[r * names.len() + j]`), one name per column; the same forest as [`fit`] on
+    /// the same values by column.
+    ///
+    /// [`fit`]: IsolationForest::fit
+    pub fn fit_rows(
+        names: &[&str],
+        values: &[f64],
+        params: &IsolationForestParams,
+    ) -> Result<Self> {
+        let n = check_rows(names, values)?;
+        let rows = Source::Rows {
+            values,
+            width: names.len(),
+            order: (0..names.len()).collect(),
+        };
+        Self::grow_forest(names, &rows, n, params)
+    }
+
+    fn grow_forest(
+        names: &[&str],
+        cols: &Source,
+        n: usize,
+        params: &IsolationForestParams,
+    ) -> Result<Self> {
         if n < 2 {
             return Err(Error::EmptySeries {
                 column: "features".into(),
@@ -623,10 +741,9 @@ impl IsolationForest {
             // as scikit-learn: more than n is clipped to n
             Some(m) => m.min(n),
         };
-        let p = columns.len();
+        let p = names.len();
         let per_tree = ((params.max_features * p as f64).floor() as usize).clamp(1, p);
         let max_depth = (max_samples.max(2) as f64).log2().ceil() as usize;
-        let cols: Vec<&[f64]> = columns.iter().map(|(_, c)| *c).collect();
         let build = |t: usize| -> Tree {
             let mut rng = Rng::new(params.random_state ^ splitmix(t as u64));
             // rows without replacement: partial Fisher-Yates over a sparse swap map
@@ -660,7 +777,7 @@ impl IsolationForest {
             // reads the cache and not rows scattered over the data
             let sample: Vec<Vec<f64>> = (0..p)
                 .map(|j| match features.contains(&j) {
-                    true => rows.iter().map(|&r| cols[j][r]).collect(),
+                    true => rows.iter().map(|&r| cols.value(j, r)).collect(),
                     false => Vec::new(),
                 })
                 .collect();
@@ -678,22 +795,22 @@ impl IsolationForest {
             .ok_or_else(|| Error::invalid("features", "a tree could not be grown (a bug)"))?;
         let mut forest = IsolationForest {
             params: params.clone(),
-            feature_names: columns.iter().map(|(n, _)| (*n).to_string()).collect(),
+            feature_names: names.iter().map(|name| (*name).to_string()).collect(),
             max_samples,
             offset: -0.5,
             max_depth,
             trees,
         };
         if let Contamination::Fraction(c) = params.contamination {
-            let scores = forest.score_columns(&cols, n);
+            let scores = forest.score_columns(cols, n);
             forest.offset = percentile(&scores, 100.0 * c);
         }
         Ok(forest)
     }
 
-    fn score_columns(&self, cols: &[&[f64]], n: usize) -> Vec<f64> {
+    fn score_columns(&self, cols: &Source, n: usize) -> Vec<f64> {
         let norm = average_path_length(self.max_samples);
-        let walker = Walker::new(&self.trees, self.max_depth, cols.len());
+        let walker = Walker::new(&self.trees, self.max_depth, self.feature_names.len());
         let workers = threads(self.params.n_jobs, n.div_ceil(SCORE_CHUNK));
         let mut out = vec![0.0; n];
         {
@@ -717,7 +834,7 @@ impl IsolationForest {
     fn score_range(
         &self,
         walker: &Walker,
-        cols: &[&[f64]],
+        cols: &Source,
         first: usize,
         out: &mut [f64],
         norm: f64,
@@ -727,10 +844,11 @@ impl IsolationForest {
         let trees = self.trees.len() as f64;
         for (b, part) in out.chunks_mut(SCORE_BLOCK).enumerate() {
             sum.iter_mut().for_each(|s| *s = [0.0; LANES]);
+            let start = first + b * SCORE_BLOCK;
             let groups = part.len().div_ceil(LANES);
             walker.walk_block(
                 cols,
-                first + b * SCORE_BLOCK,
+                start..start + part.len(),
                 &mut sum[..groups],
                 &mut scratch,
             );
@@ -780,31 +898,49 @@ impl IsolationForest {
         Ok(())
     }
 
-    fn columns_for<'a>(&self, columns: &[(&str, &'a [f64])]) -> Result<(Vec<&'a [f64]>, usize)> {
+    /// The forest's column `j` in input column `order[j]`: columns that carry the fitted names are
+    /// matched by name, in any order (a dict or a frame with its columns reordered); otherwise
+    /// (e.g. positional names for an array) they are read by position, as scikit-learn does for
+    /// input without feature names.
+    fn order_of(&self, names: &[&str]) -> Result<Vec<usize>> {
         self.check_structure()?;
-        if columns.len() != self.feature_names.len() {
+        if names.len() != self.feature_names.len() {
             return Err(Error::LengthMismatch {
                 column: "features".into(),
                 expected: self.feature_names.len(),
-                got: columns.len(),
+                got: names.len(),
             });
         }
-        let n = check_columns(columns)?;
-        // Columns that carry the fitted names are matched by name, in any order (a dict or a
-        // frame with its columns reordered); otherwise (e.g. positional names for an array) they
-        // are read by position, as scikit-learn does for input without feature names.
-        let by_name: Option<Vec<&'a [f64]>> = self
+        let by_name: Option<Vec<usize>> = self
             .feature_names
             .iter()
-            .map(|f| {
-                columns
-                    .iter()
-                    .find(|(g, _)| *g == f.as_str())
-                    .map(|(_, c)| *c)
-            })
+            .map(|f| names.iter().position(|g| *g == f.as_str()))
             .collect();
-        let cols = by_name.unwrap_or_else(|| columns.iter().map(|(_, c)| *c).collect());
-        Ok((cols, n))
+        Ok(by_name.unwrap_or_else(|| (0..names.len()).collect()))
+    }
+
+    fn columns_for<'a>(&self, columns: &[(&str, &'a [f64])]) -> Result<(Source<'a>, usize)> {
+        let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
+        let order = self.order_of(&names)?;
+        let n = check_columns(columns)?;
+        Ok((
+            Source::Columns(order.iter().map(|&k| columns[k].1).collect()),
+            n,
+        ))
+    }
+
+    fn rows_for<'a>(&self, names: &[&str], values: &'a [f64]) -> Result<(Source<'a>, usize)> {
+        let order = self.order_of(names)?;
+        let n = check_rows(names, values)?;
+        let width = names.len();
+        Ok((
+            Source::Rows {
+                values,
+                width,
+                order,
+            },
+            n,
+        ))
     }
 
     /// `score_samples`: `-2^(-E[h]/c(max_samples))`, lower is more abnormal.
@@ -813,21 +949,45 @@ impl IsolationForest {
         Ok(self.score_columns(&cols, n))
     }
 
+    /// [`score_samples`](IsolationForest::score_samples) of a row-major matrix (see
+    /// [`fit_rows`](IsolationForest::fit_rows)).
+    pub fn score_samples_rows(&self, names: &[&str], values: &[f64]) -> Result<Vec<f64>> {
+        let (rows, n) = self.rows_for(names, values)?;
+        Ok(self.score_columns(&rows, n))
+    }
+
     /// `decision_function`: `score_samples - offset`; negative for anomalies.
     pub fn decision_function(&self, columns: &[(&str, &[f64])]) -> Result<Vec<f64>> {
-        let mut s = self.score_samples(columns)?;
-        s.iter_mut().for_each(|v| *v -= self.offset);
-        Ok(s)
+        Ok(self.decisions(self.score_samples(columns)?))
+    }
+
+    /// [`decision_function`](IsolationForest::decision_function) of a row-major matrix.
+    pub fn decision_function_rows(&self, names: &[&str], values: &[f64]) -> Result<Vec<f64>> {
+        Ok(self.decisions(self.score_samples_rows(names, values)?))
     }
 
     /// `predict`: `+1` for inliers, `-1` for anomalies.
     pub fn predict(&self, columns: &[(&str, &[f64])]) -> Result<Vec<i8>> {
-        Ok(self
-            .decision_function(columns)?
-            .into_iter()
-            .map(|d| if d >= 0.0 { 1 } else { -1 })
-            .collect())
+        Ok(labels(self.decision_function(columns)?))
     }
+
+    /// [`predict`](IsolationForest::predict) of a row-major matrix.
+    pub fn predict_rows(&self, names: &[&str], values: &[f64]) -> Result<Vec<i8>> {
+        Ok(labels(self.decision_function_rows(names, values)?))
+    }
+
+    fn decisions(&self, mut scores: Vec<f64>) -> Vec<f64> {
+        scores.iter_mut().for_each(|v| *v -= self.offset);
+        scores
+    }
+}
+
+/// `+1` where the decision is at least 0, else `-1`.
+fn labels(decisions: Vec<f64>) -> Vec<i8> {
+    decisions
+        .into_iter()
+        .map(|d| if d >= 0.0 { 1 } else { -1 })
+        .collect()
 }
 
 /// The `q`-th percentile (0-100) with linear interpolation (numpy's default).
@@ -947,7 +1107,7 @@ mod tests {
     fn scores_with(forest: &IsolationForest, walker: &Walker, cols: &[&[f64]]) -> Vec<f64> {
         let mut out = vec![0.0; cols[0].len()];
         let norm = average_path_length(forest.max_samples);
-        forest.score_range(walker, cols, 0, &mut out, norm);
+        forest.score_range(walker, &Source::Columns(cols.to_vec()), 0, &mut out, norm);
         out
     }
 
@@ -1012,6 +1172,7 @@ mod tests {
             let pointer = Walker::Pointer {
                 depth: forest.max_depth,
                 trees: &forest.trees,
+                columns: 3,
             };
             assert_eq!(
                 scores_with(&forest, &flat, &refs),
@@ -1024,6 +1185,23 @@ mod tests {
                 "{max_samples}"
             );
             assert_eq!(forest.score_samples(&named).unwrap(), expected);
+            // the same values as a row-major matrix: the same forest, the same scores
+            let matrix: Vec<f64> = (0..1000)
+                .flat_map(|r| refs.iter().map(move |c| c[r]))
+                .collect();
+            let names = ["a", "b", "c"];
+            assert_eq!(
+                IsolationForest::fit_rows(&names, &matrix, &params).unwrap(),
+                forest
+            );
+            assert_eq!(
+                forest.score_samples_rows(&names, &matrix).unwrap(),
+                expected
+            );
+            assert_eq!(
+                forest.predict_rows(&names, &matrix).unwrap(),
+                forest.predict(&named).unwrap()
+            );
         }
         // more columns than the flat walk takes: the child-index walk, through the same API
         let wide: Vec<Vec<f64>> = (0..FLAT_MAX_COLUMNS + 1)
@@ -1127,5 +1305,39 @@ mod tests {
             scores_with(&forest, &flat, &refs),
             naive_scores(&forest, &refs)
         );
+    }
+
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn a_matrix_is_checked_and_read_by_name() {
+        let a: Vec<f64> = (0..300).map(|i| ((i * 7) % 31) as f64).collect();
+        let b: Vec<f64> = (0..300).map(|i| ((i * 11) % 17) as f64 * 2.5).collect();
+        let named = [("a", a.as_slice()), ("b", b.as_slice())];
+        let forest = IsolationForest::fit(&named, &IsolationForestParams::default()).unwrap();
+        // the columns swapped, with their names: read by name
+        let swapped: Vec<f64> = (0..300).flat_map(|r| [b[r], a[r]]).collect();
+        assert_eq!(
+            forest.score_samples_rows(&["b", "a"], &swapped).unwrap(),
+            forest.score_samples(&named).unwrap()
+        );
+        let p = IsolationForestParams::default();
+        let err = IsolationForest::fit_rows(&["a", "b"], &[1.0, 2.0, 3.0], &p).unwrap_err();
+        assert!(err.to_string().contains("values"), "{err}");
+        let mut bad = swapped.clone();
+        bad[5] = f64::NAN;
+        match IsolationForest::fit_rows(&["b", "a"], &bad, &p) {
+            Err(Error::NonFinite { column, index, .. }) => {
+                assert_eq!((column.as_str(), index), ("a", 2))
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            forest.score_samples_rows(&["a"], &a),
+            Err(Error::LengthMismatch { .. })
+        ));
+        assert!(matches!(
+            IsolationForest::fit_rows(&[], &[], &p),
+            Err(Error::EmptySeries { .. })
+        ));
     }
 }
