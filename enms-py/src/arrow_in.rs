@@ -221,6 +221,31 @@ impl F64Col {
     }
 }
 
+/// A two-dimensional C-contiguous float64 numpy array (row-major), read in place.
+pub struct F64Matrix {
+    buf: PyBuffer<f64>,
+    /// Values per row.
+    pub width: usize,
+}
+
+impl F64Matrix {
+    /// The array behind `obj` when it exports a 2-D C-contiguous float64 buffer (numpy's
+    /// default layout); `None` for anything else, which is then read as a table.
+    pub fn of(obj: &Bound<'_, PyAny>) -> Option<F64Matrix> {
+        let buf = PyBuffer::<f64>::get(obj).ok()?;
+        let width = match buf.shape() {
+            [_, w] if buf.is_c_contiguous() => *w,
+            _ => return None,
+        };
+        Some(F64Matrix { buf, width })
+    }
+
+    /// The values, row after row.
+    pub fn values(&self) -> &[f64] {
+        numpy_slice(&self.buf)
+    }
+}
+
 /// Timestamps (microseconds since the Unix epoch), borrowed from Arrow or numpy where possible.
 pub enum TsCol {
     /// One Arrow chunk of timestamp[us] without nulls (zero-copy).

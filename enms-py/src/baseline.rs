@@ -25,7 +25,8 @@ use enms_core::{Error, PowerView};
 use pyo3::prelude::*;
 
 use crate::arrow_in::{
-    f64_column, f64_from_chunks, strings_from_chunks, ts_column, ColumnArg, F64Col, Table,
+    f64_column, f64_from_chunks, strings_from_chunks, ts_column, ColumnArg, F64Col, F64Matrix,
+    Table,
 };
 use crate::arrow_out::{batch, stream_of, ts_array, ts_field, ArrowStream};
 use crate::errors::{DetachGuarded, FaceError, FaceResult};
@@ -683,10 +684,24 @@ pub struct IsolationForestModel {
     inner: IsolationForest,
 }
 
-/// Fits an isolation forest on the numeric columns of `data`; parameters left `None` take the
-/// core's defaults.
+/// The columns' names of a matrix: `names` when given (one per column), else `x0, x1, ...`.
+fn matrix_names(names: Option<Vec<String>>, width: usize) -> FaceResult<Vec<String>> {
+    match names {
+        Some(n) if n.len() != width => Err(FaceError::Core(Error::LengthMismatch {
+            column: "names".into(),
+            expected: width,
+            got: n.len(),
+        })),
+        Some(n) => Ok(n),
+        None => Ok((0..width).map(|j| format!("x{j}")).collect()),
+    }
+}
+
+/// Fits an isolation forest on the numeric columns of `data`, or on a 2-D C-contiguous float64
+/// numpy array read in place (its columns named by `names`, default `x0, x1, ...`); parameters
+/// left `None` take the core's defaults.
 #[pyfunction]
-#[pyo3(signature = (data, *, n_estimators=None, max_samples=None, contamination=None, max_features=None, random_state=None, n_jobs=None))]
+#[pyo3(signature = (data, *, n_estimators=None, max_samples=None, contamination=None, max_features=None, random_state=None, n_jobs=None, names=None))]
 #[allow(clippy::too_many_arguments)]
 fn iforest_fit(
     py: Python<'_>,
@@ -697,6 +712,7 @@ fn iforest_fit(
     max_features: Option<f64>,
     random_state: Option<u64>,
     n_jobs: Option<usize>,
+    names: Option<Vec<String>>,
 ) -> PyResult<IsolationForestModel> {
     let mut p = IsolationForestParams::default();
     if let Some(n) = n_estimators {
@@ -717,6 +733,14 @@ fn iforest_fit(
     if n_jobs.is_some() {
         p.n_jobs = n_jobs;
     }
+    if let Some(m) = F64Matrix::of(&data) {
+        let names = matrix_names(names, m.width)?;
+        let inner = py.detach_guarded(|| -> FaceResult<IsolationForest> {
+            let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+            Ok(IsolationForest::fit_rows(&refs, m.values(), &p)?)
+        })?;
+        return Ok(IsolationForestModel { inner });
+    }
     let table = Table::import(&data, "X")?;
     let inner = py.detach_guarded(|| -> FaceResult<IsolationForest> {
         let cols = numeric_columns(&table)?;
@@ -727,22 +751,39 @@ fn iforest_fit(
     Ok(IsolationForestModel { inner })
 }
 
+/// A forest's method on named columns and on a row-major matrix.
+type ByColumns<T> = fn(&IsolationForest, &[(&str, &[f64])]) -> Result<T, Error>;
+type ByRows<T> = fn(&IsolationForest, &[&str], &[f64]) -> Result<T, Error>;
+
 impl IsolationForestModel {
-    fn scored<T>(
+    /// `by_columns` on the numeric columns of `data`, or `by_rows` on a 2-D float64 numpy array
+    /// read in place (its columns named by `names`, default the fitted names when the widths
+    /// agree).
+    fn scored<T: Send>(
         &self,
         py: Python<'_>,
         data: &Bound<'_, PyAny>,
-        f: impl FnOnce(&IsolationForest, &[(&str, &[f64])]) -> Result<T, Error> + Send,
-    ) -> FaceResult<T>
-    where
-        T: Send,
-    {
+        names: Option<Vec<String>>,
+        (by_columns, by_rows): (ByColumns<T>, ByRows<T>),
+    ) -> FaceResult<T> {
+        if let Some(m) = F64Matrix::of(data) {
+            let names = match names {
+                None if self.inner.feature_names.len() == m.width => {
+                    self.inner.feature_names.clone()
+                }
+                given => matrix_names(given, m.width)?,
+            };
+            return py.detach_guarded(|| {
+                let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+                Ok(by_rows(&self.inner, &refs, m.values())?)
+            });
+        }
         let table = Table::import(data, "X")?;
         py.detach_guarded(|| {
             let cols = numeric_columns(&table)?;
             let refs: Vec<(&str, &[f64])> =
                 cols.iter().map(|(n, c)| (n.as_str(), c.values())).collect();
-            Ok(f(&self.inner, &refs)?)
+            Ok(by_columns(&self.inner, &refs)?)
         })
     }
 }
@@ -750,20 +791,48 @@ impl IsolationForestModel {
 #[pymethods]
 impl IsolationForestModel {
     /// `score_samples` (lower is more abnormal) as a one-column stream.
-    fn score_samples(&self, py: Python<'_>, data: Bound<'_, PyAny>) -> PyResult<ArrowStream> {
-        let s = self.scored(py, &data, |m, c| m.score_samples(c))?;
+    #[pyo3(signature = (data, *, names=None))]
+    fn score_samples(
+        &self,
+        py: Python<'_>,
+        data: Bound<'_, PyAny>,
+        names: Option<Vec<String>>,
+    ) -> PyResult<ArrowStream> {
+        let methods: (ByColumns<_>, ByRows<_>) = (
+            IsolationForest::score_samples,
+            IsolationForest::score_samples_rows,
+        );
+        let s = self.scored(py, &data, names, methods)?;
         Ok(one_column("score", f64_array(s))?)
     }
 
     /// `decision_function` (negative for anomalies) as a one-column stream.
-    fn decision_function(&self, py: Python<'_>, data: Bound<'_, PyAny>) -> PyResult<ArrowStream> {
-        let s = self.scored(py, &data, |m, c| m.decision_function(c))?;
+    #[pyo3(signature = (data, *, names=None))]
+    fn decision_function(
+        &self,
+        py: Python<'_>,
+        data: Bound<'_, PyAny>,
+        names: Option<Vec<String>>,
+    ) -> PyResult<ArrowStream> {
+        let methods: (ByColumns<_>, ByRows<_>) = (
+            IsolationForest::decision_function,
+            IsolationForest::decision_function_rows,
+        );
+        let s = self.scored(py, &data, names, methods)?;
         Ok(one_column("decision", f64_array(s))?)
     }
 
     /// `predict` (+1 inlier, -1 anomaly) as a one-column stream.
-    fn predict(&self, py: Python<'_>, data: Bound<'_, PyAny>) -> PyResult<ArrowStream> {
-        let s = self.scored(py, &data, |m, c| m.predict(c))?;
+    #[pyo3(signature = (data, *, names=None))]
+    fn predict(
+        &self,
+        py: Python<'_>,
+        data: Bound<'_, PyAny>,
+        names: Option<Vec<String>>,
+    ) -> PyResult<ArrowStream> {
+        let methods: (ByColumns<_>, ByRows<_>) =
+            (IsolationForest::predict, IsolationForest::predict_rows);
+        let s = self.scored(py, &data, names, methods)?;
         Ok(one_column("label", Arc::new(Int8Array::from(s)))?)
     }
 

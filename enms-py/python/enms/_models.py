@@ -873,7 +873,11 @@ class IsolationForest:
             raise _invalid("X", "this IsolationForest is not fitted yet: call fit(X) first")
         return self._inner
 
-    def _X(self, X: TableLike) -> pl.DataFrame:
+    def _X(self, X: TableLike) -> pl.DataFrame | np.ndarray:
+        if isinstance(X, np.ndarray) and X.ndim == 2 and X.dtype.kind in "fiub":
+            # read in place by the core, row after row (a copy only for another dtype or
+            # layout); columns by position, under the names the forest was fitted with
+            return np.ascontiguousarray(X, dtype=np.float64)
         df = _table(X)
         if self._inner is None:
             return df
