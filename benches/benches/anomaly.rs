@@ -14,12 +14,7 @@ const ROWS: usize = 100_000;
 
 fn bench_iforest(c: &mut Criterion) {
     let (_, x) = enms_benches::regression_data(ROWS);
-    let names = ["x0", "x1", "x2", "x3"];
-    let cols: Vec<(&str, &[f64])> = names
-        .iter()
-        .zip(&x)
-        .map(|(n, c)| (*n, c.as_slice()))
-        .collect();
+    let cols = enms_benches::named_columns(&["x0", "x1", "x2", "x3"], &x);
     let mut g = c.benchmark_group("iforest");
     for (label, n_jobs) in [("one_thread", Some(1)), ("all_cores", None)] {
         let params = IsolationForestParams {

@@ -105,3 +105,12 @@ pub fn write_f64(dir: &std::path::Path, name: &str, v: &[f64]) -> std::io::Resul
     }
     f.flush()
 }
+
+/// Columns under their names, as the core's column APIs take them.
+pub fn named_columns<'a>(names: &[&'a str], x: &'a [Vec<f64>]) -> Vec<(&'a str, &'a [f64])> {
+    names
+        .iter()
+        .zip(x)
+        .map(|(n, c)| (*n, c.as_slice()))
+        .collect()
+}

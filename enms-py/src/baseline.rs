@@ -764,7 +764,8 @@ impl IsolationForestModel {
         py: Python<'_>,
         data: &Bound<'_, PyAny>,
         names: Option<Vec<String>>,
-        (by_columns, by_rows): (ByColumns<T>, ByRows<T>),
+        by_columns: ByColumns<T>,
+        by_rows: ByRows<T>,
     ) -> FaceResult<T> {
         if let Some(m) = F64Matrix::of(data) {
             let names = match names {
@@ -798,11 +799,13 @@ impl IsolationForestModel {
         data: Bound<'_, PyAny>,
         names: Option<Vec<String>>,
     ) -> PyResult<ArrowStream> {
-        let methods: (ByColumns<_>, ByRows<_>) = (
+        let s = self.scored(
+            py,
+            &data,
+            names,
             IsolationForest::score_samples,
             IsolationForest::score_samples_rows,
-        );
-        let s = self.scored(py, &data, names, methods)?;
+        )?;
         Ok(one_column("score", f64_array(s))?)
     }
 
@@ -814,11 +817,13 @@ impl IsolationForestModel {
         data: Bound<'_, PyAny>,
         names: Option<Vec<String>>,
     ) -> PyResult<ArrowStream> {
-        let methods: (ByColumns<_>, ByRows<_>) = (
+        let s = self.scored(
+            py,
+            &data,
+            names,
             IsolationForest::decision_function,
             IsolationForest::decision_function_rows,
-        );
-        let s = self.scored(py, &data, names, methods)?;
+        )?;
         Ok(one_column("decision", f64_array(s))?)
     }
 
@@ -830,9 +835,13 @@ impl IsolationForestModel {
         data: Bound<'_, PyAny>,
         names: Option<Vec<String>>,
     ) -> PyResult<ArrowStream> {
-        let methods: (ByColumns<_>, ByRows<_>) =
-            (IsolationForest::predict, IsolationForest::predict_rows);
-        let s = self.scored(py, &data, names, methods)?;
+        let s = self.scored(
+            py,
+            &data,
+            names,
+            IsolationForest::predict,
+            IsolationForest::predict_rows,
+        )?;
         Ok(one_column("label", Arc::new(Int8Array::from(s)))?)
     }
 

@@ -34,12 +34,7 @@ fn main() {
         enms_benches::read_f64(dir, name).unwrap_or_else(|e| panic!("{name}: {e}"))
     };
     let x: Vec<Vec<f64>> = (0..4).map(|k| read(&format!("x{k}"))).collect();
-    let names = ["x0", "x1", "x2", "x3"];
-    let cols: Vec<(&str, &[f64])> = names
-        .iter()
-        .zip(&x)
-        .map(|(n, c)| (*n, c.as_slice()))
-        .collect();
+    let cols = enms_benches::named_columns(&["x0", "x1", "x2", "x3"], &x);
     let repeats = if count > 0 { count } else { 3 };
     let threads: Option<usize> = args.get(3).and_then(|s| s.parse().ok());
     let params = IsolationForestParams {

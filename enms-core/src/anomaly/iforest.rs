@@ -271,15 +271,15 @@ fn check_rows(names: &[&str], values: &[f64]) -> Result<usize> {
             ),
         ));
     }
-    if !crate::series::all_finite(values) {
-        if let Some(i) = values.iter().position(|v| !v.is_finite()) {
-            return Err(Error::NonFinite {
-                column: names[i % width].into(),
-                index: i / width,
-                value: values[i].to_string(),
-            });
-        }
-    }
+    // the shared check over the flat values, its index turned into column and row
+    crate::series::check_finite("values", values).map_err(|e| match e {
+        Error::NonFinite { index, value, .. } => Error::NonFinite {
+            column: names[index % width].into(),
+            index: index / width,
+            value,
+        },
+        other => other,
+    })?;
     Ok(values.len() / width)
 }
 
